@@ -1,0 +1,102 @@
+"""AWS wire conventions shared by every provider: errors, request context, JSON encoding.
+
+Providers raise `AWSError`; the router turns it into the response the protocol expects
+(`{"__type", "message"}` for JSON services, `<ErrorResponse>` XML for query services).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+from xml.sax.saxutils import escape
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+class AWSError(Exception):
+    """An error AWS itself would return: `code` is the exception shape name (e.g.
+    `RepositoryDoesNotExistException`), `status` the HTTP status AWS uses for it."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def validation_error(message: str) -> AWSError:
+    return AWSError("ValidationException", message, 400)
+
+
+@dataclass
+class RequestContext:
+    service: str
+    operation: str
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    access_key: str | None = None
+    endpoint_url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def caller_arn(self) -> str:
+        # moto maps every non-IAM access key to the root of the default account.
+        return f"arn:aws:iam::{self.account_id}:root"
+
+
+def epoch(value: datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return round(value.timestamp(), 3)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return epoch(obj)
+    if isinstance(obj, date):
+        return epoch(datetime(obj.year, obj.month, obj.day, tzinfo=timezone.utc))
+    if isinstance(obj, (bytes, bytearray)):
+        return base64.b64encode(bytes(obj)).decode("ascii")
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
+
+
+def dumps(payload: Any) -> str:
+    """JSON 1.1 body: timestamps as epoch seconds, blobs as base64 (as AWS sends them)."""
+    return json.dumps(_drop_none(payload), default=_default, separators=(",", ":"))
+
+
+def _drop_none(value: Any) -> Any:
+    # AWS omits absent members rather than sending null.
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def json_error_body(err: AWSError) -> str:
+    return json.dumps({"__type": err.code, "message": err.message})
+
+
+def query_error_body(err: AWSError, request_id: str) -> str:
+    sender = "Sender" if err.status < 500 else "Receiver"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<ErrorResponse><Error>"
+        f"<Type>{sender}</Type><Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+
+
+def b64decode_blob(value: str, member: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (ValueError, TypeError):
+        raise validation_error(f"Value at '{member}' is not valid base64") from None

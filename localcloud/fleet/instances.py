@@ -1,0 +1,93 @@
+"""Instance runtimes: what an EC2 instance *is* offline.
+
+Each instance that localcloud runs software on gets a directory (`INSTANCE_ROOT`), a loopback
+port (`APP_PORT`) on which its application serves what would be port 80 on EC2, and an owner
+marker on every process started for it. Terminating the instance kills those processes, so a
+terminated instance really stops serving.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from localcloud.processes import clean_env, kill_owner, spawn
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class InstanceRuntime:
+    instance_id: str
+    root: Path
+    app_port: int
+    owner: str
+    terminated: bool = False
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        """Variables every process on this instance sees, on top of a clean environment."""
+        return {"INSTANCE_ROOT": str(self.root), "APP_PORT": str(self.app_port), "INSTANCE_ID": self.instance_id}
+
+    def spawn(self, argv: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None, **kwargs) -> subprocess.Popen:
+        """Start a process 'on' this instance: clean environment + instance variables + `env`."""
+        if self.terminated:
+            raise RuntimeError(f"instance {self.instance_id} is terminated")
+        full_env = clean_env({**self.env(), **(env or {})})
+        proc = spawn(argv, owner=self.owner, env=full_env, cwd=cwd or self.root, **kwargs)
+        self.processes.append(proc)
+        return proc
+
+    def kill_processes(self) -> None:
+        kill_owner(self.owner)
+
+    def terminate(self) -> None:
+        self.terminated = True
+        self.kill_processes()
+
+
+class InstanceRuntimes:
+    """instance id -> runtime, created on first use (an instance nobody deploys to costs nothing)."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.base = Path(cloud.state_dir) / "instances"
+        self._by_id: dict[str, InstanceRuntime] = {}
+        self._lock = threading.Lock()
+
+    def runtime(self, instance_id: str) -> InstanceRuntime:
+        with self._lock:
+            rt = self._by_id.get(instance_id)
+            if rt is None:
+                root = self.base / instance_id
+                root.mkdir(parents=True, exist_ok=True)
+                rt = InstanceRuntime(instance_id, root, free_port(), self.cloud.owner("instance", instance_id))
+                self._by_id[instance_id] = rt
+            return rt
+
+    def get(self, instance_id: str) -> InstanceRuntime | None:
+        with self._lock:
+            return self._by_id.get(instance_id)
+
+    def terminate(self, instance_id: str) -> None:
+        rt = self.get(instance_id)
+        if rt is not None and not rt.terminated:
+            rt.terminate()
+
+    def all(self) -> list[InstanceRuntime]:
+        with self._lock:
+            return list(self._by_id.values())
+
+    def reset(self) -> None:
+        for rt in self.all():
+            rt.terminate()
+            shutil.rmtree(rt.root, ignore_errors=True)
+        with self._lock:
+            self._by_id.clear()

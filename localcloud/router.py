@@ -1,0 +1,227 @@
+"""Dispatch: each request goes to the provider that claims it, or to moto unchanged.
+
+Order: ALB data plane (by Host header) -> provider path routes (git) -> moto reset -> refused
+protocols -> provider operations (X-Amz-Target for JSON services, Action for query services)
+-> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+import traceback
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from localcloud.aws import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    AWSError,
+    RequestContext,
+    dumps,
+    json_error_body,
+    query_error_body,
+)
+from localcloud.validation import service_model, validate
+
+if TYPE_CHECKING:
+    from localcloud.provider import Provider
+
+log = logging.getLogger("localcloud.router")
+
+# SigV4 signing names whose botocore service name differs.
+SIGNING_TO_SERVICE = {"elasticloadbalancing": "elbv2", "monitoring": "cloudwatch", "events": "events"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _response(start_response, status: int, body: bytes, content_type: str, extra=None):
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 415: "Unsupported Media Type",
+              500: "Internal Server Error"}.get(status, "Status")
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    headers += list(extra or [])
+    start_response(f"{status} {reason}", headers)
+    return [body]
+
+
+class Router:
+    def __init__(self, cloud, moto_app):
+        self.cloud = cloud
+        self.moto_app = moto_app
+        self.providers: list[Provider] = []
+        self.json_ops: dict[str, tuple[Provider, dict]] = {}   # target prefix -> (provider, ops)
+        self.query_ops: dict[str, tuple[Provider, dict]] = {}  # service name -> (provider, ops)
+        self.routes: list[tuple[str, object]] = []
+
+    def add(self, provider: "Provider") -> None:
+        self.providers.append(provider)
+        ops = provider.operations()
+        if provider.service and ops:
+            model = service_model(provider.service)
+            protocol = model.metadata.get("protocol")
+            if protocol == "json":
+                prefix = model.metadata["targetPrefix"]
+                _, existing = self.json_ops.get(prefix, (None, {}))
+                self.json_ops[prefix] = (provider, {**existing, **ops})
+            else:
+                self.query_ops[provider.service] = (provider, ops)
+        for prefix, app in provider.routes():
+            self.routes.append((prefix, app))
+        self.routes.sort(key=lambda r: -len(r[0]))
+
+    # -- WSGI entry ---------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        try:
+            return self._dispatch(environ, start_response)
+        except Exception:  # the router itself must never hang up on a client
+            traceback.print_exc(file=sys.stderr)
+            err = AWSError("InternalFailure", "localcloud failed to route the request; see its log", 500)
+            return _response(start_response, 500, json_error_body(err).encode(), "application/json")
+
+    def _dispatch(self, environ, start_response):
+        host = (environ.get("HTTP_HOST") or "").rsplit(":", 1)[0].lower()
+        if host and host not in LOOPBACK_HOSTS:
+            for provider in self.providers:
+                app = provider.host_app(host)
+                if app is not None:
+                    return app(environ, start_response)
+
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.routes:
+            if path.startswith(prefix):
+                return app(environ, start_response)
+
+        if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST":
+            self.cloud.reset_providers()
+            return self.moto_app(environ, start_response)
+
+        refused = self._unreadable_protocol(environ)
+        if refused:
+            err = AWSError("UnsupportedProtocolException", refused, 415)
+            return _response(start_response, 415, json_error_body(err).encode(), "application/json")
+
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target and "." in target:
+            prefix, operation = target.split(".", 1)
+            claimed = self.json_ops.get(prefix)
+            if claimed and operation in claimed[1]:
+                body = self._read_body(environ)
+                return self._json_operation(claimed[0], claimed[1][operation], operation, body, environ, start_response)
+            return self._moto(environ, start_response)
+
+        content_type = environ.get("CONTENT_TYPE", "")
+        if self.query_ops and content_type.startswith("application/x-www-form-urlencoded"):
+            body = self._read_body(environ)
+            service = self._signing_service(environ)
+            action = parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
+            claimed = self.query_ops.get(service or "")
+            if claimed and action in claimed[1]:
+                return self._query_operation(claimed[0], claimed[1][action], action, body, environ, start_response)
+        return self._moto(environ, start_response)
+
+    # -- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _read_body(environ) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)  # moto may still need to read it
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return body
+
+    @staticmethod
+    def _unreadable_protocol(environ) -> str | None:
+        content_type = environ.get("CONTENT_TYPE", "")
+        smithy = environ.get("HTTP_SMITHY_PROTOCOL", "")
+        path = environ.get("PATH_INFO", "")
+        if smithy == "rpc-v2-cbor" or content_type.startswith("application/cbor") or (
+            path.startswith("/service/") and "/operation/" in path
+        ):
+            operation = path.rsplit("/", 1)[-1] if "/operation/" in path else "unknown operation"
+            return (
+                f"localcloud does not read the smithy-rpc-v2-cbor protocol (operation {operation}). "
+                "Use a client that speaks the service's JSON or query protocol (botocore does by default)."
+            )
+        return None
+
+    @staticmethod
+    def _signing_parts(environ) -> tuple[str | None, str | None, str | None]:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        try:
+            credential = auth.split("Credential=", 1)[1].split(",", 1)[0]
+            access_key, _date, region, service, _ = credential.split("/")
+            return access_key, region, service
+        except (IndexError, ValueError):
+            return None, None, None
+
+    def _signing_service(self, environ) -> str | None:
+        _, _, service = self._signing_parts(environ)
+        return SIGNING_TO_SERVICE.get(service, service) if service else None
+
+    def _context(self, provider, operation, environ) -> RequestContext:
+        access_key, region, _ = self._signing_parts(environ)
+        return RequestContext(
+            service=provider.service,
+            operation=operation,
+            region=region or DEFAULT_REGION,
+            account_id=DEFAULT_ACCOUNT_ID,
+            access_key=access_key,
+            endpoint_url=self.cloud.url,
+            headers={k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")},
+        )
+
+    def _json_operation(self, provider, handler, operation, body, environ, start_response):
+        ctx = self._context(provider, operation, environ)
+        extra = [("x-amzn-RequestId", ctx.request_id)]
+        try:
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                raise AWSError("SerializationException", "Start of structure or map found where not expected: the request body is not valid JSON") from None
+            if operation not in provider.unvalidated:
+                validate(provider.service, operation, params)
+            result = handler(params, ctx)
+            payload = dumps(result if result is not None else {}).encode()
+            return _response(start_response, 200, payload, "application/x-amz-json-1.1", extra)
+        except AWSError as err:
+            return _response(start_response, err.status, json_error_body(err).encode(), "application/x-amz-json-1.1", extra)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            err = AWSError("InternalFailure", f"localcloud's {provider.service} provider failed on {operation}; see its log", 500)
+            return _response(start_response, 500, json_error_body(err).encode(), "application/x-amz-json-1.1", extra)
+
+    def _query_operation(self, provider, handler, operation, body, environ, start_response):
+        ctx = self._context(provider, operation, environ)
+        params = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        try:
+            result = handler(params, ctx)  # query handlers render their own XML
+            return _response(start_response, 200, result.encode(), "text/xml")
+        except AWSError as err:
+            return _response(start_response, err.status, query_error_body(err, ctx.request_id).encode(), "text/xml")
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            err = AWSError("InternalFailure", f"localcloud failed on {operation}; see its log", 500)
+            return _response(start_response, 500, query_error_body(err, ctx.request_id).encode(), "text/xml")
+
+    def _moto(self, environ, start_response):
+        """Pass to moto; an HTML error page (an unimplemented operation, a moto bug) becomes an
+        AWS-shaped InternalFailure naming the operation instead."""
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = self.moto_app(environ, capture)
+        status = captured.get("status", "500 Internal Server Error")
+        headers = captured.get("headers", [])
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if status.startswith("5") and "html" in content_type:
+            body = b"".join(chunks)
+            if hasattr(chunks, "close"):
+                chunks.close()
+            target = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(environ.get("QUERY_STRING", "")).get("Action", ["?"])[0]
+            err = AWSError("InternalFailure", f"moto could not handle {target} ({status}); localcloud does not emulate it", 500)
+            log.warning("moto failed on %s: %s", target, body[:300])
+            return _response(start_response, 500, json_error_body(err).encode(), "application/json")
+        start_response(status, headers)
+        return chunks

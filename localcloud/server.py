@@ -1,0 +1,144 @@
+"""Compose moto, the router and the providers into one loopback endpoint, and run it."""
+from __future__ import annotations
+
+import importlib
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from localcloud.clock import Clock, scale_from_env
+from localcloud.processes import kill_owner
+
+log = logging.getLogger("localcloud")
+
+# Each module exposes `create(cloud) -> Provider`. Order matters only for start(): a provider
+# may look another up in its own start().
+PROVIDER_MODULES = (
+    "localcloud.events.provider",
+    "localcloud.codecommit.provider",
+    "localcloud.fleet.provider",
+    "localcloud.cloudwatch.provider",
+    "localcloud.codebuild.provider",
+    "localcloud.codedeploy.provider",
+    "localcloud.codepipeline.provider",
+)
+
+TEST_ACCESS_KEY_ID = "testing"
+TEST_SECRET_ACCESS_KEY = "testing"
+
+
+class LocalCloud:
+    """One localcloud endpoint on 127.0.0.1.
+
+    >>> with LocalCloud(port=0, time_scale=0.05) as cloud:
+    ...     boto3.client("codecommit", endpoint_url=cloud.url, ...)
+    """
+
+    host = "127.0.0.1"  # never another interface: localcloud accepts any credentials
+
+    def __init__(self, port: int = 0, state_dir: str | Path | None = None, time_scale: float | None = None):
+        self.requested_port = port
+        self._own_state_dir = state_dir is None
+        self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="localcloud-"))
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = Clock(scale_from_env() if time_scale is None else time_scale)
+        self.account_id = DEFAULT_ACCOUNT_ID
+        self.region = DEFAULT_REGION
+        self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
+        self.providers: dict[str, object] = {}
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    # -- composition --------------------------------------------------------------------------
+    def _build(self):
+        from localcloud.moto_app import create_moto_app
+        from localcloud.router import Router
+
+        self.router = Router(self, create_moto_app())
+        for module_name in PROVIDER_MODULES:
+            provider = importlib.import_module(module_name).create(self)
+            key = module_name.split(".")[1]
+            self.providers[key] = provider
+            self.router.add(provider)
+        return self.router
+
+    def provider(self, name: str):
+        """The provider of a localcloud package, e.g. cloud.provider("codebuild")."""
+        return self.providers[name]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def owner(self, kind: str, ident: str) -> str:
+        """The process-marker owner for something this instance runs (see processes.py)."""
+        return f"{self.token}/{kind}/{ident}"
+
+    def credentials_env(self, region: str | None = None) -> dict[str, str]:
+        """Environment that points AWS tools (CLI, boto3) inside builds and hooks at this endpoint."""
+        region = region or self.region
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+        }
+
+    def client(self, service: str, region: str | None = None):
+        """A boto3 client for this endpoint; providers use it to call each other as AWS does."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=self.url,
+            region_name=region or self.region,
+            aws_access_key_id=TEST_ACCESS_KEY_ID,
+            aws_secret_access_key=TEST_SECRET_ACCESS_KEY,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> "LocalCloud":
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = self._build()
+        self._server = make_server(self.host, self.requested_port, app, threaded=True)
+        self.port = self._server.server_port
+        for provider in self.providers.values():
+            provider.start()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-http", daemon=True)
+        self._thread.start()
+        log.info("localcloud ready at %s", self.url)
+        return self
+
+    def reset_providers(self) -> None:
+        for provider in self.providers.values():
+            provider.reset()
+
+    def stop(self) -> None:
+        for provider in reversed(list(self.providers.values())):
+            try:
+                provider.stop()
+            except Exception:  # keep stopping the others
+                log.exception("provider %s failed to stop", type(provider).__name__)
+        kill_owner(self.token + "/", prefix=True)
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._own_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def __enter__(self) -> "LocalCloud":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,238 @@
+"""The EventBridge data plane: match an event against the rules moto stores, deliver to targets.
+
+Rules, targets and buses stay in moto's events backend (PutRule, PutTargets, ... pass through
+to moto unchanged); only *delivery* lives here, because moto's own `put_events`
+- raises NotImplementedError on a target it does not know (a CodePipeline pipeline ARN), which
+  would lose the delivery to every other target of the rule,
+- ignores the rule State, so a DISABLED rule would still start a pipeline,
+- drops `account` from the delivered event and ignores a target's `Input` and `InputPath`.
+
+Delivery is asynchronous, as on AWS: `publish` returns the event once it is queued, and one
+worker thread delivers in publish order (so two pushes start two pipeline executions in order).
+A target whose ARN starts with a registered prefix (e.g. "arn:aws:codepipeline:") goes to the
+registered `deliver` callable; SQS queues and CloudWatch Logs groups are written through moto's
+backends; anything else moto can deliver (archives, other buses) goes through moto's rule code.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Callable
+
+from localcloud.events.targets import render_input
+
+log = logging.getLogger("localcloud.events")
+
+Deliver = Callable[[dict, dict, dict, str], None]   # deliver(event, target, rule, region)
+
+
+def _iso(moment: datetime) -> str:
+    # EventBridge's envelope time has second precision: "2019-06-12T10:23:43Z".
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(*, source: str, detail_type: str, detail: dict, resources: list[str], region: str,
+             account: str, moment: datetime | None = None, event_id: str | None = None) -> dict:
+    """The event as EventBridge hands it to rules and targets (key order as AWS prints it)."""
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": _iso(moment or datetime.now(timezone.utc)),
+        "region": region,
+        "resources": list(resources),
+        "detail": detail,
+    }
+
+
+def _moto_backend(account: str, region: str):
+    from moto.events.models import events_backends
+
+    return events_backends[account][region]
+
+
+class EventBus:
+    def __init__(self, default_account: str):
+        self.default_account = default_account
+        self._handlers: list[tuple[str, Deliver]] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- the in-process contract --------------------------------------------------------------
+    def register_target(self, arn_prefix: str, deliver: Deliver) -> None:
+        """Targets whose Arn starts with `arn_prefix` are handed to `deliver(event, target, rule,
+        region)` on the delivery thread. A later registration for the same prefix replaces it."""
+        with self._lock:
+            self._handlers = [(p, d) for p, d in self._handlers if p != arn_prefix]
+            self._handlers.append((arn_prefix, deliver))
+            self._handlers.sort(key=lambda h: -len(h[0]))  # most specific prefix first
+
+    def publish(self, *, source: str, detail_type: str, detail: dict, resources: list[str],
+                region: str, account: str | None = None, event_bus: str = "default",
+                moment: datetime | None = None) -> dict:
+        """Put one event on a bus; returns the full envelope. Matching happens now (against the
+        rules as they are at publish time, as AWS does); delivery happens on the worker."""
+        account = account or self.default_account
+        event = envelope(source=source, detail_type=detail_type, detail=detail, resources=resources,
+                         region=region, account=account, moment=moment)
+        self.route(event, event_bus=event_bus)
+        return event
+
+    def route(self, event: dict, event_bus: str = "default") -> None:
+        """Match `event` (a full envelope) against the bus's enabled rules and queue deliveries."""
+        bus = self.bus_for(event["account"], event["region"], event_bus)
+        matched = [rule for rule in list(bus.rules.values())
+                   if rule.state == "ENABLED" and self._matches(rule, event)]
+        for rule in matched:
+            for target in list(rule.targets):
+                self._enqueue(event, copy.deepcopy(target), rule, event["region"])
+
+    @staticmethod
+    def bus_for(account: str, region: str, name: str):
+        """moto's EventBus; raises moto's ResourceNotFoundException if there is none."""
+        return _moto_backend(account, region).describe_event_bus(name)
+
+    @staticmethod
+    def _matches(rule, event: dict) -> bool:
+        # A schedule-only rule has no pattern; moto's matcher would call that "matches all".
+        if not rule.event_pattern.get_pattern():
+            return False
+        return rule.event_pattern.matches_event(event)
+
+    # -- delivery -----------------------------------------------------------------------------
+    def _enqueue(self, event: dict, target: dict, rule, region: str) -> None:
+        with self._idle:
+            self._pending += 1
+        self._ensure_worker()
+        self._queue.put((event, target, rule, region))
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="localcloud-events", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self._deliver(*item)
+            except Exception:  # a failed delivery is AWS's FailedInvocations, never a crash
+                log.exception("delivery of event %s to %s failed", item[0]["id"], item[1].get("Arn"))
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, event: dict, target: dict, rule, region: str) -> None:
+        arn = target.get("Arn", "")
+        with self._lock:
+            handler = next((d for p, d in self._handlers if arn.startswith(p)), None)
+        rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
+        if handler is not None:
+            handler(copy.deepcopy(event), target, rule_info, region)
+            return
+        parts = arn.split(":", 5)
+        service = parts[2] if len(parts) > 2 else ""
+        if service == "sqs":
+            self._to_sqs(event, target, rule, parts)
+        elif service == "logs" and len(parts) > 5 and parts[5].startswith("log-group:"):
+            self._to_log_group(event, target, rule, parts)
+        else:
+            self._through_moto(event, target, rule)
+
+    @staticmethod
+    def _to_sqs(event, target, rule, parts) -> None:
+        from moto.sqs import sqs_backends
+
+        body = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
+        group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        account, region, queue_name = parts[4], parts[3], parts[5]
+        sqs_backends[account][region].send_message(
+            queue_name=queue_name, message_body=body, group_id=group_id,
+            # EventBridge sends the event id as the deduplication id for FIFO queues
+            deduplication_id=event["id"] if queue_name.endswith(".fifo") else None,
+        )
+
+    @staticmethod
+    def _to_log_group(event, target, rule, parts) -> None:
+        from moto.logs import logs_backends
+
+        group = parts[5].split(":", 1)[1].removesuffix(":*")
+        backend = logs_backends[parts[4]][parts[3]]
+        stream = event["id"]  # EventBridge writes each event to a stream named after it
+        if stream not in backend.groups[group].streams:
+            backend.create_log_stream(group, stream)
+        message = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
+        backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": message}])
+
+    @staticmethod
+    def _through_moto(event, target, rule) -> None:
+        """Archives, other buses and whatever else moto's rule code knows; moto wants epoch time."""
+        moto_event = dict(event)
+        moto_event["time"] = datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+        moto_event["ingestion-time"] = time.time()
+        single = copy.copy(rule)
+        single.targets = [target]
+        try:
+            single.send_to_targets(moto_event)
+        except NotImplementedError:
+            log.warning("localcloud does not deliver EventBridge events to %s (rule %s); the event is dropped",
+                        target.get("Arn"), rule.name)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every queued delivery has run (tests and benchmarks; never needed on AWS)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def drain(self) -> None:
+        """Forget queued deliveries (reset)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                continue
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def stop(self) -> None:
+        self.drain()
+        worker = self._worker
+        if worker is not None and worker.is_alive():
+            self._queue.put(None)
+            worker.join(timeout=5)
+        self._worker = None
+
+
+def entry_to_event(entry: dict, *, account: str, region: str) -> dict:
+    """A PutEvents entry (already checked) as the envelope EventBridge builds from it."""
+    moment = entry.get("Time")
+    if isinstance(moment, (int, float)):
+        moment = datetime.fromtimestamp(moment, timezone.utc)
+    elif not isinstance(moment, datetime):
+        moment = None
+    return envelope(source=entry["Source"], detail_type=entry["DetailType"], detail=json.loads(entry["Detail"]),
+                    resources=entry.get("Resources") or [], region=region, account=account, moment=moment)

@@ -1,27 +1,47 @@
-"""Evidence API used by drivers, builders and scenarios. (Contract; the evidence issue fills in
-Allure, JUnit properties and the audit report behind these same functions.)
+"""Evidence API used by drivers, builders and scenarios.
 
     with evidence.step("push v3"):            # an Allure step and a timeline entry
         ...
-    evidence.attach("pipeline state", state)  # dict -> JSON attachment; str -> text
-    evidence.record("execution_id", exec_id)  # a fact about the current scenario
+    evidence.attach("pipeline state", state)  # dict -> JSON attachment; str -> text (digest kept)
+    evidence.record("execution_id", exec_id)  # a fact about the current scenario (JUnit property too)
+    evidence.append("deployment_ids", dep_id) # a fact that collects several values
     evidence.event("stage", stage="Build", status="Succeeded")  # a timeline point
     evidence.requirement("The pipeline MUST block a failing test before Approval")
+    evidence.register_secret(value)           # never show this value in any report
+    evidence.run_fact("leak_check", {...})    # a fact about the whole run, not one scenario
 
-Nothing passed here may contain a secret: callers pass ids, statuses and summaries only.
+Timeline event kinds the audit report draws (other kinds are listed, not drawn):
+    event("stage", stage=..., status="InProgress|Succeeded|Failed|Stopped|...", execution_id=...)
+    event("deployment", deployment_id=..., status="Created|InProgress|Ready|Succeeded|Failed|Stopped",
+          lifecycle_event=None|"BeforeInstall"|..., rollback_of=None|"d-...")
+    event("traffic", version="v3")            # the version the ALB served from now on
+    event("approval", status="Approved|Rejected", by=..., summary=...)
+    event("step", ...)                        # emitted by step()
+
+The pytest plugin (fixtures/evidence.py) calls begin_scenario/end_scenario around each test, so
+callers only use the functions above. Everything passed here goes through the Scrubber
+(capstone/evidence/scrub.py) before it is stored or attached; still, pass ids, statuses and
+summaries only, never a token or a secret.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
 from typing import Any, Iterator
 
-_lock = threading.Lock()
+from capstone.evidence.scrub import Scrubber
+from capstone.run import worker_id
+
+_lock = threading.RLock()
+_scrubber = Scrubber()
 _current: dict[str, Any] = {"scenario": None}
 _scenarios: dict[str, dict[str, Any]] = {}
 _timeline: list[dict[str, Any]] = []
+_run: dict[str, Any] = {"facts": {}, "session_facts": {}, "attachments": []}
+_depth = threading.local()
 
 
 def _allure():
@@ -33,14 +53,37 @@ def _allure():
         return None
 
 
-def begin_scenario(nodeid: str) -> None:
+def scrubber() -> Scrubber:
+    return _scrubber
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this value everywhere the evidence layer writes (also in the final report pass)."""
+    _scrubber.register(value)
+
+
+def begin_scenario(nodeid: str, **labels: Any) -> None:
     with _lock:
         _current["scenario"] = nodeid
-        _scenarios.setdefault(nodeid, {"facts": {}, "requirement": None, "steps": []})
+        sc = _scenarios.setdefault(nodeid, {
+            "nodeid": nodeid, "labels": {}, "requirement": None, "facts": {}, "steps": [],
+            "attachments": [], "verdict": None, "message": None, "start": time.time(), "stop": None,
+            "worker": worker_id()})
+        sc["labels"].update({k: v for k, v in labels.items() if v is not None})
+        if labels.get("requirement"):
+            sc["requirement"] = labels["requirement"]
+    event("scenario", phase="start")
 
 
-def end_scenario() -> None:
+def end_scenario(verdict: str | None = None, message: str | None = None) -> None:
+    event("scenario", phase="end", verdict=verdict)
     with _lock:
+        sc = _scenario()
+        if sc is not None:
+            sc["stop"] = time.time()
+            if verdict is not None:
+                sc["verdict"] = verdict
+                sc["message"] = _scrubber.text(message) if message else None
         _current["scenario"] = None
 
 
@@ -51,48 +94,114 @@ def _scenario() -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def step(title: str) -> Iterator[None]:
+    title = _scrubber.text(title)
     allure = _allure()
     started = time.time()
+    depth = getattr(_depth, "value", 0)
+    entry = {"title": title, "start": started, "stop": None, "status": None, "depth": depth}
+    with _lock:
+        sc = _scenario()
+        (sc["steps"] if sc is not None else _run.setdefault("steps", [])).append(entry)
     event("step", title=title, phase="start")
     ctx = allure.step(title) if allure else contextlib.nullcontext()
-    with ctx:
-        try:
+    _depth.value = depth + 1
+    status = "failed"
+    try:
+        with ctx:
             yield
-        finally:
-            event("step", title=title, phase="end", seconds=round(time.time() - started, 3))
+        status = "passed"
+    finally:
+        _depth.value = depth
+        entry.update(stop=time.time(), status=status)
+        event("step", title=title, phase="end", status=status, seconds=round(time.time() - started, 3))
 
 
-def attach(name: str, body: Any, kind: str = "auto") -> None:
-    allure = _allure()
+def attach(name: str, body: Any, kind: str = "auto") -> str:
+    """Attach to the current Allure test (or fixture) and keep the sha256 for the audit report.
+    Returns the digest, which equals the digest of the attachment file Allure writes."""
     if isinstance(body, (dict, list)):
-        text, kind = json.dumps(body, indent=2, default=str), "json"
+        text, kind = json.dumps(_scrubber.data(body), indent=2, default=str), "json"
     else:
-        text = body if isinstance(body, str) else str(body)
+        text = _scrubber.text(body if isinstance(body, str) else str(body))
+        kind = "text" if kind == "auto" else kind
+    name = _scrubber.text(name)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    allure = _allure()
     if allure:
         types = {"json": allure.attachment_type.JSON, "html": allure.attachment_type.HTML}
         allure.attach(text, name=name, attachment_type=types.get(kind, allure.attachment_type.TEXT))
+    entry = {"name": name, "kind": kind, "sha256": digest, "bytes": len(text.encode("utf-8")), "t": time.time()}
+    with _lock:
+        sc = _scenario()
+        (sc["attachments"] if sc is not None else _run["attachments"]).append(entry)
+    return digest
 
 
 def record(key: str, value: Any) -> None:
+    value = _scrubber.data(value, key)
     with _lock:
         sc = _scenario()
-        if sc is not None:
-            sc["facts"][key] = value
+        (sc["facts"] if sc is not None else _run["session_facts"])[key] = value
+
+
+def append(key: str, value: Any) -> None:
+    """Add one value to a list fact (e.g. every deployment id a scenario saw), keeping order."""
+    value = _scrubber.data(value, key)
+    with _lock:
+        sc = _scenario()
+        facts = sc["facts"] if sc is not None else _run["session_facts"]
+        values = facts.setdefault(key, [])
+        if value not in values:
+            values.append(value)
 
 
 def requirement(sentence: str) -> None:
     with _lock:
         sc = _scenario()
         if sc is not None:
-            sc["requirement"] = sentence
+            sc["requirement"] = _scrubber.text(sentence)
+
+
+def run_fact(key: str, value: Any) -> None:
+    """A fact about the whole run (target, region, account, leak_check, ...)."""
+    with _lock:
+        _run["facts"][key] = _scrubber.data(value, key)
 
 
 def event(kind: str, **fields: Any) -> None:
+    fields = _scrubber.data(fields)
     with _lock:
-        _timeline.append({"t": time.time(), "kind": kind, "scenario": _current["scenario"], **fields})
+        _timeline.append({"t": time.time(), "kind": kind, "scenario": _current["scenario"],
+                          "worker": worker_id(), **fields})
 
 
 def snapshot() -> dict[str, Any]:
-    """Everything recorded so far (for the audit report)."""
+    """Everything recorded so far (for the audit report), already scrubbed."""
     with _lock:
-        return {"scenarios": json.loads(json.dumps(_scenarios, default=str)), "timeline": list(_timeline)}
+        return json.loads(json.dumps({
+            "scenarios": _scenarios, "timeline": _timeline, "run": _run}, default=str))
+
+
+def merge(other: dict[str, Any]) -> None:
+    """Fold another process's snapshot (an xdist worker's) into this one."""
+    with _lock:
+        _scenarios.update(other.get("scenarios", {}))
+        _timeline.extend(other.get("timeline", []))
+        _timeline.sort(key=lambda e: e.get("t", 0))
+        run = other.get("run", {})
+        _run["facts"].update(run.get("facts", {}))
+        _run["session_facts"].update(run.get("session_facts", {}))
+        _run["attachments"].extend(run.get("attachments", []))
+        _run.setdefault("steps", []).extend(run.get("steps", []))
+
+
+def reset() -> None:
+    """Forget everything (tests of the evidence layer itself)."""
+    global _scrubber
+    with _lock:
+        _current["scenario"] = None
+        _scenarios.clear()
+        _timeline.clear()
+        _run.clear()
+        _run.update({"facts": {}, "session_facts": {}, "attachments": []})
+        _scrubber = Scrubber()

@@ -1,0 +1,51 @@
+"""Close a run's evidence: write the merged evidence, the Allure side files, scrub every file of the
+run directory, then the audit report and its digests. Called once per run by the controlling
+pytest process (after every xdist worker has finished) and by `capstone report --rebuild`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from capstone.evidence import audit, categories, metadata
+from capstone.evidence.scrub import Scrubber
+
+ALLURE_RESULTS = "allure-results"
+
+
+def is_ledger(path: Path) -> bool:
+    return path.name.startswith("ledger") and path.suffix == ".json"
+
+
+def write_allure_files(results: Path, meta: dict[str, Any], env: dict[str, str] | None = None) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "environment.properties").write_text(metadata.environment_properties(meta))
+    (results / "categories.json").write_text(json.dumps(categories.allure_categories(), indent=2))
+    executor = metadata.executor(env)
+    if executor:
+        (results / "executor.json").write_text(json.dumps(executor, indent=2))
+
+
+def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
+           allure_results: Path | None = None) -> dict[str, Any]:
+    """Returns the audit (as written to audit.json)."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    evidence = scrubber.data(evidence)
+    (run_dir / audit.EVIDENCE_FILE).write_text(json.dumps(evidence, indent=2, default=str))
+    run = evidence.get("run", {})
+    meta = metadata.run_metadata(evidence.get("run_id") or run_dir.name, run.get("facts", {}),
+                                 run.get("started"), run.get("finished"))
+    results = allure_results or run_dir / ALLURE_RESULTS
+    if results.is_dir() or allure_results is None:
+        write_allure_files(results, meta)
+    # Last line of defence: captured stdout/stderr in Allure attachments and JUnit system-out
+    # may carry what no caller meant to record. The ledgers are spared: they are the
+    # environment's working state (`capstone down --run-id` deletes by the ARNs in them); the
+    # audit carries a scrubbed copy, and CI uploads the audit, not the raw ledgers.
+    scrubber.tree(run_dir, keep=is_ledger)
+    if results.is_dir() and run_dir not in results.parents:
+        scrubber.tree(results)
+    report = audit.build(run_dir, evidence)
+    audit.write(run_dir, report, scrubber)
+    return report

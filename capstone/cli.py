@@ -8,6 +8,7 @@ import sys
 
 COMMAND_MODULES = (
     "capstone.commands.cloud",
+    "capstone.commands.report",
 )
 
 

@@ -28,6 +28,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+report: $(STAMP)
+	$(BIN)/capstone report $(REPORT_ARGS)
+
 lock:
 	$(PYTHON) -m venv /tmp/capstone-lock && /tmp/capstone-lock/bin/pip install -q -r requirements.in \
 	  && /tmp/capstone-lock/bin/pip freeze --all | grep -v "^pip==" > requirements.lock

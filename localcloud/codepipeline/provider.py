@@ -1,9 +1,115 @@
-"""localcloud's codepipeline provider (being built: see the issue that owns localcloud/codepipeline/)."""
+"""localcloud's CodePipeline: every operation the suite uses, backed by a real execution engine.
+
+moto's pipelines execute nothing (LESSONS.md), so this provider claims all of them: state in
+models.py, operations in api.py, executions in engine.py, actions in actions/, triggers in
+triggers.py. State changes are published to EventBridge as AWS does (`aws.codepipeline`
+events), on their own thread so the engine never waits for a subscriber.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+from localcloud.codepipeline import actions as action_types
+from localcloud.codepipeline.api import CodePipelineAPI
+from localcloud.codepipeline.engine import Engine
+from localcloud.codepipeline.models import PARALLEL, Pipeline, PipelineExecution, Store
+from localcloud.codepipeline.triggers import EventBridgeTarget, SourcePoller
 from localcloud.provider import Provider
+
+log = logging.getLogger("localcloud.codepipeline")
+
+PIPELINE_ARN_PREFIX = "arn:aws:codepipeline:"
 
 
 class CodepipelineProvider(Provider):
     service = "codepipeline"
+
+    def __init__(self, cloud):
+        super().__init__(cloud)
+        self.store = Store()
+        self.engine = Engine(cloud, self.store)
+        self.poller = SourcePoller(self)
+        self.events_target = EventBridgeTarget(self)
+        self.api = CodePipelineAPI(self)
+        self._events: queue.Queue = queue.Queue()
+        self._publisher: threading.Thread | None = None
+
+    def operations(self):
+        return self.api.operations()
+
+    def client(self, service: str, region: str | None = None):
+        return action_types._clients(self.cloud, service, region or self.cloud.region)
+
+    # -- executions ----------------------------------------------------------------------------
+    def start_execution(self, pipeline: Pipeline, trigger: dict, *, event: dict | None = None,
+                        overrides: list[dict] | None = None, variables: dict | None = None,
+                        client_token: str | None = None) -> PipelineExecution:
+        """Capture each source action's revision now (the moment of the trigger, §1.2), then start.
+        Captured outside the engine's lock: it calls other providers."""
+        revisions: dict[str, dict] = {}
+        if pipeline.execution_mode != PARALLEL and not (client_token and client_token in pipeline.client_tokens):
+            for action in pipeline.declaration["stages"][0]["actions"]:
+                runner = action_types.runner_for(action)
+                if runner is None or not hasattr(runner, "capture"):
+                    continue
+                revision = runner.capture(self.cloud, action.get("region") or pipeline.region,
+                                          action.get("configuration") or {}, event)
+                if revision:
+                    revisions[action["name"]] = revision
+        for override in overrides or []:
+            revisions[override["actionName"]] = {"revisionId": override["revisionValue"],
+                                                 "revisionType": override.get("revisionType"), "override": True}
+        return self.engine.start(pipeline, trigger, variables=variables, revisions=revisions, client_token=client_token)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        events = self.cloud.providers.get("events")
+        if events is not None and hasattr(events, "register_target"):
+            events.register_target(PIPELINE_ARN_PREFIX, self.events_target.deliver)
+        else:
+            log.warning("the events provider offers no register_target: EventBridge rules cannot start pipelines")
+        if events is not None and hasattr(events, "publish"):
+            self.engine.listeners.append(lambda detail_type, item: self._events.put((detail_type, item)))
+            self._publisher = threading.Thread(target=self._publish_loop, args=(events,), name="codepipeline-events", daemon=True)
+            self._publisher.start()
+        self.poller.start()
+
+    def _publish_loop(self, events) -> None:
+        while True:
+            item = self._events.get()
+            if item is None:
+                return
+            detail_type, payload = item
+            pipeline = payload["pipeline"]
+            try:
+                events.publish(source="aws.codepipeline", detail_type=detail_type, detail=payload["detail"],
+                               resources=[pipeline.arn], region=pipeline.region, account=pipeline.account_id)
+            except Exception:
+                log.exception("publishing %s failed", detail_type)
+
+    def _abandon_everything(self) -> None:
+        with self.store.cond:
+            for pipeline in self.store.all():
+                pipeline.deleted = True
+                for execution in pipeline.executions.values():
+                    if not execution.final:
+                        self.engine.stop(pipeline, execution, abandon=True, reason="localcloud stopped")
+            self.store.cond.notify_all()
+
+    def reset(self) -> None:
+        self._abandon_everything()
+        with self.store.cond:
+            self.store.clear()
+
+    def stop(self) -> None:
+        self.poller.stop()
+        self._abandon_everything()
+        if self._publisher is not None:
+            self._events.put(None)
+            self._publisher.join(2)
+        action_types.forget_clients(self.cloud)
 
 
 def create(cloud) -> CodepipelineProvider:

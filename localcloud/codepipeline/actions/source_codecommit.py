@@ -1,0 +1,107 @@
+"""Source / AWS / CodeCommit: the commit an execution was triggered for, zipped into the artifact store.
+
+Talks to the codecommit provider in-process (branch_head, commit_metadata, archive_commit,
+repository_exists), as CodePipeline talks to CodeCommit inside AWS, and to S3 through the API.
+Output: one artifact (CODE_ZIP), output variables and execution result as
+action-reference-CodeCommit.md lists them (AWS-SEMANTICS.md §1.7).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
+
+
+def _codecommit(cloud):
+    return cloud.provider("codecommit")
+
+
+def commit_url(region: str, repository: str, commit_id: str) -> str:
+    return (f"https://{region}.console.aws.amazon.com/codesuite/codecommit/repositories/"
+            f"{repository}/commit/{commit_id}?region={region}")
+
+
+def repository_url(region: str, repository: str, branch: str) -> str:
+    return (f"https://{region}.console.aws.amazon.com/codesuite/codecommit/repositories/"
+            f"{repository}/browse/refs/heads/{branch}?region={region}")
+
+
+def capture(cloud, region: str, configuration: dict, event: dict | None = None) -> dict | None:
+    """The revision at trigger time: the pushed commit when the event is about this branch, else
+    the branch head now (AWS clones HEAD when the push happens, §1.2)."""
+    repository, branch = configuration.get("RepositoryName"), configuration.get("BranchName")
+    detail = (event or {}).get("detail") or {}
+    if (event and event.get("source") == "aws.codecommit" and detail.get("repositoryName") == repository
+            and detail.get("referenceName") == branch and detail.get("commitId")):
+        return {"revisionId": detail["commitId"]}
+    provider = _codecommit(cloud)
+    if not hasattr(provider, "branch_head"):
+        return None
+    try:
+        head = provider.branch_head(region, repository, branch)
+    except Exception:  # a missing repository fails the action later, with AWS's message
+        return None
+    return {"revisionId": head} if head else None
+
+
+def _iso(value) -> str | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value) if value is not None else None
+
+
+def run(run: ActionRun) -> Outcome:
+    config = run.configuration
+    repository, branch = config["RepositoryName"], config["BranchName"]
+    provider = _codecommit(run.cloud)
+    if not all(hasattr(provider, m) for m in ("branch_head", "commit_metadata", "archive_commit", "repository_exists")):
+        return Outcome.failed("ConfigurationError", "localcloud's codecommit provider does not offer the source contract "
+                              "(branch_head, commit_metadata, archive_commit, repository_exists)")
+    if config.get("OutputArtifactFormat", "CODE_ZIP") == "CODEBUILD_CLONE_REF":
+        # The byte format of a full-clone reference is undocumented (AWS-SEMANTICS.md §6); refuse
+        # plainly rather than hand CodeBuild something it cannot read.
+        return Outcome.failed("ConfigurationError", "localcloud does not implement OutputArtifactFormat "
+                              "CODEBUILD_CLONE_REF; use CODE_ZIP (the default)")
+    if not provider.repository_exists(run.region, repository):
+        # UNCONFIRMED wording: AWS reports a missing repository as a configuration error.
+        return Outcome.failed("ConfigurationError", f"The action failed because the AWS CodeCommit repository "
+                              f"{repository} was not found. Make sure the repository exists, and then try again.")
+    captured = (run.captured_revision or {}).get("revisionId")
+    commit_id = captured or provider.branch_head(run.region, repository, branch)
+    if not commit_id:
+        return Outcome.failed("ConfigurationError", f"The action failed because no branch named {branch} was found in the "
+                              f"selected AWS CodeCommit repository {repository}. Make sure you are using the correct "
+                              "branch name, and then try again. Error: null")
+    try:
+        meta = provider.commit_metadata(run.region, repository, commit_id)
+        archive = provider.archive_commit(run.region, repository, commit_id)
+    except Exception as err:
+        code, message = client_error_text(err)
+        return Outcome.failed("ConfigurationError", f"The action failed because the commit {commit_id} could not be "
+                              f"read from the AWS CodeCommit repository {repository}: {code}: {message}")
+    if run.abandoned:
+        return Outcome.failed("JobFailed", "abandoned")
+    s3 = run.client("s3")
+    for artifact in run.output_artifacts:
+        s3.put_object(Bucket=artifact["bucket"], Key=artifact["key"], Body=archive)
+    message = (meta.get("message") or "").strip()
+    url = commit_url(run.region, repository, commit_id)
+    return Outcome(
+        "Succeeded",
+        summary=message,
+        external_execution_id=commit_id,
+        external_execution_url=url,
+        output_variables={
+            "CommitId": commit_id,
+            "CommitMessage": message,
+            "RepositoryName": repository,
+            "BranchName": branch,
+            "AuthorDate": _iso(meta.get("authorDate")),
+            "CommitterDate": _iso(meta.get("committerDate")),
+        },
+        revision={"revisionId": commit_id, "revisionChangeIdentifier": commit_id, "revisionSummary": message,
+                  "revisionUrl": url, "created": meta.get("committerDate") or meta.get("authorDate"),
+                  "entityUrl": repository_url(run.region, repository, branch)},
+    )

@@ -1,0 +1,407 @@
+"""CodePipeline operations: request dicts in, AWS-shaped dicts out (AWS-SEMANTICS.md §1.5).
+
+The router has validated each request against the botocore model already. Handlers look state
+up in the Store, apply the rules AWS applies, and hand executions to the Engine.
+"""
+from __future__ import annotations
+
+import copy
+
+from localcloud.aws import AWSError, RequestContext
+from localcloud.codepipeline.actions import type_key
+from localcloud.codepipeline.actions.approval_manual import DECIDED
+from localcloud.codepipeline.declaration import normalize
+from localcloud.codepipeline.models import (
+    ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, PARALLEL, QUEUED, STAGE_FAILED,
+    STAGE_STOPPED, STAGE_SUCCEEDED, SUPERSEDED, Pipeline, PipelineExecution, now,
+)
+from localcloud.codepipeline.triggers import PIPELINE_ARN, role_trusts
+
+#: UNCONFIRMED (AWS-SEMANTICS.md §1.2/§6): old docs say executions killed by an edit become
+#: Failed, the newer model has Cancelled. localcloud uses Cancelled; the summary says why.
+UPDATE_SUMMARY = "The pipeline's definition was updated before the pipeline execution could be completed"
+
+REVISION_TYPES = {("Source", "AWS", "CodeCommit"): {"COMMIT_ID"},
+                  ("Source", "AWS", "S3"): {"S3_OBJECT_VERSION_ID", "S3_OBJECT_KEY"}}
+
+
+def _page(items: list, params: dict, default: int, key: str = "nextToken") -> tuple[list, str | None]:
+    token = params.get(key)
+    start = 0
+    if token:
+        try:
+            start = int(token)
+            if start < 0 or start > len(items):
+                raise ValueError
+        except ValueError:
+            raise AWSError("InvalidNextTokenException", "The next token is not valid") from None
+    size = params.get("maxResults") or default
+    page = items[start:start + size]
+    following = start + size
+    return page, (str(following) if following < len(items) else None)
+
+
+class CodePipelineAPI:
+    def __init__(self, provider):
+        self.provider = provider
+        self.store = provider.store
+        self.engine = provider.engine
+
+    # -- lookups -------------------------------------------------------------------------------
+    def _pipeline(self, ctx: RequestContext, name: str) -> Pipeline:
+        pipeline = self.store.get(ctx.account_id, ctx.region, name)
+        if pipeline is None or pipeline.deleted:
+            raise AWSError("PipelineNotFoundException", f"Account '{ctx.account_id}' does not have a pipeline with name '{name}'")
+        return pipeline
+
+    @staticmethod
+    def _execution(pipeline: Pipeline, execution_id: str) -> PipelineExecution:
+        execution = pipeline.executions.get(execution_id)
+        if execution is None:
+            raise AWSError("PipelineExecutionNotFoundException",
+                           f"Pipeline execution ID {execution_id} does not exist in pipeline {pipeline.name}")
+        return execution
+
+    @staticmethod
+    def _stage(pipeline: Pipeline, stage_name: str) -> dict:
+        stage = pipeline.stage(stage_name)
+        if stage is None:
+            raise AWSError("StageNotFoundException", f"Stage {stage_name} not found in pipeline {pipeline.name}")
+        return stage
+
+    def _check_resources(self, declaration: dict) -> None:
+        """The role must exist and trust codepipeline.amazonaws.com; the artifact buckets must exist."""
+        iam = self.provider.client("iam")
+        if not role_trusts(iam, declaration["roleArn"], "codepipeline.amazonaws.com"):
+            raise AWSError("InvalidStructureException",
+                           f"CodePipeline is not authorized to perform AssumeRole on role {declaration['roleArn']}")
+        stores = [declaration["artifactStore"]] if declaration.get("artifactStore") else list(declaration["artifactStores"].values())
+        for store in stores:
+            try:
+                self.provider.client("s3").head_bucket(Bucket=store["location"])
+            except Exception:
+                # UNCONFIRMED wording; the exception type is the one CreatePipeline uses for structure.
+                raise AWSError("InvalidStructureException",
+                               f"The artifact store location {store['location']} (an S3 bucket) does not exist "
+                               "or CodePipeline cannot access it") from None
+
+    @staticmethod
+    def _check_tags(tags: list[dict], existing: int = 0) -> None:
+        for tag in tags:
+            if tag["key"].startswith("aws:"):
+                raise AWSError("InvalidTagsException", "Not allowed to modify system tags. System tags start with 'aws:'. "
+                               "msg=[Caller is an end user and not allowed to mutate system tags]")
+        if existing + len(tags) > 50:
+            raise AWSError("TooManyTagsException", "Tag limit exceeded: a pipeline can have at most 50 tags")
+
+    # -- pipelines -----------------------------------------------------------------------------
+    def create_pipeline(self, params: dict, ctx: RequestContext) -> dict:
+        name = params["pipeline"]["name"]
+        tags = params.get("tags") or []
+        with self.store.cond:
+            if self.store.get(ctx.account_id, ctx.region, name):
+                raise AWSError("PipelineNameInUseException", f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
+        self._check_tags(tags)
+        declaration = normalize(params["pipeline"], ctx.region)
+        self._check_resources(declaration)
+        declaration["version"] = 1
+        pipeline = Pipeline(name=name, region=ctx.region, account_id=ctx.account_id, declaration=declaration,
+                            tags={t["key"]: t["value"] for t in tags})
+        pipeline.set_declaration(declaration)
+        with self.store.cond:
+            if self.store.get(ctx.account_id, ctx.region, name):
+                raise AWSError("PipelineNameInUseException", f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
+            self.store.put(pipeline)
+        self.provider.poller.remember(pipeline)
+        # "The pipeline starts to run after you create it" (§1.2, §5.14).
+        self.provider.start_execution(pipeline, {"triggerType": "CreatePipeline", "triggerDetail": ctx.caller_arn})
+        return {"pipeline": copy.deepcopy(declaration), "tags": sorted(tags, key=lambda t: t["key"])}
+
+    def get_pipeline(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["name"])
+        version = params.get("version")
+        if version is not None and version not in pipeline.versions:
+            raise AWSError("PipelineVersionNotFoundException", f"Pipeline version {version} of pipeline {pipeline.name} does not exist")
+        declaration = pipeline.versions[version] if version is not None else pipeline.declaration
+        return {"pipeline": copy.deepcopy(declaration), "metadata": pipeline.metadata()}
+
+    def update_pipeline(self, params: dict, ctx: RequestContext) -> dict:
+        name = params["pipeline"]["name"]
+        pipeline = self.store.get(ctx.account_id, ctx.region, name)
+        if pipeline is None or pipeline.deleted:
+            raise AWSError("ResourceNotFoundException", f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
+        declaration = normalize(params["pipeline"], ctx.region)
+        self._check_resources(declaration)
+        with self.store.cond:
+            declaration["version"] = pipeline.version + 1
+            running = [e for e in pipeline.executions.values() if not e.final]
+            for execution in running:
+                self.engine.cancel(pipeline, execution, UPDATE_SUMMARY)
+            pipeline.set_declaration(declaration)
+            pipeline.updated = now()
+        self.provider.poller.remember(pipeline)
+        return {"pipeline": copy.deepcopy(declaration)}
+
+    def delete_pipeline(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self.store.get(ctx.account_id, ctx.region, params["name"])
+        if pipeline is None:
+            return {}   # AWS answers 200 for a pipeline that does not exist
+        with self.store.cond:
+            pipeline.deleted = True
+            for execution in pipeline.executions.values():
+                if not execution.final:
+                    self.engine.stop(pipeline, execution, abandon=True, reason="The pipeline was deleted")
+            self.store.remove(pipeline)
+            self.store.cond.notify_all()
+        return {}
+
+    def list_pipelines(self, params: dict, ctx: RequestContext) -> dict:
+        with self.store.cond:
+            pipelines = sorted(self.store.in_region(ctx.account_id, ctx.region), key=lambda p: p.name)
+            page, token = _page([p.summary() for p in pipelines if not p.deleted], params, 100)
+        return {"pipelines": page, "nextToken": token}
+
+    # -- executions ----------------------------------------------------------------------------
+    def start_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["name"])
+        declared = {v["name"] for v in pipeline.declaration.get("variables") or []}
+        variables = {}
+        for variable in params.get("variables") or []:
+            if variable["name"] not in declared:
+                raise AWSError("ValidationException", f"Variable {variable['name']} is not defined in pipeline {pipeline.name}")
+            variables[variable["name"]] = variable["value"]
+        sources = {a["name"]: a for a in pipeline.declaration["stages"][0]["actions"]}
+        overrides = []
+        for revision in params.get("sourceRevisions") or []:
+            action = sources.get(revision["actionName"])
+            if action is None:
+                raise AWSError("ValidationException", f"Source action {revision['actionName']} was not found in pipeline {pipeline.name}")
+            allowed = REVISION_TYPES.get(type_key(action), set())
+            if revision["revisionType"] not in allowed:
+                raise AWSError("ValidationException", f"Revision type {revision['revisionType']} is not supported by "
+                               f"source action {revision['actionName']} ({action['actionTypeId']['provider']})")
+            overrides.append(revision)
+        execution = self.provider.start_execution(
+            pipeline, {"triggerType": "StartPipelineExecution", "triggerDetail": ctx.caller_arn},
+            variables=variables, overrides=overrides, client_token=params.get("clientRequestToken"),
+        )
+        return {"pipelineExecutionId": execution.pipeline_execution_id}
+
+    def stop_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        with self.store.cond:
+            execution = self._execution(pipeline, params["pipelineExecutionId"])
+            abandon = bool(params.get("abandon"))
+            if execution.final:
+                raise AWSError("PipelineExecutionNotStoppableException",
+                               f"Unable to stop pipeline execution {execution.pipeline_execution_id}: its status is "
+                               f"{execution.status}; only an InProgress execution can be stopped")
+            if execution.status == EXEC_STOPPING and not abandon:
+                raise AWSError("DuplicatedStopRequestException",
+                               f"Execution {execution.pipeline_execution_id} is already stopping; only a stop and "
+                               "abandon request is accepted now")
+            self.engine.stop(pipeline, execution, abandon, params.get("reason"))
+        return {"pipelineExecutionId": execution.pipeline_execution_id}
+
+    def retry_stage_execution(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        stage_name = params["stageName"]
+        with self.store.cond:
+            self._stage(pipeline, stage_name)
+            execution = self._execution(pipeline, params["pipelineExecutionId"])
+            if execution.pipeline_version != pipeline.version:
+                raise AWSError("StageNotRetryableException", "Unable to retry: the pipeline structure has changed since "
+                               f"execution {execution.pipeline_execution_id} ran")
+            stage_execution = execution.stages.get(stage_name)
+            if stage_execution is None or stage_execution.status not in (STAGE_FAILED, STAGE_STOPPED) \
+                    or execution.status not in (EXEC_FAILED, EXEC_STOPPED):
+                raise AWSError("StageNotRetryableException", f"Stage {stage_name} of execution "
+                               f"{execution.pipeline_execution_id} is not in a failed or stopped state")
+            gate = pipeline.gates[stage_name]
+            if gate.latest is not stage_execution:
+                raise AWSError("NotLatestPipelineExecutionException", f"Stage {stage_name} has run a later execution; "
+                               f"execution {execution.pipeline_execution_id} is out of date")
+            if gate.holders:
+                raise AWSError("ConflictException", f"Stage {stage_name} is busy with another execution")
+            if params["retryMode"] == "FAILED_ACTIONS" and not any(
+                    a.status in (ACTION_FAILED, ACTION_ABANDONED) for a in stage_execution.actions.values()) \
+                    and stage_execution.status == STAGE_FAILED:
+                raise AWSError("StageNotRetryableException", f"Stage {stage_name} contains no failed actions")
+            self.engine.retry(pipeline, execution, stage_name, params["retryMode"])
+        return {"pipelineExecutionId": execution.pipeline_execution_id}
+
+    def get_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        with self.store.cond:
+            return {"pipelineExecution": self._execution(pipeline, params["pipelineExecutionId"]).view()}
+
+    def list_pipeline_executions(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        succeeded_in = ((params.get("filter") or {}).get("succeededInStage") or {}).get("stageName")
+        with self.store.cond:
+            executions = sorted(pipeline.executions.values(), key=lambda e: e.ordinal, reverse=True)
+            if succeeded_in:
+                executions = [e for e in executions
+                              if getattr(e.stages.get(succeeded_in), "status", None) == STAGE_SUCCEEDED]
+            page, token = _page([e.summary_view() for e in executions], params, 100)
+        return {"pipelineExecutionSummaries": page, "nextToken": token}
+
+    def list_action_executions(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        flt = params.get("filter") or {}
+        with self.store.cond:
+            records = list(reversed(pipeline.action_history))
+            execution_id = flt.get("pipelineExecutionId") or (flt.get("latestInPipelineExecution") or {}).get("pipelineExecutionId")
+            if execution_id:
+                self._execution(pipeline, execution_id)
+                records = [r for r in records if r.pipeline_execution_id == execution_id]
+            latest = flt.get("latestInPipelineExecution")
+            if latest and latest.get("startTimeRange") == "Latest":
+                seen, kept = set(), []
+                for record in records:
+                    key = (record.stage_name, record.action_name)
+                    if key not in seen:
+                        seen.add(key)
+                        kept.append(record)
+                records = kept
+            page, token = _page([r.detail_view() for r in records], params, 100)
+        return {"actionExecutionDetails": page, "nextToken": token}
+
+    def get_pipeline_state(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["name"])
+        with self.store.cond:
+            show_token = pipeline.execution_mode != PARALLEL   # §1.6: no token in PARALLEL mode
+            stages = []
+            for stage in pipeline.declaration["stages"]:
+                name = stage["name"]
+                gate = pipeline.gates[name]
+                state = {"stageName": name, "inboundTransitionState": pipeline.transitions[name].view(), "actionStates": []}
+                waiting = [pipeline.executions[i] for i in gate.waiting
+                           if i in pipeline.executions and not pipeline.executions[i].final]
+                inbound = [{"pipelineExecutionId": e.pipeline_execution_id, "status": "InProgress", "type": "STANDARD"}
+                           for e in waiting]
+                if inbound:
+                    state["inboundExecution"] = inbound[-1] if pipeline.execution_mode == SUPERSEDED else inbound[0]
+                    if pipeline.execution_mode in (QUEUED, PARALLEL):
+                        state["inboundExecutions"] = inbound
+                for action in stage["actions"]:
+                    record = pipeline.latest_actions.get((name, action["name"]))
+                    action_state = {"actionName": action["name"]}
+                    if record is not None:
+                        action_state["latestExecution"] = record.state_view(show_token)
+                        if record.current_revision:
+                            action_state["currentRevision"] = record.current_revision
+                        action_state["revisionUrl"] = record.revision_url
+                        action_state["entityUrl"] = record.entity_url
+                    state["actionStates"].append(action_state)
+                if gate.latest is not None:
+                    state["latestExecution"] = gate.latest.view()
+                stages.append(state)
+            return {"pipelineName": pipeline.name, "pipelineVersion": pipeline.version, "stageStates": stages,
+                    "created": pipeline.created, "updated": pipeline.updated}
+
+    # -- approvals and transitions -------------------------------------------------------------
+    def put_approval_result(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        with self.store.cond:
+            stage = self._stage(pipeline, params["stageName"])
+            action = next((a for a in stage["actions"] if a["name"] == params["actionName"]), None)
+            if action is None:
+                raise AWSError("ActionNotFoundException", f"Action {params['actionName']} not found in stage "
+                               f"{params['stageName']} of pipeline {pipeline.name}")
+            approval = pipeline.approvals.get(params["token"])
+            if approval is None or (approval.stage_name, approval.action_name) != (params["stageName"], params["actionName"]):
+                raise AWSError("InvalidApprovalTokenException", "The approval request already received a response or has "
+                               "expired: the token does not belong to the approval pending on this action")
+            if approval.state == DECIDED:
+                raise AWSError("ApprovalAlreadyCompletedException", f"The approval action has already been {approval.status.lower()}")
+            if approval.state != "pending":
+                raise AWSError("InvalidApprovalTokenException", "The approval request already received a response or has expired")
+            approved_at = self.engine.decide_approval(pipeline, approval, params["result"]["status"],
+                                                      params["result"]["summary"], ctx.caller_arn)
+        return {"approvedAt": approved_at}
+
+    def _transition_stage(self, pipeline: Pipeline, stage_name: str, transition_type: str) -> str:
+        self._stage(pipeline, stage_name)
+        if transition_type == "Inbound":
+            return stage_name
+        names = [s["name"] for s in pipeline.declaration["stages"]]
+        index = names.index(stage_name)
+        if index + 1 >= len(names):
+            raise AWSError("ValidationException", f"Stage {stage_name} is the last stage; it has no outbound transition")
+        return names[index + 1]
+
+    def disable_stage_transition(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        with self.store.cond:
+            target = self._transition_stage(pipeline, params["stageName"], params["transitionType"])
+            transition = pipeline.transitions[target]
+            transition.enabled, transition.disabled_reason = False, params["reason"]
+            transition.last_changed_by, transition.last_changed_at = ctx.caller_arn, now()
+        return {}
+
+    def enable_stage_transition(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        with self.store.cond:
+            target = self._transition_stage(pipeline, params["stageName"], params["transitionType"])
+            transition = pipeline.transitions[target]
+            transition.enabled, transition.disabled_reason = True, None
+            transition.last_changed_by, transition.last_changed_at = ctx.caller_arn, now()
+            self.store.cond.notify_all()
+        return {}
+
+    # -- tags ----------------------------------------------------------------------------------
+    def _tagged(self, arn: str) -> Pipeline:
+        match = PIPELINE_ARN.match(arn)
+        if not match:
+            raise AWSError("InvalidArnException", f"The ARN {arn} is not a valid CodePipeline pipeline ARN")
+        region, account, name = match.groups()
+        pipeline = self.store.get(account, region, name)
+        if pipeline is None or pipeline.deleted:
+            raise AWSError("ResourceNotFoundException", f"The resource with the ARN {arn} does not exist")
+        return pipeline
+
+    def tag_resource(self, params: dict, ctx: RequestContext) -> dict:
+        with self.store.cond:
+            pipeline = self._tagged(params["resourceArn"])
+            new = [t for t in params["tags"] if t["key"] not in pipeline.tags]
+            self._check_tags(params["tags"], len(pipeline.tags) + len(new) - len(params["tags"]))
+            pipeline.tags.update({t["key"]: t["value"] for t in params["tags"]})
+        return {}
+
+    def untag_resource(self, params: dict, ctx: RequestContext) -> dict:
+        with self.store.cond:
+            pipeline = self._tagged(params["resourceArn"])
+            for key in params["tagKeys"]:
+                if key.startswith("aws:"):
+                    raise AWSError("InvalidTagsException", "Not allowed to modify system tags. System tags start with 'aws:'.")
+            for key in params["tagKeys"]:
+                pipeline.tags.pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self, params: dict, ctx: RequestContext) -> dict:
+        with self.store.cond:
+            pipeline = self._tagged(params["resourceArn"])
+            return {"tags": [{"key": k, "value": v} for k, v in sorted(pipeline.tags.items())]}
+
+    def operations(self) -> dict:
+        return {
+            "CreatePipeline": self.create_pipeline,
+            "GetPipeline": self.get_pipeline,
+            "UpdatePipeline": self.update_pipeline,
+            "DeletePipeline": self.delete_pipeline,
+            "ListPipelines": self.list_pipelines,
+            "StartPipelineExecution": self.start_pipeline_execution,
+            "StopPipelineExecution": self.stop_pipeline_execution,
+            "RetryStageExecution": self.retry_stage_execution,
+            "GetPipelineState": self.get_pipeline_state,
+            "GetPipelineExecution": self.get_pipeline_execution,
+            "ListPipelineExecutions": self.list_pipeline_executions,
+            "ListActionExecutions": self.list_action_executions,
+            "PutApprovalResult": self.put_approval_result,
+            "DisableStageTransition": self.disable_stage_transition,
+            "EnableStageTransition": self.enable_stage_transition,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsForResource": self.list_tags_for_resource,
+        }

@@ -1,0 +1,32 @@
+"""Artifact locations in the S3 artifact store, with AWS's key layout (AWS-SEMANTICS.md §1.8).
+
+`<pipeline name[:20]>/<artifact name[:10]>/<7 random [A-Za-z0-9]>`, no `.zip` suffix (§5.11). The
+suffix length and alphabet are inferred from public examples (UNCONFIRMED, see §6).
+"""
+from __future__ import annotations
+
+import secrets
+import string
+
+_ALPHABET = string.ascii_letters + string.digits
+SUFFIX_LENGTH = 7
+
+
+def artifact_key(pipeline_name: str, artifact_name: str) -> str:
+    suffix = "".join(secrets.choice(_ALPHABET) for _ in range(SUFFIX_LENGTH))
+    return f"{pipeline_name[:20]}/{artifact_name[:10]}/{suffix}"
+
+
+def artifact_store_for(declaration: dict, region: str) -> dict:
+    """The artifact store an action in `region` uses: `artifactStore`, or the `artifactStores`
+    entry of that Region (cross-Region pipelines)."""
+    if declaration.get("artifactStore"):
+        return declaration["artifactStore"]
+    stores = declaration.get("artifactStores") or {}
+    if region in stores:
+        return stores[region]
+    raise KeyError(f"the pipeline has no artifact store in Region {region}")
+
+
+def s3location(store: dict, key: str) -> dict:
+    return {"bucket": store["location"], "key": key}

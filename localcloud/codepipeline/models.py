@@ -1,0 +1,319 @@
+"""CodePipeline state: pipelines (with every version), executions, stage and action executions.
+
+Only state and its AWS-shaped views live here; what moves an execution forward is engine.py.
+Every mutation happens under `Store.cond` (one condition for the whole provider: contention is
+negligible at localcloud's scale and one lock makes the stage-locking rules easy to reason about).
+Status values are exactly botocore's enums (AWS-SEMANTICS.md §1.4): there is no action-level
+Stopped, Cancelled or Superseded.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from localcloud.clock import Clock
+
+# PipelineExecutionStatus
+EXEC_IN_PROGRESS, EXEC_STOPPING, EXEC_STOPPED = "InProgress", "Stopping", "Stopped"
+EXEC_SUCCEEDED, EXEC_FAILED = "Succeeded", "Failed"
+EXEC_SUPERSEDED, EXEC_CANCELLED = "Superseded", "Cancelled"
+EXEC_FINAL = {EXEC_STOPPED, EXEC_SUCCEEDED, EXEC_FAILED, EXEC_SUPERSEDED, EXEC_CANCELLED}
+# StageExecutionStatus
+STAGE_IN_PROGRESS, STAGE_STOPPING, STAGE_STOPPED = "InProgress", "Stopping", "Stopped"
+STAGE_SUCCEEDED, STAGE_FAILED, STAGE_CANCELLED = "Succeeded", "Failed", "Cancelled"
+# ActionExecutionStatus
+ACTION_IN_PROGRESS, ACTION_SUCCEEDED, ACTION_FAILED, ACTION_ABANDONED = "InProgress", "Succeeded", "Failed", "Abandoned"
+
+SUPERSEDED, QUEUED, PARALLEL = "SUPERSEDED", "QUEUED", "PARALLEL"
+
+
+def now() -> datetime:
+    return Clock.now()
+
+
+@dataclass
+class Transition:
+    """The inbound transition of a stage (DisableStageTransition/EnableStageTransition)."""
+    enabled: bool = True
+    last_changed_by: str | None = None
+    last_changed_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    def view(self) -> dict:
+        return {"enabled": self.enabled, "lastChangedBy": self.last_changed_by,
+                "lastChangedAt": self.last_changed_at, "disabledReason": self.disabled_reason}
+
+
+@dataclass
+class ActionExecution:
+    """One run of one action (a retry is a new ActionExecution with a new id)."""
+    pipeline_execution_id: str
+    pipeline_version: int
+    stage_name: str
+    action_name: str
+    declaration: dict
+    region: str
+    action_execution_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = ACTION_IN_PROGRESS
+    start_time: datetime = field(default_factory=now)
+    last_update_time: datetime = field(default_factory=now)
+    updated_by: str | None = None
+    resolved_configuration: dict | None = None
+    input_artifacts: list[dict] = field(default_factory=list)    # [{name, s3location: {bucket, key}}]
+    output_artifacts: list[dict] = field(default_factory=list)
+    output_variables: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
+    external_execution_id: str | None = None
+    external_execution_url: str | None = None
+    error_details: dict | None = None
+    token: str | None = None                  # approval token while waiting
+    current_revision: dict | None = None      # source actions: {revisionId, revisionChangeId, created}
+    revision_url: str | None = None
+    entity_url: str | None = None
+    abandon: threading.Event = field(default_factory=threading.Event)  # tells the runner to give up
+    approval: Any = None                      # approval actions: the Approval it opened
+
+    @property
+    def done(self) -> bool:
+        return self.status != ACTION_IN_PROGRESS
+
+    def touch(self) -> None:
+        self.last_update_time = now()
+
+    def state_view(self, show_token: bool) -> dict:
+        """ActionExecution as GetPipelineState shows it (token only while InProgress, §5.1)."""
+        return {
+            "actionExecutionId": self.action_execution_id,
+            "status": self.status,
+            "summary": self.summary,
+            "lastStatusChange": self.last_update_time,
+            "token": self.token if (show_token and self.status == ACTION_IN_PROGRESS) else None,
+            "lastUpdatedBy": self.updated_by,
+            "externalExecutionId": self.external_execution_id,
+            "externalExecutionUrl": self.external_execution_url,
+            "errorDetails": self.error_details,
+        }
+
+    def detail_view(self) -> dict:
+        """ActionExecutionDetail for ListActionExecutions."""
+        decl = self.declaration
+        return {
+            "pipelineExecutionId": self.pipeline_execution_id,
+            "actionExecutionId": self.action_execution_id,
+            "pipelineVersion": self.pipeline_version,
+            "stageName": self.stage_name,
+            "actionName": self.action_name,
+            "startTime": self.start_time,
+            "lastUpdateTime": self.last_update_time,
+            "updatedBy": self.updated_by,
+            "status": self.status,
+            "input": {
+                "actionTypeId": decl["actionTypeId"],
+                "configuration": decl.get("configuration", {}),
+                "resolvedConfiguration": self.resolved_configuration,
+                "roleArn": decl.get("roleArn"),
+                "region": self.region,
+                "inputArtifacts": self.input_artifacts,
+                "namespace": decl.get("namespace"),
+            },
+            "output": {
+                "outputArtifacts": self.output_artifacts,
+                "executionResult": {
+                    "externalExecutionId": self.external_execution_id,
+                    "externalExecutionSummary": self.summary,
+                    "externalExecutionUrl": self.external_execution_url,
+                    "errorDetails": self.error_details,
+                },
+                "outputVariables": self.output_variables,
+            },
+        }
+
+
+@dataclass
+class StageExecution:
+    """One execution's pass through one stage."""
+    stage_name: str
+    pipeline_execution_id: str
+    status: str = STAGE_IN_PROGRESS
+    actions: dict[str, ActionExecution] = field(default_factory=dict)  # latest run of each action
+
+    def view(self) -> dict:
+        return {"pipelineExecutionId": self.pipeline_execution_id, "status": self.status, "type": "STANDARD"}
+
+
+@dataclass
+class PipelineExecution:
+    pipeline_name: str
+    pipeline_version: int
+    declaration: dict          # the pipeline version this execution runs (a snapshot)
+    execution_mode: str
+    trigger: dict              # {triggerType, triggerDetail}
+    ordinal: int               # creation order: "newer" in the supersede rules
+    variables: dict[str, str]  # resolved pipeline-level variables
+    pipeline_execution_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = EXEC_IN_PROGRESS
+    status_summary: str | None = None
+    start_time: datetime = field(default_factory=now)
+    last_update_time: datetime = field(default_factory=now)
+    stop_reason: str | None = None
+    stop_abandon: bool = False
+    #: action name -> {revisionId, revisionSummary?, revisionUrl?, created?, artifact?}; known at
+    #: trigger time for a push (the pushed commit), else when the source action resolves it.
+    source_revisions: dict[str, dict] = field(default_factory=dict)
+    #: explicit StartPipelineExecution sourceRevisions: action name -> {revisionType, revisionValue}
+    revision_overrides: dict[str, dict] = field(default_factory=dict)
+    artifacts: dict[str, dict] = field(default_factory=dict)         # artifact name -> {bucket, key}
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    stages: dict[str, StageExecution] = field(default_factory=dict)
+    stage_index: int = 0       # the stage it is in, or waits in front of
+    waiting: bool = True       # True while in front of a stage (not holding it)
+    worker: threading.Thread | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in EXEC_FINAL
+
+    def touch(self) -> None:
+        self.last_update_time = now()
+
+    def stage_names(self) -> list[str]:
+        return [s["name"] for s in self.declaration["stages"]]
+
+    def artifact_revisions(self) -> list[dict]:
+        out = []
+        for rev in self.source_revisions.values():
+            if rev.get("artifact"):
+                out.append({"name": rev["artifact"], "revisionId": rev.get("revisionId"),
+                            "revisionChangeIdentifier": rev.get("revisionChangeIdentifier"),
+                            "revisionSummary": rev.get("revisionSummary"), "created": rev.get("created"),
+                            "revisionUrl": rev.get("revisionUrl")})
+        return out
+
+    def view(self) -> dict:
+        return {
+            "pipelineName": self.pipeline_name,
+            "pipelineVersion": self.pipeline_version,
+            "pipelineExecutionId": self.pipeline_execution_id,
+            "status": self.status,
+            "statusSummary": self.status_summary,
+            "artifactRevisions": self.artifact_revisions(),
+            "variables": [{"name": k, "resolvedValue": v} for k, v in self.variables.items()],
+            "trigger": self.trigger,
+            "executionMode": self.execution_mode,
+            "executionType": "STANDARD",
+        }
+
+    def summary_view(self) -> dict:
+        return {
+            "pipelineExecutionId": self.pipeline_execution_id,
+            "status": self.status,
+            "statusSummary": self.status_summary,
+            "startTime": self.start_time,
+            "lastUpdateTime": self.last_update_time,
+            "sourceRevisions": [
+                {"actionName": name, "revisionId": rev.get("revisionId"),
+                 "revisionSummary": rev.get("revisionSummary"), "revisionUrl": rev.get("revisionUrl")}
+                for name, rev in self.source_revisions.items()
+            ],
+            "trigger": self.trigger,
+            "stopTrigger": {"reason": self.stop_reason} if self.status in (EXEC_STOPPED, EXEC_STOPPING) else None,
+            "executionMode": self.execution_mode,
+            "executionType": "STANDARD",
+        }
+
+
+@dataclass
+class StageGate:
+    """Who holds a stage and who waits in front of it (see engine.py for the rules)."""
+    holders: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)   # arrival order
+    latest: StageExecution | None = None               # the stage's own latest execution
+
+
+@dataclass
+class Pipeline:
+    name: str
+    region: str
+    account_id: str
+    declaration: dict
+    created: datetime = field(default_factory=now)
+    updated: datetime = field(default_factory=now)
+    tags: dict[str, str] = field(default_factory=dict)
+    versions: dict[int, dict] = field(default_factory=dict)
+    transitions: dict[str, Transition] = field(default_factory=dict)
+    gates: dict[str, StageGate] = field(default_factory=dict)
+    executions: dict[str, PipelineExecution] = field(default_factory=dict)   # insertion = start order
+    client_tokens: dict[str, str] = field(default_factory=dict)
+    action_history: list[ActionExecution] = field(default_factory=list)
+    latest_actions: dict[tuple[str, str], ActionExecution] = field(default_factory=dict)
+    polled_heads: dict[str, str | None] = field(default_factory=dict)      # source action -> last seen head
+    approvals: dict[str, Any] = field(default_factory=dict)                 # token -> Approval (every one issued)
+    deleted: bool = False
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:codepipeline:{self.region}:{self.account_id}:{self.name}"
+
+    @property
+    def version(self) -> int:
+        return self.declaration["version"]
+
+    @property
+    def execution_mode(self) -> str:
+        return self.declaration.get("executionMode", SUPERSEDED)
+
+    def stage(self, name: str) -> dict | None:
+        return next((s for s in self.declaration["stages"] if s["name"] == name), None)
+
+    def set_declaration(self, declaration: dict) -> None:
+        self.declaration = declaration
+        self.versions[declaration["version"]] = copy.deepcopy(declaration)
+        names = [s["name"] for s in declaration["stages"]]
+        self.transitions = {n: self.transitions.get(n, Transition()) for n in names}
+        self.gates = {n: self.gates.get(n, StageGate()) for n in names}
+
+    def metadata(self) -> dict:
+        return {"pipelineArn": self.arn, "created": self.created, "updated": self.updated}
+
+    def summary(self) -> dict:
+        return {"name": self.name, "version": self.version, "pipelineType": self.declaration.get("pipelineType"),
+                "executionMode": self.execution_mode, "created": self.created, "updated": self.updated}
+
+
+class Store:
+    """All pipelines of one localcloud, per (account, region)."""
+
+    def __init__(self):
+        self.cond = threading.Condition(threading.RLock())
+        self.pipelines: dict[tuple[str, str, str], Pipeline] = {}
+        self._ordinal = 0
+
+    def next_ordinal(self) -> int:
+        self._ordinal += 1
+        return self._ordinal
+
+    def get(self, account_id: str, region: str, name: str) -> Pipeline | None:
+        return self.pipelines.get((account_id, region, name))
+
+    def put(self, pipeline: Pipeline) -> None:
+        self.pipelines[(pipeline.account_id, pipeline.region, pipeline.name)] = pipeline
+
+    def remove(self, pipeline: Pipeline) -> None:
+        self.pipelines.pop((pipeline.account_id, pipeline.region, pipeline.name), None)
+
+    def in_region(self, account_id: str, region: str) -> list[Pipeline]:
+        return [p for (a, r, _), p in self.pipelines.items() if a == account_id and r == region]
+
+    def all(self) -> list[Pipeline]:
+        return list(self.pipelines.values())
+
+    def clear(self) -> None:
+        self.pipelines.clear()
+
+
+def public_declaration(declaration: dict) -> dict[str, Any]:
+    return copy.deepcopy(declaration)

@@ -1,0 +1,192 @@
+"""What starts an execution besides the API: EventBridge rules and PollForSourceChanges.
+
+- EventBridge (§1.3): the events provider calls `deliver` for a rule target whose Arn is a
+  pipeline. The target's RoleArn must exist and trust events.amazonaws.com, else the invocation
+  fails silently as on AWS (logged here). Trigger `CloudWatchEvent`; `triggerDetail` is the rule
+  ARN (UNCONFIRMED, §6). An InputTransformer whose output carries `sourceRevisions` overrides the
+  source revision, as pipelines-trigger-source-overrides.html describes.
+- Polling: a source action with PollForSourceChanges "true" or omitted is checked every
+  POLL_INTERVAL_SECONDS (scaled by the clock); a new head starts trigger `PollForSourceChanges`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from urllib.parse import unquote
+
+from localcloud.codepipeline.actions import runner_for
+from localcloud.codepipeline.declaration import polling_sources
+
+log = logging.getLogger("localcloud.codepipeline")
+
+#: How often CodePipeline checks a polled source. AWS does not document the period; about a
+#: minute matches observed behaviour (UNCONFIRMED). At time scale 0.02 that is 1.2 s.
+POLL_INTERVAL_SECONDS = 60.0
+MIN_REAL_INTERVAL = 0.05
+
+PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:codepipeline:([a-z0-9-]+):(\d{12}):([A-Za-z0-9.@\-_]+)$")
+
+
+def trusts(policy, service: str) -> bool:
+    """Does a trust policy let `service` assume the role?"""
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(unquote(policy))
+        except ValueError:
+            return False
+    statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
+            continue
+        principal = statement.get("Principal", {})
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        services = [services] if isinstance(services, str) else services
+        if service in services:
+            return True
+    return False
+
+
+def role_trusts(iam, role_arn: str, service: str) -> bool:
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        role = iam.get_role(RoleName=name)["Role"]
+    except Exception:
+        return False
+    return role.get("Arn") == role_arn and trusts(role.get("AssumeRolePolicyDocument"), service)
+
+
+def _json_path(event: dict, path: str):
+    if path in ("$", ""):
+        return event
+    value = event
+    for part in path.lstrip("$").lstrip(".").split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def transform(event: dict, transformer: dict):
+    """Apply an EventBridge InputTransformer (InputPathsMap + InputTemplate) to an event."""
+    values = {k: _json_path(event, p) for k, p in (transformer.get("InputPathsMap") or {}).items()}
+    template = transformer.get("InputTemplate") or ""
+
+    def substitute(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        return value if isinstance(value, str) else json.dumps(value)
+
+    text = re.sub(r"<([A-Za-z0-9_.\-]+)>", substitute, template)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def source_overrides(event: dict, target: dict) -> list[dict]:
+    payload = None
+    if target.get("InputTransformer"):
+        payload = transform(event, target["InputTransformer"])
+    elif target.get("Input"):
+        try:
+            payload = json.loads(target["Input"])
+        except ValueError:
+            payload = None
+    if not isinstance(payload, dict) or "sourceRevisions" not in payload:
+        return []
+    revisions = payload["sourceRevisions"]
+    revisions = [revisions] if isinstance(revisions, dict) else revisions
+    return [r for r in revisions if isinstance(r, dict) and r.get("actionName") and r.get("revisionValue")]
+
+
+class EventBridgeTarget:
+    def __init__(self, provider):
+        self.provider = provider
+
+    def deliver(self, event: dict, target: dict, rule: dict, region: str) -> None:
+        match = PIPELINE_ARN.match(target.get("Arn", ""))
+        if not match:
+            log.warning("EventBridge target %s is not a pipeline ARN: dropped", target.get("Arn"))
+            return
+        pipeline_region, account, name = match.groups()
+        pipeline = self.provider.store.get(account, pipeline_region, name)
+        if pipeline is None or pipeline.deleted:
+            log.warning("EventBridge rule %s: pipeline %s does not exist; invocation failed", rule.get("Name"), name)
+            return
+        role_arn = target.get("RoleArn")
+        if not role_arn or not role_trusts(self.provider.client("iam"), role_arn, "events.amazonaws.com"):
+            log.warning("EventBridge rule %s: target role %s is missing or does not trust events.amazonaws.com; "
+                        "invocation failed", rule.get("Name"), role_arn)
+            return
+        rule_arn = rule.get("Arn") or self._rule_arn(rule, region, account)
+        self.provider.start_execution(
+            pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule_arn},
+            event=event, overrides=source_overrides(event, target),
+        )
+
+    @staticmethod
+    def _rule_arn(rule: dict, region: str, account: str) -> str:
+        bus = rule.get("EventBusName") or "default"
+        path = rule.get("Name", "") if bus == "default" else f"{bus}/{rule.get('Name', '')}"
+        return f"arn:aws:events:{region}:{account}:rule/{path}"
+
+
+class SourcePoller:
+    """One thread for all polled source actions of this localcloud."""
+
+    def __init__(self, provider):
+        self.provider = provider
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    @property
+    def interval(self) -> float:
+        return max(MIN_REAL_INTERVAL, self.provider.cloud.clock.scaled(POLL_INTERVAL_SECONDS))
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._loop, name="codepipeline-poller", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(5)
+
+    def _loop(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            for pipeline in self.provider.store.all():
+                try:
+                    self.check(pipeline)
+                except Exception:
+                    log.exception("polling pipeline %s failed", pipeline.name)
+
+    def heads(self, pipeline) -> dict[str, str | None]:
+        out = {}
+        for action in polling_sources(pipeline.declaration):
+            runner = runner_for(action)
+            revision = runner.capture(self.provider.cloud, action.get("region") or pipeline.region,
+                                      action.get("configuration") or {}, None)
+            out[action["name"]] = (revision or {}).get("revisionId")
+        return out
+
+    def remember(self, pipeline) -> None:
+        pipeline.polled_heads = self.heads(pipeline)
+
+    def check(self, pipeline) -> None:
+        if pipeline.deleted:
+            return
+        heads = self.heads(pipeline)
+        changed = [name for name, head in heads.items() if head and head != pipeline.polled_heads.get(name)]
+        pipeline.polled_heads = heads
+        if changed:
+            self.provider.start_execution(pipeline, {"triggerType": "PollForSourceChanges", "triggerDetail": changed[0]})

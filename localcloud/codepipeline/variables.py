@@ -1,0 +1,39 @@
+"""`#{namespace.variable}` resolution in action configuration (AWS-SEMANTICS.md §1.9).
+
+Namespaces: `codepipeline` (PipelineExecutionId), `variables` (pipeline-level V2 variables) and
+each action's `namespace` once that action has succeeded. A reference that cannot be resolved
+fails the action (it would otherwise run with a literal `#{...}` in its configuration).
+"""
+from __future__ import annotations
+
+import re
+
+REFERENCE = re.compile(r"#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_.]+)\}")
+
+
+class UnresolvedVariable(Exception):
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference = reference
+
+
+def resolve_text(text: str, namespaces: dict[str, dict[str, str]]) -> str:
+    def substitute(match: re.Match) -> str:
+        namespace, key = match.group(1), match.group(2)
+        values = namespaces.get(namespace)
+        if values is None or key not in values:
+            raise UnresolvedVariable(match.group(0))
+        return values[key]
+
+    return REFERENCE.sub(substitute, text)
+
+
+def resolve_configuration(configuration: dict[str, str], namespaces: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {key: resolve_text(value, namespaces) for key, value in configuration.items()}
+
+
+def referenced_namespaces(configuration: dict[str, str]) -> set[str]:
+    found: set[str] = set()
+    for value in configuration.values():
+        found.update(m.group(1) for m in REFERENCE.finditer(value))
+    return found

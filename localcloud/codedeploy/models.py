@@ -1,0 +1,327 @@
+"""CodeDeploy state: applications, deployment groups, deployment configs, deployments, targets.
+
+Only state and its AWS shapes live here; the deployment engine (engine.py) mutates deployments
+under `CodeDeployBackend.lock`, and api.py translates requests. Shapes follow the botocore model
+`codedeploy/2014-10-06` (DeploymentInfo, DeploymentGroupInfo, InstanceTarget, ...).
+"""
+from __future__ import annotations
+
+import math
+import random
+import string
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from localcloud.clock import Clock
+
+SERVER = "Server"
+
+# Event order for one instance, by what the instance is in the deployment (AWS-SEMANTICS §3.3).
+IN_PLACE_EVENTS = (
+    "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic",
+    "ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
+    "ApplicationStart", "ValidateService",
+    "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic",
+)
+GREEN_INSTALL_EVENTS = (
+    "ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
+    "ApplicationStart", "ValidateService",
+)
+ALLOW_TRAFFIC_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
+BLOCK_TRAFFIC_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
+GREEN_EVENTS = GREEN_INSTALL_EVENTS + ALLOW_TRAFFIC_EVENTS
+#: Events reserved for CodeDeploy itself: an appspec cannot attach scripts to them.
+RESERVED_EVENTS = frozenset({"DownloadBundle", "Install", "AllowTraffic", "BlockTraffic"})
+
+ACTIVE_STATUSES = frozenset({"Created", "Queued", "InProgress", "Baking", "Ready"})
+DONE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
+
+HEALTH_CONSTRAINTS_MESSAGE = (
+    "The overall deployment failed because too many individual instances failed deployment, too few "
+    "healthy instances are available for deployment, or some instances in your deployment group are "
+    "experiencing problems."
+)
+
+
+def deployment_id() -> str:
+    return "d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9))
+
+
+# -- deployment configs ---------------------------------------------------------------------------
+@dataclass
+class DeploymentConfig:
+    name: str
+    minimum_healthy_hosts: dict | None
+    create_time: datetime
+    compute_platform: str = SERVER
+    config_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    traffic_routing_config: dict | None = None
+    zonal_config: dict | None = None
+    builtin: bool = False
+
+    def min_healthy(self, total: int) -> int:
+        """How many instances must stay healthy, for `total` instances in the deployment."""
+        mhh = self.minimum_healthy_hosts or {"type": "HOST_COUNT", "value": 0}
+        kind, value = mhh.get("type"), int(mhh.get("value", 0))
+        if kind == "MOST_CONCURRENCY":  # OneAtATime: all instances but one stay healthy
+            return max(total - 1, 0)
+        if kind == "FLEET_PERCENT":  # "converts the percentage ... and rounds up fractional instances"
+            return math.ceil(total * value / 100)
+        return value
+
+    def to_info(self) -> dict:
+        return {
+            "deploymentConfigId": self.config_id,
+            "deploymentConfigName": self.name,
+            "minimumHealthyHosts": self.minimum_healthy_hosts,
+            "createTime": self.create_time,
+            "computePlatform": self.compute_platform,
+            "trafficRoutingConfig": self.traffic_routing_config,
+            "zonalConfig": self.zonal_config,
+        }
+
+
+def builtin_configs(now: datetime) -> dict[str, DeploymentConfig]:
+    # GetDeploymentConfig of OneAtATime reports type MOST_CONCURRENCY, value 1 (API reference,
+    # MinimumHealthyHosts note) even though callers can only set HOST_COUNT or FLEET_PERCENT.
+    specs = {
+        "CodeDeployDefault.OneAtATime": {"type": "MOST_CONCURRENCY", "value": 1},
+        "CodeDeployDefault.HalfAtATime": {"type": "FLEET_PERCENT", "value": 50},
+        "CodeDeployDefault.AllAtOnce": {"type": "HOST_COUNT", "value": 0},
+    }
+    return {name: DeploymentConfig(name, mhh, now, builtin=True) for name, mhh in specs.items()}
+
+
+# -- applications and groups ----------------------------------------------------------------------
+@dataclass
+class Application:
+    name: str
+    create_time: datetime
+    compute_platform: str = SERVER
+    app_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def arn(self, region: str, account: str) -> str:
+        return f"arn:aws:codedeploy:{region}:{account}:application:{self.name}"
+
+    def to_info(self) -> dict:
+        return {
+            "applicationId": self.app_id,
+            "applicationName": self.name,
+            "createTime": self.create_time,
+            "linkedToGitHub": False,
+            "computePlatform": self.compute_platform,
+        }
+
+
+@dataclass
+class DeploymentGroup:
+    application: str
+    name: str
+    service_role_arn: str
+    config: dict[str, Any]  # every CreateDeploymentGroup member that is stored as given
+    group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    auto_scaling_groups: list[str] = field(default_factory=list)
+    target_revision: dict | None = None
+    last_successful: dict | None = None
+    last_attempted: dict | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    STORED = (
+        "deploymentConfigName", "ec2TagFilters", "onPremisesInstanceTagFilters", "triggerConfigurations",
+        "alarmConfiguration", "autoRollbackConfiguration", "deploymentStyle", "outdatedInstancesStrategy",
+        "blueGreenDeploymentConfiguration", "loadBalancerInfo", "ec2TagSet", "onPremisesTagSet",
+        "ecsServices", "terminationHookEnabled",
+    )
+
+    def arn(self, region: str, account: str) -> str:
+        return f"arn:aws:codedeploy:{region}:{account}:deploymentgroup:{self.application}/{self.name}"
+
+    @property
+    def deployment_style(self) -> dict:
+        style = self.config.get("deploymentStyle") or {}
+        return {"deploymentType": style.get("deploymentType", "IN_PLACE"),
+                "deploymentOption": style.get("deploymentOption", "WITHOUT_TRAFFIC_CONTROL")}
+
+    @property
+    def is_blue_green(self) -> bool:
+        return self.deployment_style["deploymentType"] == "BLUE_GREEN"
+
+    def hook_name(self) -> str:
+        # UNCONFIRMED suffix (AWS-SEMANTICS §3.2): we use the documented prefix plus the group id.
+        return f"CodeDeploy-managed-automatic-launch-deployment-hook-{self.name}-{self.group_id[:8]}"
+
+    def to_info(self) -> dict:
+        info = {k: self.config.get(k) for k in self.STORED}
+        info.update({
+            "applicationName": self.application,
+            "deploymentGroupId": self.group_id,
+            "deploymentGroupName": self.name,
+            "deploymentConfigName": self.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime",
+            "serviceRoleArn": self.service_role_arn,
+            "autoScalingGroups": [{"name": n, "hook": self.hook_name()} for n in self.auto_scaling_groups],
+            "deploymentStyle": self.deployment_style,
+            "outdatedInstancesStrategy": self.config.get("outdatedInstancesStrategy") or "UPDATE",
+            "targetRevision": self.target_revision,
+            "lastSuccessfulDeployment": self.last_successful,
+            "lastAttemptedDeployment": self.last_attempted,
+            "computePlatform": SERVER,
+            "ec2TagFilters": self.config.get("ec2TagFilters") or [],
+            "onPremisesInstanceTagFilters": self.config.get("onPremisesInstanceTagFilters") or [],
+            "triggerConfigurations": self.config.get("triggerConfigurations") or [],
+            "alarmConfiguration": self.config.get("alarmConfiguration") or {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []},
+            "autoRollbackConfiguration": self.config.get("autoRollbackConfiguration") or {"enabled": False, "events": []},
+        })
+        return info
+
+
+# -- deployments ----------------------------------------------------------------------------------
+@dataclass
+class LifecycleEvent:
+    name: str
+    status: str = "Pending"
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    diagnostics: dict | None = None
+
+    def to_info(self) -> dict:
+        return {"lifecycleEventName": self.name, "status": self.status, "startTime": self.start_time,
+                "endTime": self.end_time, "diagnostics": self.diagnostics}
+
+
+@dataclass
+class InstanceTarget:
+    deployment_id: str
+    instance_id: str
+    label: str | None  # Blue | Green for blue/green; None in place
+    events: list[LifecycleEvent]
+    last_updated: datetime
+    status: str = "Pending"
+    arn: str = ""
+
+    def event(self, name: str) -> LifecycleEvent:
+        return next(e for e in self.events if e.name == name)
+
+    def to_target(self) -> dict:
+        return {"deploymentTargetType": "InstanceTarget", "instanceTarget": {
+            "deploymentId": self.deployment_id, "targetId": self.instance_id, "targetArn": self.arn,
+            "status": self.status, "lastUpdatedAt": self.last_updated,
+            "lifecycleEvents": [e.to_info() for e in self.events], "instanceLabel": self.label,
+        }}
+
+    def to_summary(self) -> dict:
+        return {"deploymentId": self.deployment_id, "instanceId": self.instance_id, "status": self.status,
+                "lastUpdatedAt": self.last_updated, "lifecycleEvents": [e.to_info() for e in self.events],
+                "instanceType": self.label}
+
+
+@dataclass
+class Deployment:
+    deployment_id: str
+    application: str
+    group: DeploymentGroup
+    config_name: str
+    revision: dict
+    creator: str
+    create_time: datetime
+    description: str | None = None
+    previous_revision: dict | None = None
+    ignore_application_stop_failures: bool = False
+    auto_rollback: dict | None = None
+    file_exists_behavior: str = "DISALLOW"
+    override_alarm_configuration: dict | None = None
+    status: str = "Created"
+    start_time: datetime | None = None
+    complete_time: datetime | None = None
+    error: dict | None = None
+    rollback_info: dict | None = None
+    termination_wait_started: bool = False
+    status_messages: list[str] = field(default_factory=list)
+    targets: dict[str, InstanceTarget] = field(default_factory=dict)
+    green_asg: str | None = None      # the copy this deployment made (blue/green)
+    blue_asg: str | None = None       # the group's ASG when this deployment started
+    style: dict = field(default_factory=dict)
+    blue_green_config: dict | None = None
+    load_balancer_info: dict | None = None
+    # rollback deployments: the deployment whose green fleet they undo
+    rolls_back: "Deployment | None" = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def overview(self) -> dict:
+        counts = {k: 0 for k in ("Pending", "InProgress", "Succeeded", "Failed", "Skipped", "Ready")}
+        for t in self.targets.values():
+            if t.status in counts:
+                counts[t.status] += 1
+        return counts
+
+    def brief(self) -> dict:
+        return {"deploymentId": self.deployment_id, "status": self.status,
+                "endTime": self.complete_time, "createTime": self.create_time}
+
+    def to_info(self) -> dict:
+        return {
+            "applicationName": self.application,
+            "deploymentGroupName": self.group.name,
+            "deploymentConfigName": self.config_name,
+            "deploymentId": self.deployment_id,
+            "previousRevision": self.previous_revision,
+            "revision": self.revision,
+            "status": self.status,
+            "errorInformation": self.error,
+            "createTime": self.create_time,
+            "startTime": self.start_time,
+            "completeTime": self.complete_time,
+            "deploymentOverview": self.overview(),
+            "description": self.description,
+            "creator": self.creator,
+            "ignoreApplicationStopFailures": self.ignore_application_stop_failures,
+            "autoRollbackConfiguration": self.auto_rollback,
+            "updateOutdatedInstancesOnly": False,
+            "rollbackInfo": self.rollback_info,
+            "deploymentStyle": self.style,
+            "targetInstances": {"autoScalingGroups": [self.green_asg]} if self.green_asg else None,
+            "instanceTerminationWaitTimeStarted": self.termination_wait_started,
+            "blueGreenDeploymentConfiguration": self.blue_green_config,
+            "loadBalancerInfo": self.load_balancer_info,
+            "fileExistsBehavior": self.file_exists_behavior,
+            "deploymentStatusMessages": list(self.status_messages),
+            "computePlatform": SERVER,
+            "overrideAlarmConfiguration": self.override_alarm_configuration,
+        }
+
+
+class CodeDeployBackend:
+    """All CodeDeploy state of one localcloud (one account, one region)."""
+
+    def __init__(self, clock: Clock, region: str, account_id: str):
+        self.clock = clock
+        self.region = region
+        self.account_id = account_id
+        self.lock = threading.RLock()
+        self.applications: dict[str, Application] = {}
+        self.groups: dict[tuple[str, str], DeploymentGroup] = {}
+        self.configs: dict[str, DeploymentConfig] = builtin_configs(clock.now())
+        self.deployments: dict[str, Deployment] = {}
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def new_deployment_id(self) -> str:
+        while True:
+            ident = deployment_id()
+            if ident not in self.deployments:
+                return ident
+
+    def active_deployment(self, group: DeploymentGroup) -> Deployment | None:
+        return next((d for d in self.deployments.values() if d.group is group and d.active), None)
+
+    def last_successful_deployment(self, group: DeploymentGroup) -> Deployment | None:
+        done = [d for d in self.deployments.values()
+                if d.group is group and d.status == "Succeeded"]
+        return max(done, key=lambda d: d.complete_time) if done else None

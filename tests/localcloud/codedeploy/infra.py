@@ -1,0 +1,199 @@
+"""Test infrastructure built through the API only: VPC, launch template, ASG + target group + ALB,
+the CodeDeploy service role, and revision bundles made on the fly."""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+
+SERVER_SCRIPT = """#!/bin/sh
+# ApplicationStart: serve $INSTANCE_ROOT/opt/app on $APP_PORT in the background, output redirected
+cd "$INSTANCE_ROOT/opt/app" || exit 1
+nohup python3 -m http.server "$APP_PORT" --bind 127.0.0.1 >/dev/null 2>&1 &
+echo $! > "$INSTANCE_ROOT/app.pid"
+echo "started on $APP_PORT"
+"""
+STOP_SCRIPT = """#!/bin/sh
+# the server this instance's ApplicationStart recorded, and only it
+[ -f "$INSTANCE_ROOT/app.pid" ] && kill "$(cat "$INSTANCE_ROOT/app.pid")" 2>/dev/null
+rm -f "$INSTANCE_ROOT/app.pid"
+echo stopped
+"""
+VALIDATE_OK = """#!/bin/sh
+for i in $(seq 1 100); do
+  python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:%s/version.txt' % sys.argv[1], timeout=1)" "$APP_PORT" 2>/dev/null && exit 0
+  sleep 0.05
+done
+echo "app not answering on $APP_PORT" >&2
+exit 1
+"""
+VALIDATE_FAIL = """#!/bin/sh
+echo "validating version"
+echo "version check failed" >&2
+exit 3
+"""
+
+APPSPEC = """version: 0.0
+os: linux
+files:
+  - source: /site
+    destination: /opt/app
+hooks:
+  ApplicationStop:
+    - location: scripts/stop.sh
+      timeout: 30
+  ApplicationStart:
+    - location: scripts/start.sh
+      timeout: 30
+  ValidateService:
+    - location: scripts/validate.sh
+      timeout: 60
+"""
+
+
+def bundle(version: str, *, appspec: str = APPSPEC, validate: str = VALIDATE_OK, extra: dict | None = None,
+           fmt: str = "zip", top_dir: str | None = None, omit: tuple = ()) -> bytes:
+    files = {
+        "appspec.yml": appspec,
+        "site/version.txt": version,
+        "scripts/start.sh": SERVER_SCRIPT,
+        "scripts/stop.sh": STOP_SCRIPT,
+        "scripts/validate.sh": validate,
+        **(extra or {}),
+    }
+    files = {k: v for k, v in files.items() if k not in omit}
+    prefix = f"{top_dir}/" if top_dir else ""
+    buf = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buf, "w") as zf:
+            for name, text in files.items():
+                info = zipfile.ZipInfo(prefix + name)
+                info.external_attr = (0o755 if name.endswith(".sh") else 0o644) << 16
+                zf.writestr(info, text)
+    else:
+        with tarfile.open(fileobj=buf, mode="w:gz" if fmt == "tgz" else "w") as tf:
+            for name, text in files.items():
+                data = text.encode()
+                info = tarfile.TarInfo(prefix + name)
+                info.size, info.mode = len(data), 0o755 if name.endswith(".sh") else 0o644
+                tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@dataclass
+class Env:
+    aws: object
+    name: str
+    bucket: str
+    role_arn: str
+    subnet: str
+    vpc: str
+    launch_template_id: str
+    asg: str
+    tg_arn: str
+    tg_name: str
+    dns_name: str
+    app: str
+    group: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def upload(self, key: str, data: bytes, bundle_type: str = "zip") -> dict:
+        self.aws("s3").put_object(Bucket=self.bucket, Key=key, Body=data)
+        return {"revisionType": "S3", "s3Location": {"bucket": self.bucket, "key": key, "bundleType": bundle_type}}
+
+
+def build(aws, instances: int = 2, tg_health: dict | None = None) -> Env:
+    name = "cd" + uuid.uuid4().hex[:8]
+    ec2, elb, asg, iam, s3 = aws("ec2"), aws("elbv2"), aws("autoscaling"), aws("iam"), aws("s3")
+    s3.create_bucket(Bucket=f"{name}-revisions")
+    role = iam.create_role(RoleName=f"{name}-deploy", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    lt = ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})["LaunchTemplate"]["LaunchTemplateId"]
+    health = {"HealthCheckPath": "/version.txt", "HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 2,
+              "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2, **(tg_health or {})}
+    tg = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
+                                 HealthCheckProtocol="HTTP", **health)["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+    lb = elb.create_load_balancer(Name=f"{name}-alb", Subnets=[subnet], Type="application", Scheme="internet-facing")["LoadBalancers"][0]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    asg.create_auto_scaling_group(AutoScalingGroupName=f"{name}-asg", LaunchTemplate={"LaunchTemplateId": lt, "Version": "$Latest"},
+                                  MinSize=instances, MaxSize=instances, DesiredCapacity=instances, VPCZoneIdentifier=subnet,
+                                  TargetGroupARNs=[tg], HealthCheckType="EC2", HealthCheckGracePeriod=0,
+                                  Tags=[{"Key": "app", "Value": name, "PropagateAtLaunch": True}])
+    cd = aws("codedeploy")
+    cd.create_application(applicationName=f"{name}-app", computePlatform="Server")
+    return Env(aws, name, f"{name}-revisions", role, subnet, vpc, lt, f"{name}-asg", tg, f"{name}-tg",
+               lb["DNSName"], f"{name}-app")
+
+
+def blue_green_group(env: Env, *, termination_wait: int = 0, ready: dict | None = None, rollback_events=None,
+                     alarms: list[str] | None = None, config: str | None = None, keep_alive: bool = False) -> str:
+    group = f"{env.name}-bg"
+    kwargs = dict(
+        applicationName=env.app, deploymentGroupName=group, serviceRoleArn=env.role_arn,
+        autoScalingGroups=[env.asg],
+        deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        blueGreenDeploymentConfiguration={
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "KEEP_ALIVE" if keep_alive else "TERMINATE",
+                                                          "terminationWaitTimeInMinutes": termination_wait},
+            "deploymentReadyOption": ready or {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+            "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
+        },
+        loadBalancerInfo={"targetGroupInfoList": [{"name": env.tg_name}]},
+    )
+    if config:
+        kwargs["deploymentConfigName"] = config
+    if rollback_events:
+        kwargs["autoRollbackConfiguration"] = {"enabled": True, "events": list(rollback_events)}
+    if alarms:
+        kwargs["alarmConfiguration"] = {"enabled": True, "alarms": [{"name": a} for a in alarms]}
+    env.aws("codedeploy").create_deployment_group(**kwargs)
+    env.group = group
+    return group
+
+
+def in_place_group(env: Env, *, traffic: bool = False, config: str | None = None, rollback_events=None) -> str:
+    group = f"{env.name}-ip"
+    kwargs = dict(applicationName=env.app, deploymentGroupName=group, serviceRoleArn=env.role_arn,
+                  autoScalingGroups=[env.asg],
+                  deploymentStyle={"deploymentType": "IN_PLACE",
+                                   "deploymentOption": "WITH_TRAFFIC_CONTROL" if traffic else "WITHOUT_TRAFFIC_CONTROL"})
+    if traffic:
+        kwargs["loadBalancerInfo"] = {"targetGroupInfoList": [{"name": env.tg_name}]}
+    if config:
+        kwargs["deploymentConfigName"] = config
+    if rollback_events:
+        kwargs["autoRollbackConfiguration"] = {"enabled": True, "events": list(rollback_events)}
+    env.aws("codedeploy").create_deployment_group(**kwargs)
+    env.group = group
+    return group
+
+
+def wait_status(aws, deployment_id: str, statuses=("Succeeded", "Failed", "Stopped"), timeout: float = 60) -> dict:
+    cd = aws("codedeploy")
+    deadline = time.monotonic() + timeout
+    info = {}
+    while time.monotonic() < deadline:
+        info = cd.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        if info["status"] in statuses:
+            return info
+        time.sleep(0.05)
+    raise AssertionError(f"deployment {deployment_id} did not reach {statuses} in {timeout}s; last status {info.get('status')}")
+
+
+def targets(aws, deployment_id: str) -> dict[str, dict]:
+    cd = aws("codedeploy")
+    ids = cd.list_deployment_targets(deploymentId=deployment_id)["targetIds"]
+    if not ids:
+        return {}
+    got = cd.batch_get_deployment_targets(deploymentId=deployment_id, targetIds=ids)["deploymentTargets"]
+    return {t["instanceTarget"]["targetId"]: t["instanceTarget"] for t in got}

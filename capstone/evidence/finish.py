@@ -46,6 +46,6 @@ def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
     scrubber.tree(run_dir, keep=is_ledger)
     if results.is_dir() and run_dir not in results.parents:
         scrubber.tree(results)
-    report = audit.build(run_dir, evidence)
+    report = scrubber.data(audit.build(run_dir, evidence))
     audit.write(run_dir, report, scrubber)
     return report

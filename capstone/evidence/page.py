@@ -114,7 +114,12 @@ served; diamonds: approvals. Hover for details. Time is seconds since {{ run.sta
 
 
 def _fact(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(map(str, value))
     if isinstance(value, (dict, list)):
+        compact = json.dumps(value, default=str)
+        if len(compact) <= 110:
+            return Markup('<span class="mono">{}</span>').format(compact)
         return Markup("<pre>{}</pre>").format(json.dumps(value, indent=1, default=str))
     return value
 

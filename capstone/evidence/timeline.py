@@ -29,7 +29,7 @@ def normalize(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         elif kind == "deployment" or (kind not in ("step", "scenario") and ev.get("deployment_id") and ev.get("status")):
             out.append({**ev, "kind": "deployment"})
         elif kind == "probe" and isinstance(ev.get("versions"), list):
-            out.extend({"kind": "traffic", "t": span["first"], "version": span.get("version"),
+            out.extend({"kind": "traffic", "t": span["first"], "until": span.get("last"), "version": span.get("version"),
                         "worker": ev.get("worker"), "scenario": ev.get("scenario")}
                        for span in ev["versions"] if isinstance(span, dict) and span.get("first"))
         else:
@@ -45,7 +45,8 @@ def traffic_from_facts(scenarios: Iterable[dict[str, Any]]) -> list[dict[str, An
             spans = value.get("versions") if isinstance(value, dict) else None
             for span in spans if isinstance(spans, list) else []:
                 if isinstance(span, dict) and span.get("first"):
-                    events.append({"kind": "traffic", "t": span["first"], "version": span.get("version"),
+                    events.append({"kind": "traffic", "t": span["first"], "until": span.get("last"),
+                                   "version": span.get("version"),
                                    "worker": sc.get("worker"), "scenario": sc.get("nodeid")})
     return events
 
@@ -86,7 +87,8 @@ def lanes(events: list[dict[str, Any]], scenarios: list[dict[str, Any]], end: fl
         if traffic:
             bars = []
             for i, ev in enumerate(traffic):
-                stop = traffic[i + 1]["t"] if i + 1 < len(traffic) else end
+                # a probe span says when the version was last seen; a bare event lasts until the next
+                stop = traffic[i + 1]["t"] if i + 1 < len(traffic) else (ev.get("until") or end)
                 if bars and bars[-1]["text"] == str(ev.get("version")):
                     bars[-1]["stop"] = stop
                     continue
@@ -104,7 +106,7 @@ def lanes(events: list[dict[str, Any]], scenarios: list[dict[str, Any]], end: fl
 def svg(lane_list: list[dict[str, Any]], start: float, end: float, width: int = 1100) -> str:
     label_w, row_h, top = 170, 24, 26
     span = max(end - start, 1e-3)
-    plot_w = width - label_w - 10
+    plot_w = width - label_w - 40
     height = top + row_h * len(lane_list) + 10
 
     def x(t: float) -> float:

@@ -60,6 +60,7 @@ class InstanceRuntimes:
         self.cloud = cloud
         self.base = Path(cloud.state_dir) / "instances"
         self._by_id: dict[str, InstanceRuntime] = {}
+        self._terminated_ids: set[str] = set()  # terminated before anything ran on them
         self._lock = threading.Lock()
 
     def runtime(self, instance_id: str) -> InstanceRuntime:
@@ -68,7 +69,8 @@ class InstanceRuntimes:
             if rt is None:
                 root = self.base / instance_id
                 root.mkdir(parents=True, exist_ok=True)
-                rt = InstanceRuntime(instance_id, root, free_port(), self.cloud.owner("instance", instance_id))
+                rt = InstanceRuntime(instance_id, root, free_port(), self.cloud.owner("instance", instance_id),
+                                     terminated=instance_id in self._terminated_ids)
                 self._by_id[instance_id] = rt
             return rt
 
@@ -77,7 +79,10 @@ class InstanceRuntimes:
             return self._by_id.get(instance_id)
 
     def terminate(self, instance_id: str) -> None:
-        rt = self.get(instance_id)
+        """The instance is gone: kill what runs on it; a later runtime() for it is terminated too."""
+        with self._lock:
+            self._terminated_ids.add(instance_id)
+            rt = self._by_id.get(instance_id)
         if rt is not None and not rt.terminated:
             rt.terminate()
 
@@ -91,3 +96,4 @@ class InstanceRuntimes:
             shutil.rmtree(rt.root, ignore_errors=True)
         with self._lock:
             self._by_id.clear()
+            self._terminated_ids.clear()

@@ -1,9 +1,126 @@
-"""localcloud's codebuild provider (being built: see the issue that owns localcloud/codebuild/)."""
+"""localcloud's CodeBuild: every operation the suite needs, over builds that really run.
+
+The provider claims all of CodeBuild (projects live here, not in moto) and runs builds on worker
+threads, at most `max_concurrent_builds` at a time (default: the CPU count, overridable with
+LOCALCLOUD_CODEBUILD_CONCURRENCY); the rest wait QUEUED, first come first served.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from localcloud.aws import AWSError
+from localcloud.codebuild.api import BuildApi
+from localcloud.codebuild.models import Build, CodeBuildState
+from localcloud.codebuild.report_api import ReportApi
+from localcloud.codebuild.runner import BuildRunner
 from localcloud.provider import Provider
+
+log = logging.getLogger("localcloud.codebuild")
+CONCURRENCY_VAR = "LOCALCLOUD_CODEBUILD_CONCURRENCY"
+
+
+def default_concurrency() -> int:
+    raw = os.environ.get(CONCURRENCY_VAR)
+    if raw:
+        value = int(raw)
+        if value < 1:
+            raise ValueError(f"{CONCURRENCY_VAR} must be >= 1, got {value}")
+        return value
+    return os.cpu_count() or 1
 
 
 class CodebuildProvider(Provider):
     service = "codebuild"
+
+    def __init__(self, cloud, max_concurrent_builds: int | None = None):
+        super().__init__(cloud)
+        self.state = CodeBuildState()
+        self.max_concurrent_builds = max_concurrent_builds or default_concurrency()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._clients: dict[tuple[str, str], object] = {}
+        self._clients_lock = threading.Lock()
+        self.builds_api = BuildApi(self)
+        self.reports_api = ReportApi(self)
+
+    def operations(self) -> dict:
+        return {**self.builds_api.operations(), **self.reports_api.operations()}
+
+    def clients(self, service: str, region: str):
+        """A boto3 client to localcloud, made once per service and region (creating one costs
+        ~100 ms; boto3 clients are safe to share between threads)."""
+        key = (service, region)
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self.cloud.client(service, region)
+            return client
+
+    # -- running builds ------------------------------------------------------------------------
+    def submit(self, build: Build) -> None:
+        """Queue a registered build; it leaves QUEUED when a worker is free."""
+        runner = BuildRunner(self.cloud, self.clients, self.state, build, queued_at=time.monotonic())
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.max_concurrent_builds, thread_name_prefix="codebuild")
+            self._pool.submit(runner.run)
+
+    def stop_build(self, build: Build) -> None:
+        """Ask a build to stop and wait briefly for it, so StopBuild answers with the stopped build."""
+        build.stop_requested.set()
+        deadline = time.monotonic() + 5
+        while not build.complete and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _shutdown(self) -> None:
+        for build in self.state.all_builds():
+            build.stop_requested.set()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=False)
+
+    def stop(self) -> None:
+        self._shutdown()
+
+    def reset(self) -> None:
+        self._shutdown()
+        self.state.reset()
+
+    # -- in-process contract for the CodePipeline engine ----------------------------------------------
+    def start_pipeline_build(self, *, region: str, project_name: str, pipeline_name: str,
+                             input_artifacts: list[dict], primary_source: str | None,
+                             output_artifacts: list[dict], environment_variables: list[dict] | None = None,
+                             source_version: str | None = None) -> str:
+        """Start a build of `project_name` for a pipeline's Build action and return its id.
+
+        input_artifacts / output_artifacts: [{"name", "bucket", "key"}]; the primary input (the
+        first unless `primary_source` names one) becomes CODEBUILD_SRC_DIR, the others
+        CODEBUILD_SRC_DIR_<name>; the buildspec's artifacts are zipped to exactly the first output's
+        bucket/key (secondary-artifacts to the others, by name). environment_variables are the
+        action's resolved EnvironmentVariables ([{name, value, type}]).
+        """
+        names = [a["name"] for a in input_artifacts]
+        if primary_source is not None and primary_source not in names:
+            raise AWSError("InvalidInputException", f"primary source {primary_source} is not one of the input artifacts {names}")
+        pipeline = {"name": pipeline_name, "input_artifacts": [dict(a) for a in input_artifacts],
+                    "primary_source": primary_source, "output_artifacts": [dict(a) for a in output_artifacts]}
+        params = {"environmentVariablesOverride": environment_variables or []}
+        if source_version:
+            params["sourceVersion"] = source_version
+        with self.state.lock:
+            store = self.state.region(region)
+            project = store.projects.get(project_name)
+            if project is None:
+                raise AWSError("ResourceNotFoundException",
+                               f"Project cannot be found: arn:aws:codebuild:{region}:{store.account}:project/{project_name}")
+            build = self.builds_api.new_build(project, params, initiator=f"codepipeline/{pipeline_name}", pipeline=pipeline)
+        self.submit(build)
+        return build.id
 
 
 def create(cloud) -> CodebuildProvider:

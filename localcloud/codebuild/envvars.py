@@ -1,0 +1,112 @@
+"""The environment variables a build's commands see, resolved as CodeBuild resolves them.
+
+Precedence (build-spec-ref): StartBuild override > project definition > buildspec `env`.
+Parameter Store and Secrets Manager values are fetched through localcloud's own SSM and
+Secrets Manager (as the service role would), registered with the masker, and remembered as
+secret so they are never exported nor written to any field.
+"""
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from localcloud.codebuild.buildspec import Buildspec
+from localcloud.codebuild.logs import Masker
+
+
+class VariableError(Exception):
+    """Resolving a variable failed: the build fails in DOWNLOAD_SOURCE with this context."""
+
+    def __init__(self, status_code: str, message: str):
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code
+        self.message = message
+
+
+class Resolver:
+    def __init__(self, clients, region: str, masker: Masker):
+        self.clients = clients
+        self.region = region
+        self.masker = masker
+        self.secret_names: set[str] = set()
+
+    def resolve(self, spec: Buildspec, project_vars: list[dict], override_vars: list[dict]) -> dict[str, str]:
+        """Variables from the three levels, lowest first so higher levels replace them."""
+        values: dict[str, str] = dict(spec.variables)
+        for name, ref in spec.parameter_store.items():
+            values[name] = self._parameter(name, ref)
+        for name, ref in spec.secrets_manager.items():
+            values[name] = self._secret(name, ref)
+        for level in (project_vars or [], override_vars or []):
+            for var in level:
+                name, raw, kind = var["name"], var.get("value", ""), var.get("type", "PLAINTEXT")
+                self.secret_names.discard(name)
+                if kind == "PARAMETER_STORE":
+                    values[name] = self._parameter(name, raw)
+                elif kind == "SECRETS_MANAGER":
+                    values[name] = self._secret(name, raw)
+                else:
+                    values[name] = raw
+        return values
+
+    # -- Parameter Store ----------------------------------------------------------------------
+    def _parameter(self, name: str, parameter: str) -> str:
+        ssm = self.clients("ssm", self.region)
+        try:
+            found = ssm.get_parameters(Names=[parameter], WithDecryption=True)
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            raise VariableError("Decrypted Variables Error", f"{error.get('Code')}: {error.get('Message')}") from None
+        if found.get("InvalidParameters") or not found.get("Parameters"):
+            # the wording of CodeBuild's own context (public build logs)
+            raise VariableError("Decrypted Variables Error", f"parameter does not exist: {parameter}")
+        value = found["Parameters"][0]["Value"]
+        self._remember(name, value)
+        return value
+
+    # -- Secrets Manager ----------------------------------------------------------------------
+    def _secret(self, name: str, reference: str) -> str:
+        secret_id, json_key, stage, version_id = split_secret_reference(reference)
+        sm = self.clients("secretsmanager", self.region)
+        request = {"SecretId": secret_id}
+        if version_id:
+            request["VersionId"] = version_id
+        elif stage:
+            request["VersionStage"] = stage
+        try:
+            found = sm.get_secret_value(**request)
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            raise VariableError("Secrets Manager Error", f"{error.get('Code')}: {error.get('Message')}") from None
+        text = found.get("SecretString")
+        if text is None:
+            raise VariableError("Secrets Manager Error", f"secret {secret_id} has no string value (binary secrets are not supported as environment variables)")
+        if json_key:
+            try:
+                document = json.loads(text)
+            except ValueError:
+                raise VariableError("Secrets Manager Error", f"secret {secret_id} is not a JSON document, so json-key {json_key} cannot be read") from None
+            if not isinstance(document, dict) or json_key not in document:
+                raise VariableError("Secrets Manager Error", f"json-key {json_key} was not found in secret {secret_id}")
+            value = document[json_key]
+            text = value if isinstance(value, str) else json.dumps(value)
+        self._remember(name, text)
+        return text
+
+    def _remember(self, name: str, value: str) -> None:
+        self.secret_names.add(name)
+        self.masker.add(value)
+
+
+def split_secret_reference(reference: str) -> tuple[str, str | None, str | None, str | None]:
+    """`secret-id:json-key:version-stage:version-id`; the secret id may be a full ARN (which
+    itself holds six colons: arn:aws:secretsmanager:region:account:secret:name)."""
+    parts = reference.split(":")
+    if reference.startswith("arn:") and len(parts) >= 7:
+        secret_id, rest = ":".join(parts[:7]), parts[7:]
+    else:
+        secret_id, rest = parts[0], parts[1:]
+    rest = (rest + [None, None, None])[:3]
+    json_key, stage, version_id = (r or None for r in rest)
+    return secret_id, json_key, stage, version_id

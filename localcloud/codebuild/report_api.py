@@ -1,0 +1,147 @@
+"""CodeBuild's report group, report and test case operations."""
+from __future__ import annotations
+
+import copy
+
+from localcloud.aws import AWSError, RequestContext
+from localcloud.codebuild.api import invalid, not_found
+from localcloud.codebuild.models import ReportGroup, now, report_group_arn
+from localcloud.codebuild.paging import page
+
+
+class ReportApi:
+    def __init__(self, provider):
+        self.state = provider.state
+
+    def operations(self) -> dict:
+        return {
+            "CreateReportGroup": self.create_report_group, "UpdateReportGroup": self.update_report_group,
+            "DeleteReportGroup": self.delete_report_group, "ListReportGroups": self.list_report_groups,
+            "BatchGetReportGroups": self.batch_get_report_groups,
+            "ListReportsForReportGroup": self.list_reports_for_report_group, "ListReports": self.list_reports,
+            "BatchGetReports": self.batch_get_reports, "DescribeTestCases": self.describe_test_cases,
+            "DeleteReport": self.delete_report,
+        }
+
+    # -- report groups ------------------------------------------------------------------------
+    def create_report_group(self, params: dict, ctx: RequestContext) -> dict:
+        name = params["name"]
+        arn = report_group_arn(ctx.region, ctx.account_id, name)
+        _check_export(params["exportConfig"])
+        with self.state.lock:
+            groups = self.state.region(ctx.region).report_groups
+            if arn in groups:
+                raise AWSError("ResourceAlreadyExistsException", f"Report group {arn} already exists")
+            group = groups[arn] = ReportGroup(name=name, arn=arn, type=params["type"],
+                                              export_config=copy.deepcopy(params["exportConfig"]),
+                                              tags=copy.deepcopy(params.get("tags") or []))
+            return {"reportGroup": group.to_api()}
+
+    def update_report_group(self, params: dict, ctx: RequestContext) -> dict:
+        with self.state.lock:
+            group = self._group(ctx, params["arn"])
+            if params.get("exportConfig") is not None:
+                _check_export(params["exportConfig"])
+                group.export_config = copy.deepcopy(params["exportConfig"])
+            if params.get("tags") is not None:
+                group.tags = copy.deepcopy(params["tags"])
+            group.last_modified = now()
+            return {"reportGroup": group.to_api()}
+
+    def delete_report_group(self, params: dict, ctx: RequestContext) -> dict:
+        arn = params["arn"]
+        with self.state.lock:
+            store = self.state.region(ctx.region)
+            if arn not in store.report_groups:
+                return {}  # deleting what is gone succeeds, as AWS's idempotent deletes do
+            reports = [r for r in store.reports.values() if r.report_group_arn == arn]
+            if reports and not params.get("deleteReports"):
+                # DeleteReportGroup docs: with deleteReports false the group must be empty
+                raise invalid(f"Cannot delete report group {arn}: it still has {len(reports)} report(s); "
+                              "delete them first or set deleteReports")
+            for report in reports:
+                del store.reports[report.arn]
+            del store.report_groups[arn]
+        return {}
+
+    def list_report_groups(self, params: dict, ctx: RequestContext) -> dict:
+        sort_by = params.get("sortBy") or "CREATED_TIME"
+        key = {"NAME": lambda g: g.name, "CREATED_TIME": lambda g: g.created,
+               "LAST_MODIFIED_TIME": lambda g: g.last_modified}[sort_by]
+        with self.state.lock:
+            groups = sorted(self.state.region(ctx.region).report_groups.values(), key=key,
+                            reverse=params.get("sortOrder") == "DESCENDING")
+        arns, token = page([g.arn for g in groups], params.get("nextToken"), params.get("maxResults") or 100)
+        return {"reportGroups": arns, "nextToken": token}
+
+    def batch_get_report_groups(self, params: dict, ctx: RequestContext) -> dict:
+        arns = params["reportGroupArns"]
+        if not 1 <= len(arns) <= 100:
+            raise invalid("Number of report group ARNs must be between 1 and 100")
+        with self.state.lock:
+            groups = self.state.region(ctx.region).report_groups
+            return {"reportGroups": [groups[a].to_api() for a in arns if a in groups],
+                    "reportGroupsNotFound": [a for a in arns if a not in groups]}
+
+    def _group(self, ctx: RequestContext, arn: str) -> ReportGroup:
+        group = self.state.region(ctx.region).report_groups.get(arn)
+        if group is None:
+            raise not_found(f"Report group {arn} does not exist")
+        return group
+
+    # -- reports --------------------------------------------------------------------------------
+    def list_reports_for_report_group(self, params: dict, ctx: RequestContext) -> dict:
+        with self.state.lock:
+            group = self._group(ctx, params["reportGroupArn"])
+            reports = [r for r in self.state.region(ctx.region).reports.values() if r.report_group_arn == group.arn]
+        return self._list(reports, params)
+
+    def list_reports(self, params: dict, ctx: RequestContext) -> dict:
+        with self.state.lock:
+            reports = list(self.state.region(ctx.region).reports.values())
+        return self._list(reports, params)
+
+    @staticmethod
+    def _list(reports: list, params: dict) -> dict:
+        wanted = (params.get("filter") or {}).get("status")
+        if wanted:
+            reports = [r for r in reports if r.status == wanted]
+        if params.get("sortOrder", "DESCENDING") == "DESCENDING":
+            reports = list(reversed(reports))
+        arns, token = page([r.arn for r in reports], params.get("nextToken"), params.get("maxResults") or 100)
+        return {"reports": arns, "nextToken": token}
+
+    def batch_get_reports(self, params: dict, ctx: RequestContext) -> dict:
+        arns = params["reportArns"]
+        if not 1 <= len(arns) <= 100:
+            raise invalid("Number of report ARNs must be between 1 and 100")
+        with self.state.lock:
+            reports = self.state.region(ctx.region).reports
+            return {"reports": [reports[a].to_api() for a in arns if a in reports],
+                    "reportsNotFound": [a for a in arns if a not in reports]}
+
+    def describe_test_cases(self, params: dict, ctx: RequestContext) -> dict:
+        with self.state.lock:
+            report = self.state.region(ctx.region).reports.get(params["reportArn"])
+            if report is None:
+                raise not_found(f"Report {params['reportArn']} does not exist")
+            cases = list(report.test_cases)
+        flt = params.get("filter") or {}
+        if flt.get("status"):
+            cases = [c for c in cases if c.status == flt["status"]]
+        if flt.get("keyword"):
+            word = flt["keyword"].lower()
+            cases = [c for c in cases if word in (c.name or "").lower() or word in (c.prefix or "").lower()]
+        chosen, token = page(cases, params.get("nextToken"), params.get("maxResults") or 50)
+        return {"testCases": [c.to_api() for c in chosen], "nextToken": token}
+
+    def delete_report(self, params: dict, ctx: RequestContext) -> dict:
+        with self.state.lock:
+            self.state.region(ctx.region).reports.pop(params["arn"], None)
+        return {}
+
+
+def _check_export(config: dict) -> None:
+    kind = config.get("exportConfigType")
+    if kind == "S3" and not (config.get("s3Destination") or {}).get("bucket"):
+        raise invalid("Invalid export config: s3Destination.bucket is required when exportConfigType is S3")

@@ -1,0 +1,536 @@
+"""Runs one build for real: phases, one shell session, masking, logs, reports, artifacts.
+
+Phase transitions follow AWS-SEMANTICS §2.2: a failing command skips the rest of its phase but
+`finally` still runs; a BUILD failure still runs POST_BUILD and UPLOAD_ARTIFACTS with
+CODEBUILD_BUILD_SUCCEEDING=0; an INSTALL or PRE_BUILD failure goes to FINALIZING; `on-failure`
+ABORT ends the build's phases there and CONTINUE moves on to the next phase.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from localcloud.codebuild import artifacts as artifact_files
+from localcloud.codebuild import buildspec as buildspec_mod
+from localcloud.codebuild import reports as report_files
+from localcloud.codebuild import sources
+from localcloud.codebuild.envvars import Resolver, VariableError
+from localcloud.codebuild.logs import BuildLog, Masker
+from localcloud.codebuild.models import Build, CodeBuildState, Report, TestCase, now, report_group_arn
+from localcloud.codebuild.shell import Interrupted, ShellSession
+from localcloud.processes import clean_env, kill_owner
+
+log = logging.getLogger("localcloud.codebuild")
+
+# UNCONFIRMED (AWS-SEMANTICS §2.2): whether UPLOAD_ARTIFACTS runs after an INSTALL or PRE_BUILD
+# failure. The documented transition diagram goes straight to FINALIZING, so it does not.
+UPLOAD_AFTER_EARLY_FAILURE = False
+NO_CONTEXT = [{"statusCode": "", "message": ""}]  # what AWS shows for a phase that succeeded
+COMMAND_PHASES = (("install", "INSTALL"), ("pre_build", "PRE_BUILD"), ("build", "BUILD"), ("post_build", "POST_BUILD"))
+
+
+class PhaseFailure(Exception):
+    def __init__(self, status_code: str, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class BuildRunner:
+    def __init__(self, cloud, clients, state: CodeBuildState, build: Build, queued_at: float):
+        self.cloud = cloud
+        self.clients = clients  # clients(service, region) -> a cached boto3 client to localcloud
+        self.state = state
+        self.build = build
+        self.queued_at = queued_at
+        self.owner = cloud.owner("build", build.id)
+        self.masker = Masker()
+        self.work = Path(cloud.state_dir) / "codebuild" / build.uuid
+        self.src = self.work / "src"
+        self.deadline: float | None = None
+        self.log: BuildLog | None = None
+        self.shell: ShellSession | None = None
+        self.spec: buildspec_mod.Buildspec | None = None
+        self.env: dict[str, str] = {}
+        self.secret_names: set[str] = set()
+        self.failed = False
+        self.final_env: dict[str, str] | None = None
+        self._released = False
+
+    # -- entry point (worker thread) ----------------------------------------------------------
+    def run(self) -> None:
+        build = self.build
+        status = "FAULT"
+        try:
+            status = self._leave_queue() or self._run_phases()
+        except Interrupted as stop:
+            status = self._interrupted(stop.reason)
+        except Exception as err:  # a localcloud defect: the build ends FAULT, localcloud serves on
+            log.exception("build %s faulted", build.id)
+            build.finish_open_phase("FAULT", [{"statusCode": "INTERNAL_ERROR", "message": f"localcloud fault: {err}"}])
+        finally:
+            # Processes and log lines first, so that a client that sees the build complete
+            # also sees its whole log and no process of it still running.
+            self._release()
+            build.complete_with(status)
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def _leave_queue(self) -> str | None:
+        """The final status if the build never leaves QUEUED (stopped or queued too long)."""
+        build = self.build
+        if build.stop_requested.is_set():
+            build.finish_open_phase("STOPPED", None)
+            return "STOPPED"
+        waited = time.monotonic() - self.queued_at
+        if waited > self.cloud.clock.scaled(build.queued_timeout_minutes * 60):
+            build.finish_open_phase("TIMED_OUT", [{"statusCode": "BUILD_TIMED_OUT", "message": "Build has timed out. "}])
+            return "TIMED_OUT"
+        self.deadline = time.monotonic() + self.cloud.clock.scaled(build.timeout_minutes * 60)
+        return None
+
+    def _check(self) -> None:
+        if self.build.stop_requested.is_set():
+            raise Interrupted("STOPPED")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise Interrupted("TIMED_OUT")
+
+    # -- the phases -----------------------------------------------------------------------------
+    def _run_phases(self) -> str:
+        build = self.build
+        build.enter("PROVISIONING")
+        self._provision()
+        build.finish_phase("SUCCEEDED", NO_CONTEXT)
+        self._check()
+
+        build.enter("DOWNLOAD_SOURCE")
+        self._agent("Phase is DOWNLOAD_SOURCE")
+        try:
+            self._download_source()
+            self._load_buildspec()
+            self._resolve_environment()
+        except PhaseFailure as failure:
+            self._phase_failed("DOWNLOAD_SOURCE", failure.status_code, failure.message)
+            return self._finalize()
+        self._agent("Phase complete: DOWNLOAD_SOURCE State: SUCCEEDED")
+        self._agent("Phase context status code:  Message: ")
+        build.finish_phase("SUCCEEDED", NO_CONTEXT)
+        self._check()
+
+        self.shell = ShellSession(shell=self.spec.shell, env=self.env, cwd=self.src, owner=self.owner,
+                                  script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard)
+        if self._command_phases():
+            self._check()
+            self._upload_artifacts()
+        return self._finalize()
+
+    def _command_phases(self) -> bool:
+        """Run INSTALL..POST_BUILD; return whether UPLOAD_ARTIFACTS is attempted."""
+        for key, phase_type in COMMAND_PHASES:
+            if phase_type == "POST_BUILD" or phase_type == "BUILD":
+                pass
+            self._check()
+            self.build.enter(phase_type)
+            self._agent(f"Entering phase {phase_type}")
+            phase = self.spec.phases.get(key)
+            ok = self._run_phase(phase_type, phase)
+            if ok:
+                continue
+            self._mark_failing()
+            on_failure = phase.on_failure if phase else None
+            if on_failure == "ABORT":
+                return False
+            if on_failure == "CONTINUE":
+                continue
+            if phase_type in ("INSTALL", "PRE_BUILD"):
+                return UPLOAD_AFTER_EARLY_FAILURE
+            # BUILD -> POST_BUILD -> UPLOAD_ARTIFACTS; POST_BUILD -> UPLOAD_ARTIFACTS
+        self._capture_exports()
+        return True
+
+    def _run_phase(self, phase_type: str, phase) -> bool:
+        failure = None
+        if phase is not None:
+            failure = self._run_commands(phase.commands)
+            if phase.finally_commands:
+                # `finally` runs whether or not a command failed; its own failure fails the phase too
+                failure = self._run_commands(phase.finally_commands) or failure
+        if failure is None:
+            self._agent(f"Phase complete: {phase_type} State: SUCCEEDED")
+            self._agent("Phase context status code:  Message: ")
+            self.build.finish_phase("SUCCEEDED", NO_CONTEXT)
+            return True
+        command, status = failure
+        self._phase_failed(phase_type, "COMMAND_EXECUTION_ERROR",
+                           f"Error while executing command: {command}. Reason: exit status {status}")
+        return False
+
+    def _run_commands(self, commands: list[str]) -> tuple[str, int] | None:
+        """Run until one fails; return (command, exit status) of the failure, or None."""
+        for command in commands:
+            self._check()
+            self._agent(f"Running command {command}")
+            status = self.shell.run(command, deadline=self.deadline, cancelled=self.build.stop_requested,
+                                    fresh=not self.spec.one_shell)
+            if status != 0:
+                self._agent(f"Command did not exit successfully {command} exit status {status}")
+                return command, status
+        return None
+
+    def _phase_failed(self, phase_type: str, status_code: str, message: str) -> None:
+        self.failed = True
+        self._agent(f"Phase complete: {phase_type} State: FAILED")
+        self._agent(f"Phase context status code: {status_code} Message: {message}")
+        self.build.finish_phase("FAILED", [{"statusCode": status_code, "message": self.masker(message)}])
+
+    def _mark_failing(self) -> None:
+        # later phases see CODEBUILD_BUILD_SUCCEEDING=0 (post_build scripts branch on it)
+        self.env["CODEBUILD_BUILD_SUCCEEDING"] = "0"
+        self.shell.env = self.env
+        self.shell.run("export CODEBUILD_BUILD_SUCCEEDING=0", deadline=self.deadline,
+                       cancelled=self.build.stop_requested)
+
+    def _finalize(self) -> str:
+        self.build.enter("FINALIZING")
+        self._release()
+        self.build.finish_phase("SUCCEEDED", NO_CONTEXT)
+        return "FAILED" if self.failed else "SUCCEEDED"
+
+    def _interrupted(self, reason: str) -> str:
+        kill_owner(self.owner)
+        contexts = [{"statusCode": "BUILD_TIMED_OUT", "message": "Build has timed out. "}] if reason == "TIMED_OUT" else None
+        self.build.finish_open_phase(reason, contexts)
+        return reason
+
+    def _release(self) -> None:
+        """Stop every process of the build and flush its log (idempotent)."""
+        if self.shell is not None:
+            self.shell.close()
+            self.shell = None
+        elif not self._released:
+            kill_owner(self.owner)
+        self._released = True
+        if self.log is not None:
+            self.log.close()
+
+    # -- PROVISIONING ---------------------------------------------------------------------------
+    def _provision(self) -> None:
+        build = self.build
+        for sub in ("src", "home", "tmp", "readonly"):
+            (self.work / sub).mkdir(parents=True, exist_ok=True)
+        cw = (build.logs_config or {}).get("cloudWatchLogs") or {}
+        if cw.get("status", "ENABLED") == "ENABLED":
+            build.log_group = cw.get("groupName") or f"/aws/codebuild/{build.project_name}"
+            # a configured streamName is a prefix (CloudWatchLogsConfig.streamName)
+            build.log_stream = f"{cw['streamName']}/{build.uuid}" if cw.get("streamName") else build.uuid
+            self.log = BuildLog(self.clients("logs", build.region), build.log_group, build.log_stream, self.masker)
+            self.log.open()
+        self._agent("Running on CodeBuild On-demand")
+        self._agent("Waiting for agent ping")
+        self._agent("Waiting for DOWNLOAD_SOURCE")
+
+    def _agent(self, message: str) -> None:
+        if self.log is not None:
+            self.log.agent(message)
+
+    # -- DOWNLOAD_SOURCE --------------------------------------------------------------------------
+    def _download_source(self) -> None:
+        build = self.build
+        region = build.region
+        self.secondary_dirs: dict[str, Path] = {}
+        try:
+            if build.pipeline is not None:
+                inputs = build.pipeline["input_artifacts"]
+                primary = build.pipeline.get("primary_source") or (inputs[0]["name"] if inputs else None)
+                for artifact in inputs:
+                    target = self.src if artifact["name"] == primary else self.work / f"src-{artifact['name']}"
+                    data = sources.s3_object(self.clients, region, artifact["bucket"], artifact["key"])
+                    sources.extract_zip(data, target)
+                    if target != self.src:
+                        self.secondary_dirs[artifact["name"]] = target
+                build.resolved_source_version = build.source_version
+            else:
+                kind = build.source.get("type")
+                if kind == "S3":
+                    bucket, key = sources.split_s3_location(build.source.get("location", ""))
+                    data = sources.s3_object(self.clients, region, bucket, key, build.source_version)
+                    sources.extract_zip(data, self.src)
+                    build.resolved_source_version = build.source_version
+                elif kind == "CODECOMMIT":
+                    data, commit = sources.codecommit_tree(self.cloud, self.clients, region, build.source.get("location", ""),
+                                                           build.source_version)
+                    sources.extract_zip(data, self.src)
+                    build.resolved_source_version = commit
+                elif kind == "CODEPIPELINE":
+                    raise sources.SourceError("a CODEPIPELINE source can only be built by CodePipeline "
+                                              "(StartBuild on such a project has no input artifact)")
+        except sources.SourceError as err:
+            raise PhaseFailure(err.status_code, err.message) from None
+        self._agent(f"CODEBUILD_SRC_DIR={self.src}")
+        for name, path in self.secondary_dirs.items():
+            self._agent(f"CODEBUILD_SRC_DIR_{name}={path}")
+
+    def _load_buildspec(self) -> None:
+        build = self.build
+        value = build.buildspec_override or build.source.get("buildspec") or ""
+        if value and ("\n" in value or not value.strip().endswith((".yml", ".yaml"))) and not value.startswith("arn:aws:s3:::"):
+            location = self.work / "readonly" / "buildspec.yml"   # inline buildspec, as AWS stores it
+            location.write_text(value)
+        elif value.startswith("arn:aws:s3:::"):
+            bucket, key = sources.split_s3_location(value)
+            try:
+                text = sources.s3_object(self.clients, build.region, bucket, key).decode("utf-8", "replace")
+            except sources.SourceError as err:
+                raise PhaseFailure("YAML_FILE_ERROR", err.message) from None
+            location = self.work / "readonly" / "buildspec.yml"
+            location.write_text(text)
+        else:
+            location = self.src / (value.strip() or "buildspec.yml")
+        self._agent(f"YAML location is {location}")
+        if not location.is_file():
+            raise PhaseFailure("YAML_FILE_ERROR", f"stat {location}: no such file or directory")
+        try:
+            self.spec = buildspec_mod.parse(location.read_text(errors="replace"))
+        except buildspec_mod.BuildspecError as err:
+            raise PhaseFailure("YAML_FILE_ERROR", str(err)) from None
+
+    def _resolve_environment(self) -> None:
+        build = self.build
+        self._agent("Processing environment variables")
+        spec = self.spec
+        if spec.parameter_store or any(v.get("type") == "PARAMETER_STORE" for v in build.environment.get("environmentVariables") or []):
+            self._agent("Decrypting parameter store environment variables")
+        resolver = Resolver(self.clients, build.region, self.masker)
+        try:
+            user = resolver.resolve(spec, build.environment.get("environmentVariables") or [], [])
+        except VariableError as err:
+            raise PhaseFailure(err.status_code, err.message) from None
+        self.secret_names = resolver.secret_names
+        runtimes = {k: v for p in spec.phases.values() for k, v in p.runtime_versions.items()}
+        if runtimes:
+            py = f"{sys.version_info.major}.{sys.version_info.minor}"
+            self._agent("Skipping install of runtimes. Runtime version selection is not supported by this build image: "
+                        f"localcloud runs the host's runtimes (python {py}), not {', '.join(f'{k} {v}' for k, v in runtimes.items())}")
+        env = clean_env(self.cloud.credentials_env(build.region))
+        env.update(HOME=str(self.work / "home"), TMPDIR=str(self.work / "tmp"))
+        env.update(user)
+        env.update(self._codebuild_variables())
+        self.env = env
+        self._agent(f"Moving to directory {self.src}")
+
+    def _codebuild_variables(self) -> dict[str, str]:
+        build = self.build
+        source_version = build.source_version or ""
+        if build.pipeline is not None and build.pipeline["input_artifacts"]:
+            first = build.pipeline["input_artifacts"][0]
+            source_version = f"arn:aws:s3:::{first['bucket']}/{first['key']}"
+        variables = {
+            "CODEBUILD_BUILD_ARN": build.arn,
+            "CODEBUILD_BUILD_ID": build.id,
+            "CODEBUILD_BUILD_IMAGE": build.environment.get("image", ""),
+            "CODEBUILD_BUILD_NUMBER": str(build.number),
+            "CODEBUILD_BUILD_SUCCEEDING": "1",
+            "CODEBUILD_INITIATOR": build.initiator,
+            "CODEBUILD_KMS_KEY_ID": build.encryption_key or "",
+            "CODEBUILD_LOG_PATH": build.log_stream or "",
+            "CODEBUILD_RESOLVED_SOURCE_VERSION": build.resolved_source_version or "",
+            "CODEBUILD_SOURCE_REPO_URL": "" if build.pipeline is not None else build.source.get("location", "") or "",
+            "CODEBUILD_SOURCE_VERSION": source_version,
+            "CODEBUILD_SRC_DIR": str(self.src),
+            "CODEBUILD_START_TIME": str(int(build.start_time.timestamp() * 1000)),
+            "CODEBUILD_BUILD_URL": (f"https://{build.region}.console.aws.amazon.com/codesuite/codebuild/"
+                                    f"{build.account}/projects/{build.project_name}/build/{build.id.replace(':', '%3A')}"),
+            "CODEBUILD_CI": "true",
+        }
+        for name, path in self.secondary_dirs.items():
+            variables[f"CODEBUILD_SRC_DIR_{name}"] = str(path)
+        return variables
+
+    # -- exported variables -------------------------------------------------------------------
+    def _capture_exports(self) -> None:
+        """Read the shell's final environment (exported-variables may be set by any command)."""
+        dump = self.work / "tmp" / "final-env"
+        try:
+            status = self.shell.run(f"env -0 > '{dump}'", deadline=self.deadline, cancelled=self.build.stop_requested)
+        except Interrupted:
+            raise
+        if status != 0 or not dump.exists():
+            return
+        values = {}
+        for entry in dump.read_bytes().split(b"\0"):
+            name, sep, value = entry.decode("utf-8", "replace").partition("=")
+            if sep:
+                values[name] = value
+        dump.unlink()
+        self.final_env = values
+        exported = []
+        for name in self.spec.exported_variables:
+            # Parameter Store / Secrets Manager values are never exported (they would leave the
+            # build unmasked); a variable that was never set is left out.
+            if name in self.secret_names or name not in values:
+                continue
+            exported.append({"name": name, "value": values[name]})
+        self.build.exported_variables = exported
+
+    # -- UPLOAD_ARTIFACTS ---------------------------------------------------------------------------
+    def _upload_artifacts(self) -> None:
+        build = self.build
+        build.enter("UPLOAD_ARTIFACTS")
+        self._agent("Entering phase UPLOAD_ARTIFACTS")
+        self._reports()
+        try:
+            self._artifacts()
+        except artifact_files.ArtifactError as err:
+            self._phase_failed("UPLOAD_ARTIFACTS", "CLIENT_ERROR", str(err))
+            return
+        self._agent("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED")
+        self._agent("Phase context status code:  Message: ")
+        build.finish_phase("SUCCEEDED", NO_CONTEXT)
+
+    def _artifacts(self) -> None:
+        build = self.build
+        spec_artifacts = self.spec.artifacts
+        if build.pipeline is not None:
+            outputs = build.pipeline["output_artifacts"]
+            if not outputs:
+                return
+            if spec_artifacts is None:
+                # UNCONFIRMED wording; AWS refuses to produce a declared output without a definition
+                raise artifact_files.ArtifactError("no definition for primary artifact in buildspec")
+            primary = outputs[0]
+            build.artifacts = self._package(spec_artifacts, primary["bucket"], primary["key"])
+            for extra in outputs[1:]:
+                selection = self.spec.secondary_artifacts.get(extra["name"])
+                if selection is None:
+                    raise artifact_files.ArtifactError(f"no definition for secondary artifact {extra['name']} in buildspec")
+                info = self._package(selection, extra["bucket"], extra["key"])
+                build.secondary_artifacts.append({**info, "artifactIdentifier": extra["name"]})
+            return
+        config = build.artifacts_config or {}
+        if config.get("type") != "S3":
+            build.artifacts = {"location": ""}
+            return
+        if spec_artifacts is None:
+            raise artifact_files.ArtifactError("no definition for primary artifact in buildspec")
+        name = self._expand(spec_artifacts.name) if spec_artifacts.name else None
+        bucket, key = artifact_files.s3_destination(config, build.uuid, name)
+        if config.get("packaging") == "ZIP":
+            build.artifacts = self._package(spec_artifacts, bucket, key)
+        else:
+            build.artifacts = self._copy_files(spec_artifacts, bucket, key)
+        build.artifacts.update(overrideArtifactName=bool(config.get("overrideArtifactName")),
+                               encryptionDisabled=bool(config.get("encryptionDisabled")))
+
+    def _select(self, selection) -> list:
+        files = artifact_files.select(self.src, selection, self._agent)
+        if not files:
+            raise artifact_files.ArtifactError("no matching artifact paths found")
+        return files
+
+    def _package(self, selection, bucket: str, key: str) -> dict:
+        body = artifact_files.make_zip(self._select(selection))
+        self._agent(f"Uploading artifact to s3://{bucket}/{key}")
+        return self._put(bucket, key, body)
+
+    def _copy_files(self, selection, bucket: str, prefix: str) -> dict:
+        for item in self._select(selection):
+            self._put(bucket, f"{prefix}/{item.name}", item.source.read_bytes())
+        return {"location": f"arn:aws:s3:::{bucket}/{prefix}"}
+
+    def _put(self, bucket: str, key: str, body: bytes) -> dict:
+        try:
+            return artifact_files.upload(self.clients("s3", self.build.region), bucket=bucket, key=key,
+                                         body=body, build_arn=self.build.arn)
+        except Exception as err:
+            code = getattr(err, "response", {}).get("Error", {}).get("Code", type(err).__name__)
+            raise artifact_files.ArtifactError(f"{code}: cannot upload artifact to arn:aws:s3:::{bucket}/{key}") from None
+
+    def _expand(self, text: str) -> str:
+        """Artifact names are shell-expanded with the build's final environment."""
+        return _expand_with(text, self.final_env or self.env)
+
+    # -- reports --------------------------------------------------------------------------------
+    def _reports(self) -> None:
+        build = self.build
+        for key, selection in self.spec.reports.items():
+            try:
+                self._report(key, selection)
+            except Exception:  # a report never decides the build
+                log.exception("report %s of build %s failed", key, build.id)
+                self._agent(f"Error in UPLOAD_ARTIFACTS phase: could not process report {key}")
+
+    def _report(self, key: str, selection) -> None:
+        build = self.build
+        kind = buildspec_mod.report_type(selection.file_format)
+        store = self.state.region(build.region)
+        if key.startswith("arn:aws:codebuild:"):
+            group_arn = key
+            with self.state.lock:
+                group = store.report_groups.get(group_arn)
+            if group is None:
+                self._agent(f"Report group {key} does not exist; report skipped")
+                return
+        else:
+            name = f"{build.project_name}-{key}"
+            group_arn = report_group_arn(build.region, build.account, name)
+            group = self.state.ensure_report_group(build.region, name, group_arn, kind)
+        if group.type != kind:
+            self._agent(f"Report group {group.name} is of type {group.type}, not {kind}; report skipped")
+            return
+        self._agent(f"Preparing to copy {kind} report {key}")
+        files = artifact_files.select(self.src, selection, self._agent)
+        report = Report(arn=f"arn:aws:codebuild:{build.region}:{build.account}:report/{group.name}:{uuid.uuid4()}",
+                        type=kind, name=key, report_group_arn=group_arn, execution_id=build.arn,
+                        export_config=dict(group.export_config))
+        with self.state.lock:
+            store.reports[report.arn] = report
+            build.report_arns.append(report.arn)
+        if not files:
+            self._agent(f"No report files found for report {key}")
+            report.status = "INCOMPLETE"
+            return
+        if kind == "CODE_COVERAGE":
+            try:
+                report.coverage = report_files.parse_coverage(selection.file_format, files[0].source.read_bytes())
+                report.status = "SUCCEEDED"
+            except report_files.ReportFormatError as err:
+                self._agent(f"Report {key}: {err}")
+                report.status = "INCOMPLETE"
+            return
+        parsed = []
+        for item in files:
+            try:
+                cases = report_files.parse_tests(selection.file_format, item.source.read_bytes())
+            except report_files.ReportFormatError as err:
+                self._agent(f"Report {key}: cannot parse {item.name}: {err}")
+                continue
+            parsed.extend((item.name, c) for c in cases)
+        kept, truncated = report_files.keep_cases([c for _, c in parsed])
+        expires = report.expired
+        paths = {id(c): p for p, c in parsed}
+        report.test_cases = [TestCase(report.arn, f"{self.src}/{paths[id(c)]}", c.prefix, c.name, c.status,
+                                      c.duration_ns, self.masker(c.message) if c.message else None, c.suite, expires)
+                             for c in kept]
+        report.truncated = truncated
+        report.duration_ns = sum(c.duration_ns for _, c in parsed)
+        report.status = "FAILED" if any(c.status in ("FAILED", "ERROR") for c in report.test_cases) else "SUCCEEDED"
+        summary = report.summary()
+        self._agent(f"Report {key}: {summary['total']} test cases {summary['statusCounts']}")
+
+
+
+def _discard(_line: str) -> None:
+    pass
+
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _expand_with(text: str, env: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` replaced from `env` (unset -> empty, as the shell does)."""
+    return _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)

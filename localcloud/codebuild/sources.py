@@ -1,0 +1,114 @@
+"""DOWNLOAD_SOURCE: put a build's sources in its work directory.
+
+CODEPIPELINE and S3 sources are ZIP objects in S3; CODECOMMIT sources are the localcloud
+repository's tree at the requested version; NO_SOURCE is an empty directory. A failure raises
+`SourceError`, which CodeBuild reports as CLIENT_ERROR "<problem> for primary source and source
+version <version>" (wording from public build logs).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+COMMIT_ID = re.compile(r"^[0-9a-f]{40}$")
+REPO_URL = re.compile(r"/v1/repos/([^/?#]+)/?$")
+
+
+class SourceError(Exception):
+    def __init__(self, message: str, status_code: str = "CLIENT_ERROR"):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def extract_zip(data: bytes, dest: Path) -> None:
+    """Unpack keeping the executable bit (scripts stay runnable) and refusing paths that
+    would land outside `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SourceError("the source artifact is not a valid ZIP archive") from None
+    with archive:
+        for info in archive.infolist():
+            target = (dest / info.filename).resolve()
+            if root != target and root not in target.parents:
+                raise SourceError(f"the source archive entry {info.filename} points outside the source directory")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            mode = (info.external_attr >> 16) & 0o777
+            if stat.S_ISLNK(info.external_attr >> 16):
+                os.symlink(archive.read(info).decode(), target)
+                continue
+            with archive.open(info) as src, open(target, "wb") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+            if mode:
+                os.chmod(target, mode | 0o600)
+
+
+def split_s3_location(location: str) -> tuple[str, str]:
+    """`bucket/key` or `arn:aws:s3:::bucket/key` -> (bucket, key)."""
+    if location.startswith("arn:aws:s3:::"):
+        location = location[len("arn:aws:s3:::"):]
+    bucket, _, key = location.partition("/")
+    return bucket, key
+
+
+def s3_object(clients, region: str, bucket: str, key: str, version: str | None = None) -> bytes:
+    s3 = clients("s3", region)
+    request = {"Bucket": bucket, "Key": key}
+    if version:
+        request["VersionId"] = version
+    try:
+        return s3.get_object(**request)["Body"].read()
+    except ClientError as err:
+        error = err.response.get("Error", {})
+        raise SourceError(
+            f"{error.get('Code')}: {error.get('Message')} for primary source and source version "
+            f"arn:aws:s3:::{bucket}/{key}"
+        ) from None
+
+
+def codecommit_tree(cloud, clients, region: str, location: str, version: str | None) -> tuple[bytes, str]:
+    """(zip of the tree, resolved commit id) of the CodeCommit repository at `location`."""
+    match = REPO_URL.search(location or "")
+    if not match:
+        raise SourceError(f"invalid CodeCommit location {location!r}: expecting https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>")
+    repository = match.group(1)
+    provider = cloud.provider("codecommit")
+    if not hasattr(provider, "archive_commit"):
+        raise SourceError("localcloud's CodeCommit provider cannot archive commits yet", "CLIENT_ERROR")
+    label = version or "refs/heads/<default branch>"
+    if not provider.repository_exists(region, repository):
+        raise SourceError(f"repository not found for primary source and source version {label}")
+    commit = _resolve_commit(clients, provider, region, repository, version)
+    if commit is None:
+        raise SourceError(f"reference not found for primary source and source version {label}")
+    try:
+        return provider.archive_commit(region, repository, commit), commit
+    except Exception as err:  # an AWSError from the provider: the commit does not exist
+        message = getattr(err, "message", str(err))
+        raise SourceError(f"{message} for primary source and source version {label}") from None
+
+
+def _resolve_commit(clients, provider, region: str, repository: str, version: str | None) -> str | None:
+    if version and COMMIT_ID.match(version):
+        return version
+    if version:
+        branch = version[len("refs/heads/"):] if version.startswith("refs/heads/") else version
+    else:
+        info = clients("codecommit", region).get_repository(repositoryName=repository)["repositoryMetadata"]
+        branch = info.get("defaultBranch")
+        if not branch:
+            return None
+    return provider.branch_head(region, repository, branch)

@@ -3,4 +3,5 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.cloud",
     "fixtures.evidence",
+    "fixtures.scenario",
 ]

@@ -38,7 +38,10 @@ class Repository:
         self.timeout = timeout
         self._log = log or (lambda line: print(line, flush=True))
         name, email = author
-        self.env = {**os.environ, **dict(git_env), "GIT_TERMINAL_PROMPT": "0",
+        # Target.git_env() is a complete environment (it drops the caller's GIT_*/AWS_* on
+        # purpose); a partial one (no PATH) is laid over ours.
+        base = dict(git_env) if "PATH" in git_env else {**os.environ, **dict(git_env)}
+        self.env = {**base, "GIT_TERMINAL_PROMPT": "0",
                     "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
                     "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
 

@@ -1,0 +1,102 @@
+"""Expectations shared by scenarios, phrased as a user would check them. Failure messages use
+the phrases the evidence categories match ("rollback did not happen", "served the wrong
+version", "the gate did not block", "approval was not honoured" — capstone/evidence/categories.py).
+"""
+from __future__ import annotations
+
+from capstone import evidence
+from capstone.drivers.operator import Operator, Run
+from capstone.drivers.polling import Deadline, WaitTimeout
+from capstone.drivers.probe import ProbeSummary
+from capstone.drivers.watch import Snapshot
+
+
+def green_group_name(op: Operator, deployment_id: str) -> str:
+    return f"CodeDeploy_{op.names.deployment_group}_{deployment_id}"
+
+
+def rollback_of(op: Operator, deployment_id: str) -> dict:
+    """Wait for the codeDeployRollback deployment of `deployment_id` to exist and to end."""
+    deadline, backoff = Deadline(op.pace.settle), op.backoff()
+    while (rollback := op.deployments.rollback_of(deployment_id)) is None:
+        if deadline.expired():
+            info = op.deployments.get(deployment_id)
+            raise AssertionError(
+                f"rollback did not happen: deployment {deployment_id} ended {info.get('status')} "
+                f"({(info.get('errorInformation') or {}).get('code')}) and after {deadline.seconds:.0f}s no "
+                f"codeDeployRollback deployment points back to it (rollbackInfo {info.get('rollbackInfo')})")
+        deadline.sleep(backoff.next())
+    assert rollback.get("creator") == "codeDeployRollback", (
+        f"rollback did not happen as CodeDeploy does it: {rollback['deploymentId']} was created by "
+        f"{rollback.get('creator')!r}, not 'codeDeployRollback'")
+    assert (rollback.get("rollbackInfo") or {}).get("rollbackTriggeringDeploymentId") == deployment_id, (
+        f"rollback {rollback['deploymentId']} does not name {deployment_id} as the deployment that triggered it: "
+        f"{rollback.get('rollbackInfo')}")
+    done = op.deployments.wait_until_done(rollback["deploymentId"], op.pace.settle)
+    assert done["status"] == "Succeeded", (
+        f"rollback did not happen: rollback deployment {rollback['deploymentId']} ended {done['status']} "
+        f"({done.get('errorInformation')})")
+    evidence.record("rollback_deployment_id", rollback["deploymentId"])
+    return done
+
+
+def failed_at_deploy(op: Operator, run: Run, deployment_status: str = "Failed") -> tuple[Snapshot, str, dict]:
+    """The run's execution failed in DeployBlueGreen because its deployment ended `deployment_status`."""
+    snap = op.finish(run)
+    deployment_id = op.external_id(snap, op.deploy_stage)
+    assert deployment_id, f"the {op.deploy_stage} action of {run.execution_id} created no deployment: {snap.describe()}"
+    info = op.deployments.get(deployment_id)
+    evidence.record("deployment_id", deployment_id)
+    assert info["status"] == deployment_status, (
+        f"deployment {deployment_id} ended {info['status']}, expected {deployment_status} "
+        f"({info.get('errorInformation')})")
+    assert snap.status == "Failed" and snap.stage(op.deploy_stage).status == "Failed", (
+        f"a {deployment_status} deployment must fail the {op.deploy_stage} stage and the execution: {snap.describe()}")
+    detail = op.action_of(snap, op.deploy_stage) or {}
+    error = ((detail.get("output") or {}).get("executionResult") or {}).get("errorDetails") or {}
+    evidence.attach("deploy action result", detail.get("output") or {})
+    return snap, deployment_id, {"error": error, "info": info}
+
+
+def back_on_blue(op: Operator, deployment_id: str, blue_group: str, blue_instances: list[str]) -> None:
+    """After a rollback: the green group is gone, the group still points at blue, blue serves."""
+    green = green_group_name(op, deployment_id)
+    try:
+        op.wait_group_gone(green)
+    except WaitTimeout as exc:
+        raise AssertionError(f"rollback did not happen completely: {exc}") from exc
+    current = op.env.current_asg_name()
+    assert current == blue_group, (
+        f"rollback did not happen: the deployment group points at {current}, not the original {blue_group}")
+    health = op.fleet.target_health(op.env.target_group_arn)
+    healthy = sorted(i for i, state in health.items() if state == "healthy")
+    assert healthy == sorted(blue_instances), (
+        f"rollback did not happen: healthy targets {healthy} (all: {health}) are not the blue instances "
+        f"{sorted(blue_instances)}")
+
+
+def served(op: Operator, version: str) -> None:
+    answer = op.get("/")
+    assert answer.ok and answer.version == version, (
+        f"served the wrong version: the ALB answers {answer.status if answer.status is not None else answer.error} "
+        f"showing {answer.version}, expected {version}")
+
+
+def never_served(summary: ProbeSummary, version: str) -> None:
+    assert version not in summary.versions, (
+        f"served the wrong version: the ALB served {version} to users during the deployment "
+        f"(versions seen: {summary.versions})")
+
+
+def no_new_deployment(op: Operator, run: Run, why: str) -> None:
+    created = op.deployments_since(run)
+    assert not created, f"{why}: deployments {created} were created after {run.commit[:12]} was pushed"
+
+
+def probe_clean(summary: ProbeSummary, forward: bool = True) -> None:
+    evidence.attach("probe summary", summary.to_dict())
+    evidence.record("probe", {k: summary.to_dict()[k] for k in ("total", "failed", "seconds", "mixed_seconds")}
+                    | {"versions": summary.versions})
+    summary.assert_no_failed_request()
+    if forward:
+        summary.assert_versions_move_forward()

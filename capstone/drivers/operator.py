@@ -1,0 +1,300 @@
+"""The drivers composed for one environment: what a developer and an operator do, step by step.
+
+A scenario asks the Operator to push, approve, reject, probe and read deployments; the Operator
+keeps the one thing that outlives a scenario — which version is known good and served — and
+checks before each scenario that the environment is at that baseline (failing fast with why).
+
+Nothing here knows local from live except `Pace`, the waiting budget, chosen by target name in
+fixtures/scenario.py (the configured AWS waits are the same on both; offline they run scaled).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from capstone import evidence
+from capstone.drivers import app, http
+from capstone.drivers.approve import Approver
+from capstone.drivers.deployments import DONE, DeploymentReader
+from capstone.drivers.fleet import Fleet
+from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
+from capstone.drivers.probe import Probe
+from capstone.drivers.push import Change, Repository
+from capstone.drivers.watch import PipelineWatcher, Snapshot, execution_is
+
+DEFAULT_STAGES = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
+
+
+class NotAtBaseline(Exception):
+    """A scenario's precondition does not hold; raised before it changes anything."""
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How long to wait for what, and how often to look (seconds)."""
+    poll_cap: float           # longest pause between two polls of a pipeline or deployment
+    fast_poll: float          # polling inside short windows (the termination wait)
+    probe_rate: float         # probe requests per second
+    probe_max: float          # probe duration bound
+    find_execution: float     # push -> its execution exists
+    to_approval: float        # push -> its approval waits (Source + BuildAndTest)
+    deployment: float         # approval -> execution over (blue/green incl. termination wait)
+    settle: float             # rollbacks, group deletions, alarms returning to OK
+    alarm_interval: float     # between two breaching data points
+
+
+LOCAL_PACE = Pace(poll_cap=0.2, fast_poll=0.02, probe_rate=25, probe_max=300, find_execution=30,
+                  to_approval=90, deployment=120, settle=60, alarm_interval=0.05)
+AWS_PACE = Pace(poll_cap=10, fast_poll=2, probe_rate=20, probe_max=3600, find_execution=300,
+                to_approval=1800, deployment=3600, settle=1800, alarm_interval=5)
+
+
+@dataclass
+class Run:
+    """One push and the pipeline execution it started."""
+    commit: str
+    version: str | None
+    message: str
+    pushed_at: float
+    watcher: PipelineWatcher
+
+    @property
+    def execution_id(self) -> str:
+        return self.watcher.execution_id
+
+
+@dataclass
+class Operator:
+    env: object
+    workdir: object
+    pace: Pace = LOCAL_PACE
+    log: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
+
+    def __post_init__(self):
+        env, target = self.env, self.env.target
+        self.names = env.names
+        self.stages = tuple(getattr(self.names, "stages", DEFAULT_STAGES))
+        self.approval_stage = getattr(self.names, "approval_stage", "Approval")
+        self.approval_action = getattr(self.names, "approval_action", "ManualApproval")
+        self.build_stage, self.deploy_stage = self.stages[1], self.stages[-1]
+        self.codepipeline = target.client("codepipeline")
+        self.codebuild = target.client("codebuild")
+        self.cloudwatch = target.client("cloudwatch")
+        self.repo = Repository(env.repository_clone_url, target.git_env(), self.workdir, log=self.log)
+        self.approver = Approver(self.codepipeline, self.names.pipeline, self.approval_stage, self.approval_action,
+                                 log=self.log)
+        self.deployments = DeploymentReader(target.client("codedeploy"), self.names.application,
+                                            self.names.deployment_group, backoff=self.backoff(), log=self.log)
+        self.fleet = Fleet(target.client("autoscaling"), target.client("ec2"), target.client("elbv2"))
+        self.good_version: str = env.baseline_version
+        self.highest_pushed = 0
+        self.runs: list[Run] = []
+        self._teardown: list[tuple[str, Callable[[], None]]] = []
+
+    def backoff(self, cap: float | None = None) -> Backoff:
+        return Backoff(initial=min(0.05, self.pace.poll_cap), factor=1.6, cap=cap or self.pace.poll_cap)
+
+    # -- the baseline ---------------------------------------------------------------------------
+    def check_baseline(self) -> None:
+        """Raise NotAtBaseline naming every way the environment is not where a scenario starts."""
+        problems: list[str] = []
+        answer = self.get("/")
+        if not answer.ok:
+            problems.append(f"the ALB answers {answer.status if answer.status is not None else answer.error}")
+        elif answer.version != self.good_version:
+            problems.append(f"the ALB serves {answer.version}, not the known-good {self.good_version}")
+        busy = [f"{s['pipelineExecutionId']} {s['status']}" for s in self.codepipeline.list_pipeline_executions(
+            pipelineName=self.names.pipeline, maxResults=20)["pipelineExecutionSummaries"]
+            if s["status"] in ("InProgress", "Stopping")]
+        if busy:
+            problems.append(f"pipeline executions still running: {busy}")
+        active = self.deployments.active()
+        if active:
+            problems.append(f"deployments still active in {self.names.deployment_group}: {active}")
+        alarm = self.alarm_state()
+        if alarm == "ALARM":
+            problems.append(f"alarm {self.names.alarm} is in ALARM")
+        self.repo.sync()
+        problems += [f"main branch: {p}" for p in app.health_of_tree(self.repo.workdir)]
+        if problems:
+            raise NotAtBaseline(f"environment {self.names.pipeline} not at baseline: " + "; ".join(problems))
+        self.log(f"[baseline] {self.names.pipeline} at baseline: serving {self.good_version}")
+
+    def alarm_state(self) -> str | None:
+        found = self.cloudwatch.describe_alarms(AlarmNames=[self.names.alarm])["MetricAlarms"]
+        return found[0].get("StateValue") if found else None
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def alb(self, path: str = "/") -> tuple[str, dict]:
+        return self.env.target.alb_url(self.env.alb_dns, path)
+
+    def get(self, path: str = "/") -> http.Answer:
+        url, headers = self.alb(path)
+        return http.get(url, headers)
+
+    def probe(self, name: str = "probe") -> Probe:
+        url, headers = self.alb("/")
+        return Probe(url, headers, rate=self.pace.probe_rate, max_seconds=self.pace.probe_max, name=name, log=self.log)
+
+    # -- developer ------------------------------------------------------------------------------
+    def next_version(self) -> str:
+        """A version number never used before in this environment."""
+        self.repo.sync()
+        head = app.page_version(self.repo.read(app.INDEX))
+        numbers = [self.highest_pushed, http.version_number(self.good_version) or 0, http.version_number(head) or 0]
+        return f"v{max(numbers) + 1}"
+
+    def push(self, change: Change | dict, message: str, version: str | None = None) -> Run:
+        with evidence.step(f"push: {message}"):
+            pushed_at = time.time()
+            commit = self.repo.push(change, message)
+            if version:
+                self.highest_pushed = max(self.highest_pushed, http.version_number(version) or 0)
+            return self._follow(commit, version, message, pushed_at)
+
+    def release(self, version: str, *extra: app.Change, message: str | None = None) -> Run:
+        """Push the index page showing `version` (plus any extra changes)."""
+        return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
+
+    def _follow(self, commit: str, version: str | None, message: str, pushed_at: float) -> Run:
+        watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
+                                             backoff=self.backoff(), log=self.log)
+        run = Run(commit, version, message, pushed_at, watcher)
+        self.runs.append(run)
+        return run
+
+    def revert(self, run: Run, message: str | None = None) -> Run:
+        with evidence.step(f"revert {run.commit[:12]}"):
+            pushed_at = time.time()
+            commit = self.repo.revert(run.commit, message)
+            return self._follow(commit, None, f"revert of {run.commit[:12]}", pushed_at)
+
+    # -- reviewer -------------------------------------------------------------------------------
+    def wait_for_approval(self, run: Run) -> Snapshot:
+        return self.approver.wait_until_available(run.watcher, self.pace.to_approval)
+
+    def approve(self, run: Run, summary: str) -> dict:
+        with evidence.step(f"approve {run.execution_id[:8]}"):
+            return self.approver.approve(run.watcher, summary, self.pace.to_approval)
+
+    def reject(self, run: Run, summary: str) -> dict:
+        with evidence.step(f"reject {run.execution_id[:8]}"):
+            return self.approver.reject(run.watcher, summary, self.pace.to_approval)
+
+    # -- pipeline facts -------------------------------------------------------------------------
+    def action_of(self, snap: Snapshot, stage: str) -> dict | None:
+        """The (single) action of `stage` in the watched execution."""
+        return next((detail for key, detail in snap.actions.items() if key.split("/", 1)[0] == stage), None)
+
+    def external_id(self, snap: Snapshot, stage: str) -> str | None:
+        detail = self.action_of(snap, stage) or {}
+        return ((detail.get("output") or {}).get("executionResult") or {}).get("externalExecutionId")
+
+    def deployment_id(self, run: Run) -> str:
+        """The CodeDeploy deployment of the run's DeployBlueGreen action, once it exists."""
+        snap = run.watcher.wait_for(lambda s: self.external_id(s, self.deploy_stage) is not None, self.pace.deployment,
+                                    what=f"the {self.deploy_stage} action to create its deployment")
+        deployment_id = self.external_id(snap, self.deploy_stage)
+        evidence.record("deployment_id", deployment_id)
+        return deployment_id
+
+    def deployments_since(self, run: Run) -> list[str]:
+        return self.deployments.list_since(datetime.fromtimestamp(run.pushed_at - 1, tz=timezone.utc))
+
+    def finish(self, run: Run) -> Snapshot:
+        """Wait until the run's execution is over (whatever the outcome)."""
+        return run.watcher.wait_until_done(self.pace.deployment)
+
+    # -- serving --------------------------------------------------------------------------------
+    def wait_served(self, version: str, deadline: float | None = None) -> None:
+        """Wait until every answer of the ALB shows `version` (a few in a row)."""
+        deadline_ = Deadline.of(deadline or self.pace.settle)
+        streak, last = 0, None
+        while streak < 5:
+            last = self.get("/")
+            streak = streak + 1 if (last.ok and last.version == version) else 0
+            if deadline_.expired():
+                raise WaitTimeout(f"timed out after {deadline_.seconds:.0f}s waiting for the ALB to serve {version}; "
+                                  f"last answer: {last.status if last.status is not None else last.error} {last.version}")
+            if streak < 5:
+                deadline_.sleep(self.pace.fast_poll)
+
+    def mark_good(self, version: str) -> None:
+        self.good_version = version
+        self.log(f"[baseline] known-good version is now {version}")
+        evidence.record("good_version", version)
+
+    def wait_group_gone(self, name: str) -> None:
+        deadline, backoff = Deadline(self.pace.settle), self.backoff()
+        while self.fleet.group(name) is not None:
+            if deadline.expired():
+                group = self.fleet.group(name) or {}
+                raise WaitTimeout(f"timed out after {deadline.seconds:.0f}s waiting for Auto Scaling group {name} "
+                                  f"to be deleted; it is {group.get('Status', 'present')} with "
+                                  f"{len(group.get('Instances', []))} instances")
+            deadline.sleep(backoff.next())
+
+    def wait_alarm_not(self, state: str) -> None:
+        deadline, backoff = Deadline(self.pace.settle), self.backoff()
+        while self.alarm_state() == state:
+            if deadline.expired():
+                raise WaitTimeout(f"timed out after {deadline.seconds:.0f}s waiting for alarm {self.names.alarm} "
+                                  f"to leave {state}")
+            deadline.sleep(backoff.next())
+
+    # -- leaving the environment as found -------------------------------------------------------
+    def on_teardown(self, what: str, action: Callable[[], None]) -> None:
+        self._teardown.append((what, action))
+
+    def restore(self, run: Run) -> None:
+        """Revert `run`'s commit and take the revert through the whole pipeline (approved and
+        deployed), so the branch and production are back at the known-good version."""
+        with evidence.step(f"restore: revert {run.commit[:12]} and deploy it"):
+            revert = self.revert(run, f"Revert {run.message!r}: back to {self.good_version}")
+            self.approve(revert, f"Revert of {run.commit[:12]}: back to the known-good {self.good_version}")
+            snap = self.finish(revert)
+            if snap.status != "Succeeded":
+                raise AssertionError(f"the revert of {run.commit[:12]} ended {snap.status}: {snap.describe()}")
+            self.wait_served(self.good_version)
+
+    def settle(self, runs: list[Run]) -> None:
+        """Stop what a failed scenario left running, so the next one is not blocked behind it."""
+        for run in runs:
+            status = self.codepipeline.get_pipeline_execution(
+                pipelineName=self.names.pipeline, pipelineExecutionId=run.execution_id)["pipelineExecution"]["status"]
+            if status == "InProgress":
+                self.log(f"[teardown] stopping execution {run.execution_id} left {status}")
+                try:
+                    self.codepipeline.stop_pipeline_execution(
+                        pipelineName=self.names.pipeline, pipelineExecutionId=run.execution_id, abandon=True,
+                        reason="capstone scenario teardown")
+                except self.codepipeline.exceptions.ClientError as exc:  # already stopping/ended
+                    self.log(f"[teardown] could not stop {run.execution_id}: {exc}")
+        deadline, backoff = Deadline(self.pace.settle), self.backoff()
+        while self.deployments.active() and not deadline.expired():
+            deadline.sleep(backoff.next())
+
+    def teardown(self, runs_before: int) -> list[str]:
+        """Run what the scenario registered (newest first); returns the errors, if any."""
+        errors: list[str] = []
+        mine = self.runs[runs_before:]
+        try:
+            self.settle([r for r in mine if r.watcher.last is None or r.watcher.last.status == "InProgress"])
+        except Exception as exc:  # keep tearing down
+            errors.append(f"settling: {exc}")
+        while self._teardown:
+            what, action = self._teardown.pop()
+            try:
+                action()
+            except Exception as exc:
+                errors.append(f"{what}: {type(exc).__name__}: {exc}")
+        return errors
+
+
+def deployment_done(reader: DeploymentReader, deployment_id: str) -> Callable[[], bool]:
+    return lambda: reader.get(deployment_id).get("status") in DONE
+
+
+__all__ = ["Operator", "Pace", "Run", "NotAtBaseline", "LOCAL_PACE", "AWS_PACE", "execution_is"]

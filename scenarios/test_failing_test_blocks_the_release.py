@@ -1,0 +1,57 @@
+"""Scenario 2 — a failing test blocks: the build gate stops a change whose tests fail, before
+anyone is asked to approve it and before anything is deployed."""
+from __future__ import annotations
+
+import pytest
+
+from capstone import evidence
+from capstone.drivers import app, expect
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(120, func_only=True),
+    pytest.mark.xdist_group("capstone-a"),
+    pytest.mark.capstone(
+        requirement="A commit whose tests fail MUST fail BuildAndTest, with the failing test in the build's test "
+                    "report, and MUST never reach Approval or create a deployment.",
+        feature="Build gate", story="Failing test blocks the release", severity="critical"),
+]
+
+
+def test_a_failing_test_stops_the_pipeline_before_approval(operator):
+    op = operator
+    served_before = op.good_version
+    run = op.push(app.failing_test("this change must not ship"), "Add a test that fails")
+    op.on_teardown(f"revert {run.commit[:12]} and deploy the revert", lambda: op.restore(run))
+    evidence.record("commit", run.commit)
+    evidence.record("execution_id", run.execution_id)
+
+    with evidence.step("BuildAndTest fails and the execution stops there"):
+        snap = op.finish(run)
+        assert snap.stage(op.build_stage).status == "Failed", (
+            f"the gate did not block: {op.build_stage} is {snap.stage(op.build_stage).status} ({snap.describe()})")
+        assert snap.status == "Failed", f"the gate did not block: the execution ended {snap.status}"
+        assert not run.watcher.ever("stage", op.approval_stage, "InProgress") and snap.stage(op.approval_stage).status is None, (
+            f"the gate did not block: {op.approval_stage} was reached ({snap.describe()})")
+        assert snap.stage(op.deploy_stage).status is None, f"the gate did not block: {snap.describe()}"
+        expect.no_new_deployment(op, run, "the gate did not block")
+
+    with evidence.step("the failing test is in the build's test report"):
+        build_id = op.external_id(snap, op.build_stage)
+        assert build_id, f"the {op.build_stage} action names no build: {snap.describe()}"
+        evidence.record("build_id", build_id)
+        build = op.codebuild.batch_get_builds(ids=[build_id])["builds"][0]
+        assert build["buildStatus"] == "FAILED", build["buildStatus"]
+        failed_cases = []
+        for report_arn in build.get("reportArns", []):
+            failed_cases += op.codebuild.describe_test_cases(
+                reportArn=report_arn, filter={"status": "FAILED"})["testCases"]
+        names = [case.get("name") for case in failed_cases]
+        evidence.attach("failed test cases", [{k: c.get(k) for k in ("name", "prefix", "status", "message")}
+                                              for c in failed_cases])
+        assert any("test_release_gate_blocks_a_failing_change" in (n or "") for n in names), (
+            f"the failing test is not in the build's test report (reports {build.get('reportArns')}, "
+            f"failed cases {names})")
+
+    with evidence.step("production still serves the previous version"):
+        expect.served(op, served_before)

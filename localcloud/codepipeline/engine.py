@@ -268,6 +268,8 @@ class Engine:
             input_artifacts=inputs, output_artifacts=outputs, captured_revision=revision,
             abandon_event=record.abandon, report=lambda **fields: self._report(record, fields),
             open_approval=lambda expires: self._open_approval(pipeline, record, expires),
+            artifact_revisions={rev["artifact"]: rev.get("revisionId") for rev in execution.source_revisions.values()
+                                if rev.get("artifact")},
         )
         thread = threading.Thread(target=self._run_action, args=(pipeline, execution, record, runner, run),
                                   name=f"codepipeline-action-{action['name']}", daemon=True)
@@ -335,6 +337,9 @@ class Engine:
                                 record.action_name, expires)
             pipeline.approvals[approval.token] = approval
             record.token = approval.token
+            # The approval's external id is its token: PARALLEL pipelines hide the token from
+            # GetPipelineState and approvers read it from ListActionExecutions instead (§1.6).
+            record.external_execution_id = approval.token
             record.approval = approval
             if record.status != ACTION_IN_PROGRESS:     # abandoned before it opened
                 approval.state = WITHDRAWN
@@ -375,7 +380,8 @@ class Engine:
 
     def stop(self, pipeline: Pipeline, execution: PipelineExecution, abandon: bool, reason: str | None) -> None:
         with self.cond:
-            execution.stop_reason = reason
+            if reason is not None:
+                execution.stop_reason = reason
             execution.stop_abandon = execution.stop_abandon or abandon
             if execution.waiting:
                 # Waiting in front of a stage: nothing runs, so it is Stopped at once.

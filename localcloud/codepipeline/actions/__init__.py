@@ -103,7 +103,8 @@ class ActionRun:
     captured_revision: dict | None                # the revision captured at trigger time (source actions)
     abandon_event: Any                            # threading.Event: set when the action is abandoned
     report: Callable[..., None]                   # report(external_execution_id=..., summary=..., ...)
-    open_approval: Callable[[], Any] | None = None  # approval actions: registers and returns an Approval
+    open_approval: Callable[..., Any] | None = None  # approval actions: registers and returns an Approval
+    artifact_revisions: dict[str, str] = field(default_factory=dict)  # artifact name -> source revision id
 
     @property
     def abandoned(self) -> bool:

@@ -64,7 +64,9 @@ def run(run: ActionRun) -> Outcome:
     primary = config.get("PrimarySource")
     if len(run.input_artifacts) > 1 and not primary:
         return Outcome.failed("ConfigurationError", "PrimarySource is required when the action has more than one input artifact")
-    source_version = (run.captured_revision or {}).get("revisionId")
+    # CODEBUILD_RESOLVED_SOURCE_VERSION: the source revision behind the primary input artifact.
+    primary_name = primary or (run.input_artifacts[0]["name"] if run.input_artifacts else None)
+    source_version = run.artifact_revisions.get(primary_name)
     try:
         build_id = provider.start_pipeline_build(
             region=run.region, project_name=project, pipeline_name=run.pipeline_name,

@@ -1,0 +1,62 @@
+"""What every builder gets: the target, the names, the ledger, the run's tags, and the outputs
+earlier builders produced (role ARNs, subnet ids, the target group ARN...)."""
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from capstone.builders.names import Names
+from capstone.ledger import Ledger, now_iso
+from capstone.target import Target
+
+TAG_RUN_ID = "capstone:run-id"
+TAG_PREFIX = "capstone:prefix"
+TAG_CREATOR = "capstone:creator"
+TAG_CREATED_AT = "capstone:created-at"
+
+
+def _creator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container: still tag something
+        return "unknown"
+
+
+@dataclass
+class BuildContext:
+    target: Target
+    names: Names
+    ledger: Ledger
+    run_id: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = print
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.tags:
+            self.tags = {TAG_RUN_ID: self.run_id, TAG_PREFIX: self.names.prefix,
+                         TAG_CREATOR: _creator(), TAG_CREATED_AT: now_iso()}
+
+    def client(self, service: str):
+        return self.target.client(service)
+
+    def record(self, type_: str, name: str, *, builder: str, **attrs: Any) -> dict:
+        """Write the ledger entry BEFORE the create call."""
+        return self.ledger.record(type_, name, builder=builder, region=self.target.region, **attrs)
+
+    def created(self, entry: dict, **fields: Any) -> None:
+        self.ledger.update(entry, **fields)
+
+    def say(self, message: str) -> None:
+        self.progress(message)
+
+    # AWS spells tags three ways.
+    def tag_list(self) -> list[dict[str, str]]:
+        return [{"Key": k, "Value": v} for k, v in self.tags.items()]
+
+    def tag_list_lower(self) -> list[dict[str, str]]:
+        return [{"key": k, "value": v} for k, v in self.tags.items()]
+
+    def tag_map(self) -> dict[str, str]:
+        return dict(self.tags)

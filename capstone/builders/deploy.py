@@ -1,0 +1,103 @@
+"""CodeDeploy: the application and its EC2 blue/green deployment group (COPY_AUTO_SCALING_GROUP,
+the ALB's target group, TERMINATE blue after the wait, auto-rollback on failure and on alarm).
+
+Deleting the group also deletes what CodeDeploy created for it: every copied Auto Scaling group
+`CodeDeploy_<group>_d-*` (after a deployment the group points at one of those, not at ours)."""
+from __future__ import annotations
+
+from capstone.builders import fleet
+from capstone.builders.context import BuildContext
+from capstone.retry import call, is_not_found
+
+NAME = "deploy"
+APPLICATION = "codedeploy:application"
+DEPLOYMENT_GROUP = "codedeploy:deployment-group"
+TYPES = (APPLICATION, DEPLOYMENT_GROUP)
+
+TERMINATION_WAIT_MINUTES = 2  # long enough for the alarm scenario to act after traffic moved
+ACTIVE = ["Created", "Queued", "InProgress", "Ready"]
+
+
+def group_config(ctx: BuildContext) -> dict:
+    n = ctx.names
+    return dict(
+        applicationName=n.application, deploymentGroupName=n.deployment_group,
+        serviceRoleArn=ctx.outputs.get(f"role:{n.deploy_role}") or n.role_arn(n.deploy_role),
+        autoScalingGroups=[n.asg],
+        deploymentConfigName="CodeDeployDefault.OneAtATime",
+        deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        blueGreenDeploymentConfiguration={
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE",
+                                                          "terminationWaitTimeInMinutes": TERMINATION_WAIT_MINUTES},
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+            "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
+        },
+        loadBalancerInfo={"targetGroupInfoList": [{"name": n.target_group}]},
+        autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
+        alarmConfiguration={"enabled": True, "ignorePollAlarmFailure": False, "alarms": [{"name": n.alarm}]},
+        tags=ctx.tag_list(),
+    )
+
+
+def create(ctx: BuildContext) -> None:
+    n = ctx.names
+    cd = ctx.client("codedeploy")
+    entry = ctx.record(APPLICATION, n.application, builder=NAME)
+    out = cd.create_application(applicationName=n.application, computePlatform="Server", tags=ctx.tag_list())
+    ctx.created(entry, id=out["applicationId"], arn=n.arn("codedeploy", f"application:{n.application}"))
+
+    entry = ctx.record(DEPLOYMENT_GROUP, n.deployment_group, builder=NAME, application=n.application)
+    out = call(cd.create_deployment_group, what=f"create deployment group {n.deployment_group}",
+               deadline=180, **group_config(ctx))
+    ctx.created(entry, id=out["deploymentGroupId"],
+                arn=n.arn("codedeploy", f"deploymentgroup:{n.application}/{n.deployment_group}"))
+
+
+def green_groups(ctx: BuildContext, group: str) -> list[str]:
+    """Every ASG CodeDeploy copied for `group` (found by name: they are outside any ledger)."""
+    autoscaling = ctx.client("autoscaling")
+    names = []
+    for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate():
+        names += [g["AutoScalingGroupName"] for g in page["AutoScalingGroups"]
+                  if g["AutoScalingGroupName"].startswith(f"CodeDeploy_{group}_")]
+    return names
+
+
+def _stop_active(cd, application: str, group: str) -> None:
+    try:
+        ids = cd.list_deployments(applicationName=application, deploymentGroupName=group,
+                                  includeOnlyStatuses=ACTIVE).get("deployments", [])
+    except Exception as exc:
+        if is_not_found(exc):
+            return
+        raise
+    for deployment_id in ids:
+        try:
+            cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=False)
+        except Exception:  # already finished: nothing to stop
+            pass
+
+
+def delete(ctx: BuildContext, record: dict) -> None:
+    cd = ctx.client("codedeploy")
+    name = record["name"]
+    if record["type"] == APPLICATION:
+        try:
+            call(cd.delete_application, applicationName=name, what=f"delete application {name}")
+        except Exception as exc:
+            if not is_not_found(exc):
+                raise
+        return
+    application = record.get("attrs", {}).get("application") or ctx.names.application
+    current: list[str] = []
+    try:
+        info = cd.get_deployment_group(applicationName=application, deploymentGroupName=name)["deploymentGroupInfo"]
+        current = [g["name"] for g in info.get("autoScalingGroups", [])]
+        _stop_active(cd, application, name)
+        call(cd.delete_deployment_group, applicationName=application, deploymentGroupName=name,
+             what=f"delete deployment group {name}")
+    except Exception as exc:
+        if not is_not_found(exc):
+            raise
+    for asg in sorted(set(current + green_groups(ctx, name))):
+        fleet.delete_asg(ctx, asg)

@@ -1,0 +1,292 @@
+"""The capstone environment: composes the builders in order, brings the pipeline to its baseline,
+and — whatever happens — tears everything down in reverse and proves it with the leak check.
+
+    env = Environment.up(target, prefix="awscicd")   # built + baselined, or torn down and raised
+    env.served_version()                              # "v2"
+    report = env.down()                               # teardown + leak check (LeakReport)
+
+Set-up is guarded: any exception — including KeyboardInterrupt from Ctrl-C or from SIGTERM (see
+fixtures/lifecycle.py and the CLI) — tears down what the ledger says was created, then re-raises.
+During teardown further SIGINT/SIGTERM are held off (a second Ctrl-C must not abandon resources,
+hashicorp/terraform#33477); `kill -9` is the only way out, and `capstone down --run-id` then
+finishes from the ledger.
+
+CAPSTONE_FAIL_AT=<builder name> (iam, artifacts, ..., pipeline, or "baseline") injects a failure
+just before that step, to prove that a failed set-up leaves nothing behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import requests
+
+from capstone import evidence
+from capstone import leaks as leak_check
+from capstone import run as run_identity
+from capstone.builders import ORDER, alarm, builder_for
+from capstone.builders.context import BuildContext
+from capstone.builders.names import Names, default_prefix, validate_prefix
+from capstone.ledger import Ledger
+from capstone.target import Target
+
+FAIL_AT_VAR = "CAPSTONE_FAIL_AT"
+BASELINE_VERSION = "v2"
+VERSION_RE = re.compile(r"awscicd demo app — (v\d+)")
+STEPS = tuple(m.NAME for m in ORDER) + ("baseline",)
+
+
+class SetupError(RuntimeError):
+    """The environment could not be built or refused to be (already present, bad input)."""
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by CAPSTONE_FAIL_AT to test that a failed set-up leaves nothing behind."""
+
+
+class AlreadyPresent(SetupError):
+    pass
+
+
+@dataclass
+class TeardownResult:
+    deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _deadlines(target: Target) -> dict[str, float]:
+    """Real-time limits: offline everything is scaled down; live AWS needs minutes."""
+    if target.name == "local":
+        return {"baseline": 240.0, "alb": 60.0}
+    return {"baseline": 3600.0, "alb": 900.0}
+
+
+class Environment:
+    def __init__(self, target: Target, names: Names, ledger: Ledger, run_id: str, *,
+                 outputs: dict | None = None, progress: Callable[[str], None] = print):
+        self.target = target
+        self.names = names
+        self.ledger = ledger
+        self.run_id = run_id
+        self.prefix = names.prefix
+        self.region = target.region
+        self.progress = progress
+        self.ctx = BuildContext(target, names, ledger, run_id, outputs=outputs or {}, progress=self._say)
+        self.baseline_version = BASELINE_VERSION
+        self.timings: dict[str, float] = {}
+
+    # -- the contract with the scenarios -------------------------------------------------------
+    @property
+    def repository_clone_url(self) -> str:
+        url = self.ctx.outputs.get("repository_clone_url")
+        if not url:
+            url = self.target.client("codecommit").get_repository(
+                repositoryName=self.names.repository)["repositoryMetadata"]["cloneUrlHttp"]
+            self.ctx.outputs["repository_clone_url"] = url
+        return url
+
+    @property
+    def alb_dns(self) -> str:
+        dns = self.ctx.outputs.get("alb_dns")
+        if not dns:
+            dns = self.target.client("elbv2").describe_load_balancers(
+                Names=[self.names.alb])["LoadBalancers"][0]["DNSName"]
+            self.ctx.outputs["alb_dns"] = dns
+        return dns
+
+    @property
+    def target_group_arn(self) -> str:
+        arn = self.ctx.outputs.get("target_group_arn")
+        if not arn:
+            arn = self.target.client("elbv2").describe_target_groups(
+                Names=[self.names.target_group])["TargetGroups"][0]["TargetGroupArn"]
+            self.ctx.outputs["target_group_arn"] = arn
+        return arn
+
+    @property
+    def alarm_metric(self) -> dict:
+        return alarm.metric(self.names)
+
+    def current_asg_name(self) -> str:
+        info = self.target.client("codedeploy").get_deployment_group(
+            applicationName=self.names.application, deploymentGroupName=self.names.deployment_group)
+        return info["deploymentGroupInfo"]["autoScalingGroups"][0]["name"]
+
+    def served_version(self) -> str | None:
+        """GET / through the ALB: "v<N>" from "awscicd demo app — v<N>", or None if it does not
+        answer 200 with a version."""
+        url, headers = self.target.alb_url(self.alb_dns, "/")
+        try:
+            response = requests.get(url, headers=headers, timeout=5)
+        except requests.RequestException:
+            return None
+        if response.status_code != 200:
+            return None
+        match = VERSION_RE.search(response.content.decode("utf-8", "replace"))
+        return match.group(1) if match else None
+
+    def describe(self) -> dict:
+        url, headers = self.target.alb_url(self.alb_dns, "/") if self.ctx.outputs.get("alb_dns") else (None, {})
+        return {"run_id": self.run_id, "prefix": self.prefix, "target": self.target.name, "region": self.region,
+                "endpoint_url": self.target.endpoint_url, "ledger": str(self.ledger.path),
+                "alb_url": url, "alb_headers": headers, "names": self.names.as_dict(),
+                "repository_clone_url": self.ctx.outputs.get("repository_clone_url")}
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def up(cls, target: Target, *, prefix: str | None = None, run_id: str | None = None, baseline: bool = True,
+           keep: bool = False, embedded: bool = False, progress: Callable[[str], None] = print) -> "Environment":
+        """Validate, build every resource, reach the baseline. On any failure (Ctrl-C included)
+        tear down what was created — unless `keep` — and re-raise."""
+        run_id = run_id or run_identity.run_id()
+        prefix = validate_prefix(prefix or default_prefix(run_id, run_identity.worker_id()))
+        fail_at = os.environ.get(FAIL_AT_VAR) or None
+        if fail_at and fail_at not in STEPS:
+            raise SetupError(f"{FAIL_AT_VAR}={fail_at!r} names no step; steps: {', '.join(STEPS)}")
+        target.check()
+        names = Names.derive(prefix, target.account_id(), target.region)
+        present = leak_check.find(target, prefix)
+        if present.leaks:
+            listed = ", ".join(f.describe() for f in present.leaks[:8])
+            raise AlreadyPresent(
+                f"resources with prefix {prefix!r} already exist ({len(present.leaks)}: {listed}). Refusing to "
+                f"build over them. Delete them with `capstone sweep --prefix {prefix} --older-than 0s --yes"
+                f"{' --endpoint-url ' + target.endpoint_url if target.endpoint_url else ''}`, or choose another --prefix.")
+        ledger = Ledger.create(run_id=run_id, prefix=prefix, target=target.name, region=target.region,
+                               endpoint_url=target.endpoint_url, embedded=embedded)
+        env = cls(target, names, ledger, run_id, progress=progress)
+        try:
+            env.build(fail_at=fail_at)
+            if baseline:
+                env.reach_baseline(fail_at=fail_at)
+        except BaseException as exc:
+            env._say(f"set-up failed ({type(exc).__name__}: {str(exc)[:300]})")
+            if keep:
+                env._say(f"--keep: nothing deleted; the ledger is {ledger.path}. Delete with: {env.down_command()}")
+            else:
+                with shielded(env._say):
+                    env.down()
+            raise
+        return env
+
+    def build(self, fail_at: str | None = None) -> None:
+        started = time.monotonic()
+        for module in ORDER:
+            if fail_at == module.NAME:
+                raise InjectedFailure(f"{FAIL_AT_VAR}={fail_at}: failing set-up before the {fail_at} step")
+            step_started = time.monotonic()
+            with evidence.step(f"create {module.NAME}"):
+                module.create(self.ctx)
+            self._say(f"created {module.NAME} ({time.monotonic() - step_started:.2f}s)")
+        self.timings["build"] = time.monotonic() - started
+
+    def reach_baseline(self, fail_at: str | None = None) -> None:
+        """The pipeline's first run (CreatePipeline starts it) approved and deployed, and the ALB
+        serving the baseline version."""
+        from capstone.drivers.approve import Approver
+        from capstone.drivers.watch import PipelineWatcher, execution_is
+
+        if fail_at == "baseline":
+            raise InjectedFailure(f"{FAIL_AT_VAR}=baseline: failing set-up before the baseline")
+        started = time.monotonic()
+        limits = _deadlines(self.target)
+        n = self.names
+        cp = self.target.client("codepipeline")
+        with evidence.step(f"baseline: first run of {n.pipeline} approved, deployed, ALB serves {BASELINE_VERSION}"):
+            commit = self.ctx.outputs.get("initial_commit")
+            watcher = PipelineWatcher.for_commit(cp, n.pipeline, commit, limits["baseline"], log=self._say)
+            Approver(cp, n.pipeline, n.approval_stage, n.approval_action, log=self._say).approve(
+                watcher, f"capstone baseline: release {BASELINE_VERSION}", limits["baseline"])
+            watcher.wait_for(execution_is("Succeeded"), limits["baseline"], what="the baseline run to succeed")
+            self.wait_for_version(BASELINE_VERSION, limits["alb"])
+        self.timings["baseline"] = time.monotonic() - started
+        self._say(f"baseline reached: {self.alb_dns} serves {BASELINE_VERSION} "
+                  f"({self.timings['baseline']:.1f}s after set-up)")
+
+    def wait_for_version(self, version: str, timeout: float) -> None:
+        from capstone.retry import wait_until
+
+        wait_until(lambda: ((seen := self.served_version()) == version, seen), timeout=timeout,
+                   what=f"the ALB {self.alb_dns} to serve {version}",
+                   progress=lambda seen: self._say(f"ALB serves {seen or 'no version'}"))
+
+    # -- tearing down --------------------------------------------------------------------------
+    def teardown(self) -> TeardownResult:
+        return teardown(self.ctx)
+
+    def check_leaks(self) -> leak_check.LeakReport:
+        return leak_check.find(self.target, self.prefix, self.run_id)
+
+    def down(self) -> leak_check.LeakReport:
+        """Teardown, then the leak check (whose report says whether anything is left)."""
+        result = self.teardown()
+        report = self.check_leaks()
+        self.timings["teardown"] = result.seconds
+        self._say(f"teardown: {result.deleted} deleted in {result.seconds:.1f}s"
+                  + (f", {len(result.errors)} error(s)" if result.errors else ""))
+        for error in result.errors:
+            self._say(f"  teardown error: {error}")
+        self._say(report.summary())
+        return report
+
+    def down_command(self) -> str:
+        extra = f" --endpoint-url {self.target.endpoint_url}" if self.target.endpoint_url else ""
+        return f"capstone down --run-id {self.run_id}{extra}"
+
+    def _say(self, message: str) -> None:
+        self.progress(f"[env {self.prefix}] {message}")
+
+
+def teardown(ctx: BuildContext, passes: int = 3) -> TeardownResult:
+    """Delete every pending ledger entry, newest first; idempotent (NotFound is done). A delete
+    that fails is retried in a later pass — something created after it may have held it."""
+    started = time.monotonic()
+    result = TeardownResult()
+    for attempt in range(passes):
+        errors = []
+        for entry in ctx.ledger.pending():
+            try:
+                builder_for(entry["type"]).delete(ctx, entry)
+            except Exception as exc:
+                errors.append(f"{entry['type']} {entry['name']}: {type(exc).__name__}: {str(exc)[:300]}")
+                continue
+            ctx.ledger.mark_deleted(entry)
+            result.deleted += 1
+            ctx.say(f"deleted {entry['type']} {entry['name']}")
+        result.errors = errors
+        if not errors:
+            break
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def from_ledger(target: Target, ledger: Ledger, progress: Callable[[str], None] = print) -> Environment:
+    """An Environment rebuilt from a ledger (for `capstone down --run-id`)."""
+    names = Names.derive(ledger.prefix, target.account_id(), ledger.data.get("region") or target.region)
+    return Environment(target, names, ledger, ledger.run_id, progress=progress)
+
+
+@contextlib.contextmanager
+def shielded(say: Callable[[str], None] = print) -> Iterator[None]:
+    """Hold off SIGINT/SIGTERM while tearing down (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def refuse(signum, _frame):
+        say(f"{signal.Signals(signum).name} during teardown: finishing the teardown first "
+            "(kill -9 abandons it; `capstone down --run-id` then finishes from the ledger)")
+
+    previous = {sig: signal.signal(sig, refuse) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -87,6 +87,19 @@ def end_scenario(verdict: str | None = None, message: str | None = None) -> None
         _current["scenario"] = None
 
 
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Evidence recorded inside belongs to the session, not the scenario running now (the plugin
+    wraps session fixtures in this: the environment is built during the first test's set-up)."""
+    with _lock:
+        saved, _current["scenario"] = _current["scenario"], None
+    try:
+        yield
+    finally:
+        with _lock:
+            _current["scenario"] = saved
+
+
 def _scenario() -> dict[str, Any] | None:
     name = _current["scenario"]
     return _scenarios.get(name) if name else None

@@ -27,8 +27,9 @@ def write_allure_files(results: Path, meta: dict[str, Any], env: dict[str, str] 
 
 
 def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
-           allure_results: Path | None = None) -> dict[str, Any]:
-    """Returns the audit (as written to audit.json)."""
+           allure_results: Path | None = None, extra_files: list[Path] = ()) -> dict[str, Any]:
+    """Returns the audit (as written to audit.json). extra_files: reports written elsewhere
+    (--junitxml PATH) that get the same scrubbing."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     evidence = scrubber.data(evidence)
@@ -46,6 +47,8 @@ def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
     scrubber.tree(run_dir, keep=is_ledger)
     if results.is_dir() and run_dir not in results.parents:
         scrubber.tree(results)
+    for path in extra_files:
+        scrubber.file(Path(path))
     report = scrubber.data(audit.build(run_dir, evidence))
     audit.write(run_dir, report, scrubber)
     return report

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import select
 import shutil
 import signal
 import stat
@@ -291,10 +292,7 @@ class Agent:
         except OSError as exc:  # e.g. a bad interpreter line
             raise LifecycleFailure("ScriptFailed", f"Script at specified location: {script.location} failed to start: {exc.strerror}",
                                    script.location, script_log.tail()) from None
-        readers = [threading.Thread(target=_pump, args=(stream, prefix, script_log), daemon=True)
-                   for stream, prefix in ((proc.stdout, "[stdout]"), (proc.stderr, "[stderr]"))]
-        for reader in readers:
-            reader.start()
+        pump = _OutputPump(proc, script_log)
         try:
             code = proc.wait(timeout=self.cloud.clock.scaled(script.timeout))
         except subprocess.TimeoutExpired:
@@ -304,10 +302,10 @@ class Agent:
             except subprocess.TimeoutExpired:
                 _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait()
-            _join(readers, proc, OUTPUT_CLOSE_GRACE)
+            pump.finish(OUTPUT_CLOSE_GRACE)
             raise LifecycleFailure("ScriptTimedOut", f"Script at specified location: {script.location} failed to complete in {script.timeout} seconds",
                                    script.location, script_log.tail()) from None
-        if not _join(readers, proc, OUTPUT_CLOSE_GRACE):
+        if not pump.finish(OUTPUT_CLOSE_GRACE):
             # UNCONFIRMED which LifecycleErrorCode AWS shows for the agent's "outputs left open".
             raise LifecycleFailure("UnknownError", f"Script at specified location: {script.location} failed to close STDOUT",
                                    script.location, script_log.tail())
@@ -317,28 +315,42 @@ class Agent:
                                    script.location, script_log.tail())
 
 
-def _pump(stream, prefix: str, script_log: ScriptLog) -> None:
-    try:
-        for raw in iter(stream.readline, b""):
-            script_log.add(prefix + raw.decode("utf-8", "replace"))
-    except (OSError, ValueError):
-        pass  # closed under us after the grace period
+class _OutputPump:
+    """Reads a script's stdout and stderr line by line into the script log, without blocking on
+    a pipe that a background process keeps open (the agent's "failed to close STDOUT" case)."""
 
+    def __init__(self, proc: subprocess.Popen, script_log: ScriptLog):
+        self.proc, self.log = proc, script_log
+        self._stop = threading.Event()
+        self._open = {proc.stdout.fileno(): ("[stdout]", b""), proc.stderr.fileno(): ("[stderr]", b"")}
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
-def _join(readers, proc, grace: float) -> bool:
-    """Wait for the script's output to close; False if something still holds it open."""
-    for reader in readers:
-        reader.join(grace)
-    if any(r.is_alive() for r in readers):
-        for stream in (proc.stdout, proc.stderr):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        return False
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
-    return True
+    def _run(self) -> None:
+        while self._open and not self._stop.is_set():
+            ready, _, _ = select.select(list(self._open), [], [], 0.05)
+            for fd in ready:
+                prefix, partial = self._open[fd]
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    if partial:
+                        self.log.add(prefix + partial.decode("utf-8", "replace") + "\n")
+                    del self._open[fd]
+                    continue
+                *lines, partial = (partial + chunk).split(b"\n")
+                for line in lines:
+                    self.log.add(prefix + line.decode("utf-8", "replace") + "\n")
+                self._open[fd] = (prefix, partial)
+
+    def finish(self, grace: float) -> bool:
+        """Wait for both outputs to close; False if something still holds one open after `grace`."""
+        self._thread.join(grace)
+        closed = not self._thread.is_alive()
+        self._stop.set()
+        self._thread.join()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return closed
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -1,0 +1,79 @@
+"""Fixtures for the CodeDeploy provider tests (infrastructure built per test through the API)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.localcloud.codedeploy import infra
+
+
+@pytest.fixture
+def env(aws):
+    return infra.build(aws)
+
+
+@pytest.fixture
+def data_plane(localcloud):
+    """Skip unless the fleet's ALB data plane and real target health are present (built by the
+    fleet helper in localcloud/fleet/); until then DescribeTargetHealth is moto's canned 'healthy'."""
+    from localcloud.provider import Provider
+
+    if type(localcloud.provider("fleet")).host_app is Provider.host_app:
+        pytest.skip("needs the fleet ALB data plane (localcloud/fleet) for real health and traffic")
+    return localcloud
+
+
+@pytest.fixture
+def settings(localcloud):
+    """The provider's settings, restored after the test (tests shorten AWS's 1 h health wait)."""
+    s = localcloud.provider("codedeploy").settings
+    saved = dict(vars(s))
+    yield s
+    vars(s).update(saved)
+
+
+class Probe:
+    """Continuously GETs the ALB (Terratest's ContinuouslyCheckURL): every answer is recorded."""
+
+    def __init__(self, url: str, dns_name: str, path: str = "/version.txt"):
+        self.url, self.host, self.path = url, dns_name, path
+        self.results: list[tuple[int, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        session = requests.Session()
+        while not self._stop.is_set():
+            try:
+                r = session.get(self.url + self.path, headers={"Host": self.host}, timeout=5)
+                self.results.append((r.status_code, r.text.strip()))
+            except requests.RequestException as exc:
+                self.results.append((0, repr(exc)))
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+    @property
+    def failures(self):
+        return [r for r in self.results if r[0] != 200]
+
+    def versions(self) -> list[str]:
+        seq = []
+        for status, body in self.results:
+            if status == 200 and (not seq or seq[-1] != body):
+                seq.append(body)
+        return seq
+
+
+@pytest.fixture
+def probe(localcloud):
+    return lambda dns_name: Probe(localcloud.url, dns_name)

@@ -1,0 +1,189 @@
+"""The agent on one instance runtime: unpack, install, hooks, diagnostics (no HTTP)."""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from localcloud.clock import Clock
+from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
+from localcloud.fleet.instances import InstanceRuntimes
+from tests.localcloud.codedeploy import infra
+
+
+class FakeS3:
+    def __init__(self):
+        self.objects = {}
+
+    def get_object(self, Bucket, Key, **_):
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+
+class FakeCloud:
+    def __init__(self, tmp_path, scale=0.02):
+        self.state_dir = tmp_path
+        self.clock = Clock(scale)
+        self.s3 = FakeS3()
+        self.token = "agenttest" + os.urandom(3).hex()
+
+    def owner(self, kind, ident):
+        return f"{self.token}/{kind}/{ident}"
+
+    def client(self, service):
+        assert service == "s3"
+        return self.s3
+
+    def credentials_env(self):
+        return {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    c = FakeCloud(tmp_path)
+    yield c
+    InstanceRuntimes(c).reset()
+
+
+@pytest.fixture
+def agent(cloud):
+    runtimes = InstanceRuntimes(cloud)
+    yield Agent(cloud, runtimes.runtime("i-0agent"))
+    runtimes.reset()
+
+
+def spec(cloud, data: bytes, deployment="d-AAAAAAAAA", bundle_type="zip", **kw) -> DeploymentSpec:
+    cloud.s3.objects[("b", deployment)] = data
+    return DeploymentSpec(deployment, "dg-1", "group", "app", kw.get("creator", "user"), kw.get("type", "IN_PLACE"),
+                          {"bucket": "b", "key": deployment, "bundleType": bundle_type, "eTag": "abc"},
+                          kw.get("behavior", "DISALLOW"))
+
+
+def install(agent, s):
+    for event in ("ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall"):
+        agent.run_event(s, event)
+
+
+@pytest.mark.parametrize("fmt", ["zip", "tar", "tgz"])
+def test_bundle_formats_install_files_under_instance_root(cloud, agent, fmt):
+    s = spec(cloud, infra.bundle("v1", fmt=fmt), bundle_type=fmt)
+    install(agent, s)
+    assert (agent.runtime.root / "opt/app/version.txt").read_text() == "v1"
+
+
+def test_single_top_level_directory_is_stripped(cloud, agent):
+    s = spec(cloud, infra.bundle("v1", top_dir="myapp-1.0"))
+    install(agent, s)
+    assert (agent.deployment_dir(s) / "deployment-archive" / "appspec.yml").is_file()
+
+
+def test_hook_environment_and_log_tail(cloud, agent):
+    hook = "#!/bin/sh\necho \"$LIFECYCLE_EVENT $DEPLOYMENT_ID $APPLICATION_NAME $DEPLOYMENT_GROUP_NAME $DEPLOYMENT_GROUP_ID\"\n" \
+           "echo \"$BUNDLE_BUCKET $BUNDLE_KEY $BUNDLE_ETAG root=$INSTANCE_ROOT port=$APP_PORT\"\necho oops >&2\n" \
+           "[ -z \"$HOME_SECRET\" ] && echo clean\n"
+    appspec = "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: hook.sh\n"
+    os.environ["HOME_SECRET"] = "leak"
+    try:
+        s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"hook.sh": hook}))
+        agent.run_event(s, "DownloadBundle")
+        agent.run_event(s, "Install")
+        diag = agent.run_event(s, "AfterInstall")
+    finally:
+        del os.environ["HOME_SECRET"]
+    tail = diag["logTail"]
+    assert diag["errorCode"] == "Success"
+    assert "[stdout]AfterInstall d-AAAAAAAAA app group dg-1\n" in tail
+    assert f"[stdout]b d-AAAAAAAAA abc root={agent.runtime.root} port={agent.runtime.app_port}" in tail
+    assert "[stderr]oops" in tail and "[stdout]clean" in tail
+    assert (agent.deployment_dir(s) / "logs" / "scripts.log").read_text().count("LifecycleEvent - AfterInstall") == 1
+
+
+def test_failing_script_gives_script_failed_with_agent_message(cloud, agent):
+    appspec = "version: 0.0\nos: linux\nhooks:\n  ValidateService:\n    - location: scripts/validate.sh\n      runas: root\n"
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, validate=infra.VALIDATE_FAIL))
+    install(agent, s)
+    with pytest.raises(LifecycleFailure) as err:
+        agent.run_event(s, "ValidateService")
+    d = err.value.diagnostics
+    assert d["errorCode"] == "ScriptFailed" and d["scriptName"] == "scripts/validate.sh"
+    assert d["message"] == "Script at specified location: scripts/validate.sh run as user root failed with exit code 3"
+    assert "[stdout]validating version" in d["logTail"] and "[stderr]version check failed" in d["logTail"]
+
+
+def test_missing_script(cloud, agent):
+    s = spec(cloud, infra.bundle("v1", omit=("scripts/start.sh",)))
+    install(agent, s)
+    with pytest.raises(LifecycleFailure) as err:
+        agent.run_event(s, "ApplicationStart")
+    assert err.value.diagnostics["errorCode"] == "ScriptMissing"
+    assert err.value.diagnostics["message"].startswith("Script does not exist at specified location: /")
+
+
+def test_timeout_is_scaled_and_kills_the_script_group(cloud, agent, tmp_path):
+    marker = tmp_path / "child-alive"
+    hook = f"#!/bin/sh\n(sleep 30; touch {marker}) &\nsleep 30\n"
+    appspec = "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: slow.sh\n      timeout: 10\n"
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"slow.sh": hook}))
+    agent.run_event(s, "DownloadBundle")
+    started = time.monotonic()
+    with pytest.raises(LifecycleFailure) as err:
+        agent.run_event(s, "AfterInstall")
+    assert time.monotonic() - started < 5  # 10 s at time scale 0.02
+    assert err.value.diagnostics["errorCode"] == "ScriptTimedOut"
+    assert err.value.diagnostics["message"] == "Script at specified location: slow.sh failed to complete in 10 seconds"
+
+
+def test_application_stop_uses_last_successful_revision(cloud, agent, tmp_path):
+    log = tmp_path / "stops"
+    stop = f"#!/bin/sh\necho \"$DEPLOYMENT_ID\" >> {log}\n"
+    appspec = "version: 0.0\nos: linux\nfiles:\n  - source: /site\n    destination: /opt/app\nhooks:\n  ApplicationStop:\n    - location: stop.sh\n"
+    first = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"stop.sh": stop}), deployment="d-FIRST0001")
+    assert agent.run_event(first, "ApplicationStop")["errorCode"] == "Success"   # fresh: no-op
+    assert not log.exists()
+    install(agent, first)
+    second = spec(cloud, infra.bundle("v2", appspec="version: 0.0\nos: linux\nfiles:\n  - source: /site\n    destination: /opt/app\n"),
+                  deployment="d-SECOND002")
+    agent.run_event(second, "ApplicationStop")
+    assert log.read_text().split() == ["d-SECOND002"]  # the old revision's script, this deployment's env
+    install(agent, second)
+    assert (agent.runtime.root / "opt/app/version.txt").read_text() == "v2"
+
+
+def test_disallow_refuses_foreign_files_but_replaces_its_own(cloud, agent):
+    first = spec(cloud, infra.bundle("v1"), deployment="d-FIRST0001")
+    install(agent, first)
+    install(agent, spec(cloud, infra.bundle("v2"), deployment="d-SECOND002"))  # its own files: replaced
+    (agent.runtime.root / "opt/app/foreign.txt").write_text("x")
+    third = spec(cloud, infra.bundle("v3", extra={"site/foreign.txt": "y"}), deployment="d-THIRD0003")
+    agent.run_event(third, "DownloadBundle")
+    with pytest.raises(LifecycleFailure, match="a specified file already exists at this location: /opt/app/foreign.txt"):
+        agent.run_event(third, "Install")
+    overwrite = spec(cloud, infra.bundle("v3", extra={"site/foreign.txt": "y"}), deployment="d-FOURTH004", behavior="OVERWRITE")
+    install(agent, overwrite)
+    assert (agent.runtime.root / "opt/app/foreign.txt").read_text() == "y"
+
+
+def test_invalid_appspec_fails_at_before_install_and_unknown_hook_at_install(cloud, agent):
+    quoted = spec(cloud, infra.bundle("v1", appspec='version: "0.0"\nos: linux\n'), deployment="d-QUOTED001")
+    agent.run_event(quoted, "DownloadBundle")
+    with pytest.raises(LifecycleFailure, match="invalid version value"):
+        agent.run_event(quoted, "BeforeInstall")
+    unknown = spec(cloud, infra.bundle("v1", appspec="version: 0.0\nos: linux\nhooks:\n  AfterDeploy:\n    - location: a.sh\n"),
+                   deployment="d-UNKNOWN01")
+    agent.run_event(unknown, "DownloadBundle")
+    agent.run_event(unknown, "BeforeInstall")
+    with pytest.raises(LifecycleFailure, match=r'unknown lifecycle events: \["AfterDeploy"\]'):
+        agent.run_event(unknown, "Install")
+
+
+def test_background_process_holding_stdout_fails_the_event(cloud, agent):
+    hook = "#!/bin/sh\nsleep 30 &\necho started\n"
+    appspec = "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: bg.sh\n"
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"bg.sh": hook}))
+    agent.run_event(s, "DownloadBundle")
+    with pytest.raises(LifecycleFailure, match="failed to close STDOUT"):
+        agent.run_event(s, "ApplicationStart")

@@ -9,6 +9,7 @@ import sys
 COMMAND_MODULES = (
     "capstone.commands.cloud",
     "capstone.commands.report",
+    "capstone.commands.env",
 )
 
 

@@ -17,6 +17,7 @@ just before that step, to prove that a failed set-up leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -81,6 +82,7 @@ class Environment:
         self.ctx = BuildContext(target, names, ledger, run_id, outputs=outputs or {}, progress=self._say)
         self.baseline_version = BASELINE_VERSION
         self.timings: dict[str, float] = {}
+        self.last_leak_report: leak_check.LeakReport | None = None
 
     # -- the contract with the scenarios -------------------------------------------------------
     @property
@@ -142,7 +144,8 @@ class Environment:
     # -- building ------------------------------------------------------------------------------
     @classmethod
     def up(cls, target: Target, *, prefix: str | None = None, run_id: str | None = None, baseline: bool = True,
-           keep: bool = False, embedded: bool = False, progress: Callable[[str], None] = print) -> "Environment":
+           keep: bool = False, embedded: bool = False, ledger_extra: dict | None = None,
+           progress: Callable[[str], None] = print) -> "Environment":
         """Validate, build every resource, reach the baseline. On any failure (Ctrl-C included)
         tear down what was created — unless `keep` — and re-raise."""
         run_id = run_id or run_identity.run_id()
@@ -160,7 +163,7 @@ class Environment:
                 f"build over them. Delete them with `capstone sweep --prefix {prefix} --older-than 0s --yes"
                 f"{' --endpoint-url ' + target.endpoint_url if target.endpoint_url else ''}`, or choose another --prefix.")
         ledger = Ledger.create(run_id=run_id, prefix=prefix, target=target.name, region=target.region,
-                               endpoint_url=target.endpoint_url, embedded=embedded)
+                               endpoint_url=target.endpoint_url, embedded=embedded, extra=ledger_extra)
         env = cls(target, names, ledger, run_id, progress=progress)
         try:
             env.build(fail_at=fail_at)
@@ -172,7 +175,9 @@ class Environment:
                 env._say(f"--keep: nothing deleted; the ledger is {ledger.path}. Delete with: {env.down_command()}")
             else:
                 with shielded(env._say):
-                    env.down()
+                    report = env.down()
+                if not report.ok and hasattr(exc, "add_note"):
+                    exc.add_note(report.summary())
             raise
         return env
 
@@ -234,6 +239,8 @@ class Environment:
         for error in result.errors:
             self._say(f"  teardown error: {error}")
         self._say(report.summary())
+        self.last_leak_report = report
+        record_leak_report(self.ledger, report)
         return report
 
     def down_command(self) -> str:
@@ -242,6 +249,13 @@ class Environment:
 
     def _say(self, message: str) -> None:
         self.progress(f"[env {self.prefix}] {message}")
+
+
+def record_leak_report(ledger: Ledger, report: leak_check.LeakReport) -> None:
+    """The leak check's result into the evidence (the audit report) and next to the ledger."""
+    evidence.record_leak_check(report.as_dict())
+    path = ledger.path.with_name(ledger.path.name.replace("ledger", "leaks", 1))
+    path.write_text(json.dumps(report.as_dict(), indent=2))
 
 
 def teardown(ctx: BuildContext, passes: int = 3) -> TeardownResult:
@@ -275,7 +289,7 @@ def from_ledger(target: Target, ledger: Ledger, progress: Callable[[str], None] 
 
 @contextlib.contextmanager
 def shielded(say: Callable[[str], None] = print) -> Iterator[None]:
-    """Hold off SIGINT/SIGTERM while tearing down (main thread only; elsewhere a no-op)."""
+    """Hold off SIGINT/SIGTERM/SIGALRM while tearing down (main thread only; elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -284,7 +298,9 @@ def shielded(say: Callable[[str], None] = print) -> Iterator[None]:
         say(f"{signal.Signals(signum).name} during teardown: finishing the teardown first "
             "(kill -9 abandons it; `capstone down --run-id` then finishes from the ledger)")
 
-    previous = {sig: signal.signal(sig, refuse) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGALRM too: pytest-timeout's signal method would otherwise abandon a teardown half done;
+    # the teardown's own waits have deadlines.
+    previous = {sig: signal.signal(sig, refuse) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
     try:
         yield
     finally:

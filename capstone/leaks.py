@@ -246,7 +246,8 @@ def _matches(found: Found, prefix: str, run_id: str | None) -> bool:
 
 def _tagged_arns(target: Target, prefix: str, run_id: str | None) -> list[str]:
     arns = []
-    for item in _pages(target.client("resourcegroupstaggingapi"), "get_resources", "ResourceTagMappingList",
+    # One attempt: this is the second opinion, and an endpoint without it should cost nothing.
+    for item in _pages(target.client("resourcegroupstaggingapi", attempts=1), "get_resources", "ResourceTagMappingList",
                        TagFilters=[{"Key": TAG_PREFIX}]):
         tags = _tags(item.get("Tags"))
         if belongs(tags.get(TAG_PREFIX, ""), prefix) or (run_id and tags.get(TAG_RUN_ID) == run_id):

@@ -60,7 +60,8 @@ class Ledger:
     # -- opening ----------------------------------------------------------------------------
     @classmethod
     def create(cls, *, run_id: str, prefix: str, target: str, region: str, endpoint_url: str | None,
-               embedded: bool = False, path: Path | None = None, worker: str | None = None) -> "Ledger":
+               embedded: bool = False, path: Path | None = None, worker: str | None = None,
+               extra: dict[str, Any] | None = None) -> "Ledger":
         worker = worker or run_identity.worker_id()
         path = path or ledger_path(run_id, worker)
         if path.exists():
@@ -69,7 +70,8 @@ class Ledger:
                 raise LedgerError(f"{path} already records live resources of prefix {prefix!r}: "
                                   f"run `capstone down --run-id {run_id}` first")
         data = {"run_id": run_id, "prefix": prefix, "worker": worker, "target": target, "region": region,
-                "endpoint_url": endpoint_url, "embedded": embedded, "created_at": now_iso(), "resources": []}
+                "endpoint_url": endpoint_url, "embedded": embedded, "created_at": now_iso(), **(extra or {}),
+                "resources": []}
         ledger = cls(path, data)
         ledger.save()
         return ledger

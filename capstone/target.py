@@ -74,17 +74,18 @@ class Target:
                                          region_name=self.region)
         return boto3.session.Session(region_name=self.region)
 
-    def client(self, service: str):
-        """A boto3 client (standard retries; cached per service: clients are thread-safe)."""
+    def client(self, service: str, *, attempts: int = 5):
+        """A boto3 client (standard/adaptive retries; cached: clients are thread-safe)."""
+        key = f"{service}/{attempts}"
         with self._lock:
-            client = self._clients.get(service)
+            client = self._clients.get(key)
             if client is None:
                 mode = "standard" if self.name == "local" else "adaptive"
                 client = self.session.client(
                     service, endpoint_url=self.endpoint_url,
-                    config=Config(retries={"max_attempts": 5, "mode": mode}, connect_timeout=10,
+                    config=Config(retries={"max_attempts": attempts, "mode": mode}, connect_timeout=10,
                                   read_timeout=60, max_pool_connections=20))
-                self._clients[service] = client
+                self._clients[key] = client
             return client
 
     def check(self) -> None:

@@ -8,7 +8,8 @@
     evidence.event("stage", stage="Build", status="Succeeded")  # a timeline point
     evidence.requirement("The pipeline MUST block a failing test before Approval")
     evidence.register_secret(value)           # never show this value in any report
-    evidence.run_fact("leak_check", {...})    # a fact about the whole run, not one scenario
+    evidence.run_fact("account_id", acct)     # a fact about the whole run, not one scenario
+    evidence.record_leak_check(report.as_dict())  # one per environment (per xdist worker)
 
 Timeline event kinds the audit report draws (other kinds are listed, not drawn):
     event("stage", stage=..., status="InProgress|Succeeded|Failed|Stopped|...", execution_id=...)
@@ -181,6 +182,13 @@ def run_fact(key: str, value: Any) -> None:
         _run["facts"][key] = _scrubber.data(value, key)
 
 
+def record_leak_check(result: dict[str, Any]) -> None:
+    """An environment's leak-check result ({"ok", "leaks": [...], "unchecked", "types_checked", ...},
+    capstone.leaks.LeakReport.as_dict()); every worker's lands in the audit report."""
+    with _lock:
+        _run.setdefault("leak_checks", []).append({"worker": worker_id(), **_scrubber.data(result)})
+
+
 def event(kind: str, **fields: Any) -> None:
     fields = _scrubber.data(fields)
     with _lock:
@@ -206,6 +214,7 @@ def merge(other: dict[str, Any]) -> None:
         _run["session_facts"].update(run.get("session_facts", {}))
         _run["attachments"].extend(run.get("attachments", []))
         _run.setdefault("steps", []).extend(run.get("steps", []))
+        _run.setdefault("leak_checks", []).extend(run.get("leak_checks", []))
 
 
 def reset() -> None:

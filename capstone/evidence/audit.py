@@ -53,22 +53,27 @@ def load_ledgers(run_dir: Path) -> dict[str, Any]:
     return {"files": files, "resources": resources}
 
 
-def leak_check(run_facts: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-    """The leak-check result as {"status": "clean"|"leaks"|"not run", "leaks": [...], "details"}.
-    From the run fact "leak_check" (set by the environment), else leaks*.json files of the run."""
-    raw = run_facts.get("leak_check")
-    if raw is None:
-        found = [json.loads(p.read_text()) for p in sorted(run_dir.glob("leaks*.json"))]
-        raw = found[0] if len(found) == 1 else ({"results": found} if found else None)
-    if raw is None:
-        return {"status": "not run", "leaks": [], "details": None}
-    if isinstance(raw, list):
-        leaks = raw
-    elif isinstance(raw, dict) and "results" in raw:
-        leaks = [leak for r in raw["results"] for leak in (r.get("leaks", []) if isinstance(r, dict) else r)]
-    else:
-        leaks = raw.get("leaks", raw.get("left", []))
-    return {"status": "leaks" if leaks else "clean", "leaks": leaks, "details": raw}
+def leak_check(run: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """Every environment's leak-check result folded into one:
+    {"status": "clean"|"leaks"|"incomplete"|"not run", "leaks": [...], "checks": [...]}.
+    Sources: evidence.record_leak_check() (one per worker), the run fact "leak_check", or
+    leaks*.json files in the run directory. "incomplete": a type could not be listed, which
+    proves nothing, so it counts as a failure too."""
+    checks = list(run.get("leak_checks", []))
+    if run.get("facts", {}).get("leak_check") is not None:
+        checks.append(run["facts"]["leak_check"])
+    if not checks:
+        for path in sorted(run_dir.glob("leaks*.json")):
+            try:
+                checks.append(json.loads(path.read_text()))
+            except (OSError, ValueError) as exc:
+                checks.append({"ok": False, "unchecked": {path.name: f"unreadable: {exc}"}})
+    if not checks:
+        return {"status": "not run", "leaks": [], "checks": []}
+    leaks = [leak for c in checks for leak in (c if isinstance(c, list) else c.get("leaks", []))]
+    incomplete = any(isinstance(c, dict) and (c.get("unchecked") or c.get("ok") is False) for c in checks)
+    status = "leaks" if leaks else ("incomplete" if incomplete else "clean")
+    return {"status": status, "leaks": leaks, "checks": checks}
 
 
 def _scenario(sc: dict[str, Any], by_digest: dict[str, str]) -> dict[str, Any]:
@@ -109,8 +114,8 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
     verdicts: dict[str, int] = {}
     for sc in scenarios:
         verdicts[sc["verdict"]] = verdicts.get(sc["verdict"], 0) + 1
-    leaks = leak_check(facts, run_dir)
-    ok = all(sc["verdict"] in ("passed", "skipped") for sc in scenarios) and leaks["status"] != "leaks"
+    leaks = leak_check(run, run_dir)
+    ok = all(sc["verdict"] in ("passed", "skipped") for sc in scenarios) and leaks["status"] in ("clean", "not run")
     return {
         "schema": "capstone-audit/1",
         "run": meta,

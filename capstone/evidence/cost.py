@@ -31,6 +31,12 @@ PRICES: dict[str, Any] = {
     "hours_per_month": 730,
 }
 DEFAULTS = {"instance_type": "t3.micro", "capacity": 2, "compute_type": "BUILD_GENERAL1_SMALL"}
+try:  # the environment's own sizes when the ledger entries do not say (they are the same code's)
+    from capstone.builders.fleet import CAPACITY as _CAPACITY, INSTANCE_TYPE as _INSTANCE_TYPE
+
+    DEFAULTS.update(instance_type=_INSTANCE_TYPE, capacity=_CAPACITY)
+except ImportError:  # pragma: no cover - the evidence layer works without the environment
+    pass
 # UNCONFIRMED: we believe manual approval actions accrue no action execution minutes (the waiting is
 # the reviewer's, not compute); set True to count them.
 CHARGE_APPROVAL_MINUTES = False

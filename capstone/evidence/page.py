@@ -26,7 +26,7 @@ th{background:#f0f0f0} code,pre{font:12px/1.4 ui-monospace,Menlo,Consolas,monosp
 .card{background:#fff;border:1px solid #e0e0e0;border-left:6px solid #9e9e9e;border-radius:4px;padding:10px 14px;margin:12px 0}
 .v-passed{border-left-color:#2e7d32}.v-failed,.v-error{border-left-color:#c62828}.v-timeout{border-left-color:#ef6c00}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;background:#9e9e9e}
-.b-passed,.b-clean,.b-PASS{background:#2e7d32}.b-failed,.b-error,.b-leaks,.b-FAIL{background:#c62828}.b-timeout{background:#ef6c00}
+.b-passed,.b-clean,.b-PASS{background:#2e7d32}.b-failed,.b-error,.b-leaks,.b-incomplete,.b-FAIL{background:#c62828}.b-timeout{background:#ef6c00}
 .req{font-size:15px;margin:6px 0} .muted{color:#757575} .mono{font-family:ui-monospace,Menlo,monospace;font-size:12px}
 .msg{background:#fff3f3;border:1px solid #f5c6c6;padding:6px;margin:6px 0}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px} .ok{color:#2e7d32} .bad{color:#c62828}
@@ -87,7 +87,8 @@ served; diamonds: approvals. Hover for details. Time is seconds since {{ run.sta
 {% if leak_check.leaks %}<table><tr><th>Left behind</th></tr>{% for l in leak_check.leaks %}<tr><td>{{ l|fact }}</td></tr>{% endfor %}</table>
 {% elif leak_check.status == 'not run' %}<p class="muted">No leak-check result was recorded for this run.</p>
 {% else %}<p class="ok">Nothing with the run's prefix or tags was left.</p>{% endif %}
-{% if leak_check.details %}<details><summary>details</summary><pre>{{ leak_check.details|tojson(indent=2) }}</pre></details>{% endif %}
+{% if leak_check.status == 'incomplete' %}<p class="bad">A resource type could not be listed: the check proved nothing for it.</p>{% endif %}
+{% if leak_check.checks %}<details><summary>{{ leak_check.checks|length }} check(s)</summary><pre>{{ leak_check.checks|tojson(indent=2) }}</pre></details>{% endif %}
 
 <h2>Ledger</h2>
 {% if ledger.resources %}<table><tr><th>#</th><th>Type</th><th>Name</th><th>Id</th><th>Created</th><th>Deleted</th><th>Ledger</th></tr>

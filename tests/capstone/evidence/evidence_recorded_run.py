@@ -137,8 +137,16 @@ def make_recorded_run(tmp_path):
         "timeline": timeline,
         "run": {"started": T0, "finished": T0 + 720,
                 "facts": {"target": "aws", "region": "us-east-1", "account_id": ACCOUNT, "prefix": "cc-beef",
-                          "leak_check": {"leaks": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:cc-beef-gw1-5xx"],
-                                         "types_checked": 17}},
+},
+                # as capstone.leaks.LeakReport.as_dict() gives them, one per environment
+                "leak_checks": [
+                    {"worker": "gw0", "prefix": "cc-beef-gw0", "run_id": run_dir.name, "ok": True, "types_checked": 27,
+                     "leaks": [], "unconfirmed": [], "unchecked": {}},
+                    {"worker": "gw1", "prefix": "cc-beef-gw1", "run_id": run_dir.name, "ok": False, "types_checked": 27,
+                     "leaks": [{"type": "cloudwatch:alarm", "name": "cc-beef-gw1-5xx", "id": None,
+                                "arn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:cc-beef-gw1-5xx",
+                                "region": "us-east-1", "created_at": iso(30)}],
+                     "unconfirmed": [], "unchecked": {}}],
                 "session_facts": {"baseline_version": "v2", "aws_session_token": "FQoGZXIvYXdzEXAMPLE"},
                 "attachments": []},
     }

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from capstone import evidence
+from capstone.run import worker_id
 
 
 @pytest.fixture
@@ -54,18 +55,22 @@ def test_a_failing_step_is_recorded_as_failed(fresh):
 
 def test_outside_a_scenario_facts_go_to_the_session(fresh):
     fresh.record("baseline_version", "v2")
-    fresh.run_fact("leak_check", {"leaks": []})
+    fresh.run_fact("account_id", "123456789012")
+    fresh.record_leak_check({"ok": True, "leaks": [], "types_checked": 27})
     fresh.requirement("ignored MUST")  # no scenario: nothing to attach it to
     run = fresh.snapshot()["run"]
-    assert run["session_facts"] == {"baseline_version": "v2"} and run["facts"]["leak_check"] == {"leaks": []}
+    assert run["session_facts"] == {"baseline_version": "v2"} and run["facts"]["account_id"] == "********9012"
+    assert run["leak_checks"] == [{"worker": worker_id(), "ok": True, "leaks": [], "types_checked": 27}]
 
 
 def test_merge_folds_a_workers_snapshot_in_time_order(fresh):
     fresh.event("stage", stage="A", status="InProgress")
     other = {"scenarios": {"w::t": {"nodeid": "w::t", "facts": {}}},
              "timeline": [{"t": 0.0, "kind": "stage", "stage": "B"}],
-             "run": {"facts": {"account_id": "1"}, "session_facts": {}, "attachments": [], "steps": []}}
+             "run": {"facts": {"account_id": "1"}, "session_facts": {}, "attachments": [], "steps": [],
+                     "leak_checks": [{"worker": "gw1", "ok": True, "leaks": []}]}}
     fresh.merge(other)
     snap = fresh.snapshot()
     assert "w::t" in snap["scenarios"] and snap["timeline"][0]["stage"] == "B"
     assert snap["run"]["facts"]["account_id"] == "1"
+    assert [c["worker"] for c in snap["run"]["leak_checks"]] == ["gw1"]

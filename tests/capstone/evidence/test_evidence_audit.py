@@ -76,7 +76,9 @@ def test_ledger_leak_check_and_cost(rendered):
     assert all(r["created_at"] for r in resources)
     assert sum(1 for r in resources if not r["deleted_at"]) == 1
     assert report["leak_check"]["status"] == "leaks"
-    assert report["leak_check"]["leaks"] == ["arn:aws:cloudwatch:us-east-1:********4321:alarm:cc-beef-gw1-5xx"]
+    assert [leak["arn"] for leak in report["leak_check"]["leaks"]] == [
+        "arn:aws:cloudwatch:us-east-1:********4321:alarm:cc-beef-gw1-5xx"]
+    assert [c["worker"] for c in report["leak_check"]["checks"]] == ["gw0", "gw1"]
     cost = report["cost"]
     assert cost["applies"] is True
     items = {line["item"]: line for line in cost["lines"]}

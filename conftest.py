@@ -4,4 +4,6 @@ pytest_plugins = [
     "fixtures.cloud",
     "fixtures.evidence",
     "fixtures.scenario",
+    "fixtures.lifecycle",
+    "fixtures.environment",
 ]

@@ -144,6 +144,8 @@ class HealthChecker:
                 timeout=urllib3.Timeout(connect=timeout, read=timeout),
                 redirect=False, retries=False,
             )
+        except urllib3.exceptions.NewConnectionError:  # refused: (a subclass of ConnectTimeoutError)
+            return ProbeResult.failed("Target.FailedHealthChecks")
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError):
             return ProbeResult.failed("Target.Timeout")
         except urllib3.exceptions.HTTPError:

@@ -119,6 +119,8 @@ class TargetProxy:
                 preload_content=False, decode_content=False, assert_same_host=False,
                 timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
             )
+        except urllib3.exceptions.NewConnectionError as exc:  # refused (subclasses ConnectTimeoutError)
+            raise TargetError(502, f"target {host}:{port} refused the connection: {exc}") from None
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError) as exc:
             raise TargetError(504, f"target {host}:{port} timed out: {exc}") from None
         except urllib3.exceptions.HTTPError as exc:

@@ -51,8 +51,11 @@ class CodecommitProvider(Provider):
         detail = reference_detail(repo, ref, old, new)
         if detail is None:
             return
-        self.cloud.provider("events").publish(source=SOURCE, detail_type=DETAIL_TYPE, detail=detail,
-                                              resources=[repo.arn], region=repo.region, account=repo.account_id)
+        try:
+            self.cloud.provider("events").publish(source=SOURCE, detail_type=DETAIL_TYPE, detail=detail,
+                                                  resources=[repo.arn], region=repo.region, account=repo.account_id)
+        except Exception:  # the ref already moved: a lost notification must not fail the write
+            log.exception("emitting %s for %s %s failed", DETAIL_TYPE, repo.name, ref.decode(errors="replace"))
 
     # -- in-process contract ------------------------------------------------------------------
     def repository_exists(self, region: str, repository: str) -> bool:

@@ -143,3 +143,14 @@ def test_push_cannot_delete_the_default_branch_but_can_delete_another(localcloud
     # the rule's pattern lists referenceCreated/Updated only: the deletion is not delivered
     events = _messages(localcloud, aws("sqs"), queue)
     assert [(e["detail"]["event"], e["detail"]["commitId"]) for e in events] == [("referenceCreated", head)]
+
+
+def test_any_credentials_are_accepted_offline(aws, repo, git, tmp_path):
+    """Offline git is never challenged; credentials in the URL or from a helper are ignored."""
+    with_user = repo["cloneUrlHttp"].replace("http://", "http://AKIDEXAMPLE:dummy-secret@")
+    work = tmp_path / "work"
+    git("init", "-q", str(work))
+    head = _commit_file(git, work, "a.txt", "a\n", "a")
+    git("-c", "credential.helper=!aws codecommit credential-helper $@", "-c", "credential.UseHttpPath=true",
+        "push", "-q", with_user, "main", cwd=work)
+    assert aws("codecommit").get_branch(repositoryName=repo["repositoryName"], branchName="main")["branch"]["commitId"] == head

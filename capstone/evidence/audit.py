@@ -135,16 +135,17 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
-def write(run_dir: Path, audit: dict[str, Any], scrubber: Scrubber | None = None) -> tuple[Path, Path]:
-    """audit.json + audit.html, then SHA256SUMS over every evidence file and audit.json."""
+def write(run_dir: Path, audit: dict[str, Any], scrubber: Scrubber | None = None) -> dict[str, Any]:
+    """audit.json + audit.html, then SHA256SUMS over every evidence file and audit.json.
+    Returns the audit as written (scrubbed)."""
     scrubber = scrubber or Scrubber()
     audit = scrubber.data(audit)
     json_path = run_dir / "audit.json"
     json_path.write_text(json.dumps(audit, indent=2, default=str))
-    html_path = render_html(run_dir, audit, scrubber)
+    render_html(run_dir, audit, scrubber)
     sums = [f"{sha256(p)}  {p.relative_to(run_dir)}" for p in [*evidence_files(run_dir), json_path]]
     (run_dir / SUMS_FILE).write_text("\n".join(sums) + "\n")
-    return json_path, html_path
+    return audit
 
 
 def render_html(run_dir: Path, audit: dict[str, Any] | None = None, scrubber: Scrubber | None = None) -> Path:

@@ -49,6 +49,4 @@ def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
         scrubber.tree(results)
     for path in extra_files:
         scrubber.file(Path(path))
-    report = scrubber.data(audit.build(run_dir, evidence))
-    audit.write(run_dir, report, scrubber)
-    return report
+    return audit.write(run_dir, audit.build(run_dir, evidence), scrubber)

@@ -28,6 +28,8 @@ TOKEN_UUID = re.compile(
     r"(?i)(token[\w\"'\s:=-]{0,12}?)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 # Account ids: 12 digits standing alone (ARNs, "Account": "...", e-mails of role sessions).
 ACCOUNT_ID = re.compile(r"(?<![\w.\-])(\d{12})(?!\w|\.\d)")
+# Cheap pre-check: a string none of the patterns could match is returned untouched.
+_MAYBE = re.compile(r"\d{12}|AKIA|ASIA|AROA|AIDA|(?i:token|secret|passw|key)")
 # Dict keys whose values are never shown, whatever they look like.
 SECRET_KEY = re.compile(r"(?i)(secret|password|passwd|token|credential|private_?key|signature)")
 # Keys that look secret by name but hold harmless identifiers we want to keep readable.
@@ -62,6 +64,8 @@ class Scrubber:
     def text(self, value: str) -> str:
         for secret in self.secrets:
             value = value.replace(secret, MASK)
+        if not _MAYBE.search(value):
+            return value
         value = ACCESS_KEY_ID.sub(MASK, value)
         value = NAMED_CREDENTIAL.sub(lambda m: m.group(1) + MASK, value)
         value = TOKEN_UUID.sub(lambda m: m.group(1) + MASK, value)

@@ -195,7 +195,7 @@ class CodeCommitBackend:
         repo = self.repositories.get((preferred_region, name))
         if repo is not None:
             return repo
-        candidates = sorted(r for r in self.repositories if r[1] == name)
+        candidates = sorted(key for key in list(self.repositories) if key[1] == name)  # snapshot: other threads write
         return self.repositories[candidates[0]] if candidates else None
 
     def delete(self, region: str, name: str) -> str | None:
@@ -213,7 +213,7 @@ class CodeCommitBackend:
         return repo.repository_id
 
     def list(self, region: str) -> list[Repository]:
-        return [r for (reg, _), r in self.repositories.items() if reg == region]
+        return [r for (reg, _), r in list(self.repositories.items()) if reg == region]
 
     def by_arn(self, arn: str | None) -> Repository:
         if not arn:

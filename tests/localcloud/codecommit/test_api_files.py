@@ -169,3 +169,25 @@ def test_read_errors(codecommit, repo):
         codecommit.get_commit(repositoryName=name, commitId="xyz")
     assert _code(exc) == "InvalidCommitIdException"
     assert codecommit.get_commit(repositoryName=name, commitId=head)["commit"]["commitId"] == head
+
+
+def test_concurrent_writes_on_one_parent_let_exactly_one_win(aws, repo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = repo["repositoryName"]
+    head = aws("codecommit").put_file(repositoryName=name, branchName="main", fileContent=b"0", filePath="n")["commitId"]
+
+    def write(i: int):
+        client = aws("codecommit")  # one client per thread
+        try:
+            return client.put_file(repositoryName=name, branchName="main", fileContent=str(i + 1).encode(),
+                                   filePath="n", parentCommitId=head)["commitId"]
+        except ClientError as err:
+            return err.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(write, range(4)))
+    winners = [r for r in results if len(r) == 40]
+    assert len(winners) == 1
+    assert sorted(set(results) - set(winners)) == ["ParentCommitIdOutdatedException"]
+    assert aws("codecommit").get_branch(repositoryName=name, branchName="main")["branch"]["commitId"] == winners[0]

@@ -245,6 +245,8 @@ def _matches(found: Found, prefix: str, run_id: str | None) -> bool:
 
 
 def _tagged_arns(target: Target, prefix: str, run_id: str | None) -> list[str]:
+    if getattr(target, "_tagging_unavailable", False):
+        return []
     arns = []
     # One attempt: this is the second opinion, and an endpoint without it should cost nothing.
     for item in _pages(target.client("resourcegroupstaggingapi", attempts=1), "get_resources", "ResourceTagMappingList",
@@ -273,7 +275,8 @@ def find(target: Target, prefix: str, run_id: str | None = None) -> LeakReport:
                 report.leaks.append(found)
     try:
         tagged = _tagged_arns(target, prefix, run_id)
-    except Exception:  # the tagging API is a second opinion, never the only one
+    except Exception:  # the tagging API is a second opinion, never the only one; ask once
+        target._tagging_unavailable = True
         tagged = []
     known = {x for f in report.leaks for x in (f.arn, f.id) if x}
     for arn in tagged:

@@ -18,7 +18,7 @@ from typing import Callable
 from capstone import run as run_identity
 from capstone.builders import builder_for
 from capstone.builders.context import TAG_CREATED_AT, BuildContext
-from capstone.builders.names import DEFAULT_PREFIX_ROOT, Names, PrefixError
+from capstone.builders.names import DEFAULT_PREFIX_ROOT, Names, PrefixError, bare_name
 from capstone.leaks import COVERED_TYPES, Found, LeakReport, find
 from capstone.ledger import Ledger
 from capstone.target import Target
@@ -35,16 +35,9 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def _bare(name: str) -> str:
-    for lead in ("CodeDeploy_", "/aws/codebuild/", "/"):
-        if name.startswith(lead):
-            return name[len(lead):]
-    return name
-
-
 def group_of(found: Found, prefix: str) -> str:
     """The environment prefix a resource belongs to."""
-    for candidate in (found.tags.get("capstone:prefix"), _bare(found.name)):
+    for candidate in (found.tags.get("capstone:prefix"), bare_name(found.name)):
         if candidate and prefix == DEFAULT_PREFIX_ROOT:
             match = _DEFAULT_GROUP.match(candidate)
             if match:

@@ -69,13 +69,23 @@ def default_prefix(run_id: str, worker: str = "main") -> str:
     return f"{DEFAULT_PREFIX_ROOT}-{digest}" + ("" if worker == "main" else f"-{worker}")
 
 
+# What may stand before the prefix in a name: CodeDeploy's copied groups, CodeBuild's log
+# groups, and our SSM parameters (SSM reserves names beginning with "aws" or "ssm", which
+# "/awscicd/..." would, so they live under /capstone/).
+NAME_LEADS = ("CodeDeploy_", "/aws/codebuild/", "/capstone/", "/")
+
+
+def bare_name(name: str) -> str:
+    for lead in NAME_LEADS:
+        if name.startswith(lead):
+            return name[len(lead):]
+    return name
+
+
 def belongs(name: str, prefix: str) -> bool:
     """Does a resource name belong to `prefix`? (Also true for a shorter sweep prefix such as
     "cap", which matches every default prefix "cap-xxxxxx".)"""
-    for lead in ("CodeDeploy_", "/aws/codebuild/", "/"):
-        if name.startswith(lead):
-            name = name[len(lead):]
-            break
+    name = bare_name(name)
     return name == prefix or name.startswith(prefix + "-") or name.startswith(prefix + "/")
 
 
@@ -135,7 +145,7 @@ class Names:
             instance_security_group=f"{p}-cap-instance-sg",
             vpc=f"{p}-cap-vpc",
             alarm=f"{p}-cap-deploy-alarm",
-            ssm_parameter=f"/{p}/demo-app/greeting",
+            ssm_parameter=f"/capstone/{p}/demo-app/greeting",
             secret=f"{p}/demo-app/api-key",
             bucket=f"{p}-artifacts-{account_id}-{region}",
             event_rule=f"{p}-cap-push-to-main",

@@ -149,3 +149,15 @@ def test_an_undeliverable_target_does_not_lose_the_others(localcloud, aws, event
     ])
     events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": "{}"}])
     assert len(_drain(localcloud, aws("sqs"), queue[0])) == 1
+
+
+def test_log_group_target_gets_the_event(localcloud, aws, events):
+    logs = aws("logs")
+    group = f"/aws/events/test-{uuid.uuid4().hex[:8]}"
+    logs.create_log_group(logGroupName=group)
+    source = f"app.{uuid.uuid4().hex[:6]}"
+    _rule(events, {"source": [source]}, [{"Id": "log", "Arn": f"arn:aws:logs:us-east-1:123456789012:log-group:{group}:*"}])
+    event_id = events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": '{"n": 1}'}])["Entries"][0]["EventId"]
+    assert localcloud.provider("events").wait_idle(10)
+    messages = [json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]]
+    assert [(m["id"], m["detail"]) for m in messages] == [(event_id, {"n": 1})]

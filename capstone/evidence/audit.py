@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from capstone.evidence.scrub import Scrubber
 
 EVIDENCE_FILE = "evidence.json"
 SUMS_FILE = "SHA256SUMS"
+ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 # Outputs of rendering, not evidence: excluded from the digest list inside audit.json. audit.html is
 # also left out of SHA256SUMS: it is a view of audit.json (which is covered) that `capstone report`
 # re-renders at will.
@@ -51,6 +53,32 @@ def load_ledgers(run_dir: Path) -> dict[str, Any]:
                       "worker": data.get("worker") if isinstance(data, dict) else None, "resources": len(entries)})
         resources.extend({**e, "ledger": path.name} for e in entries if isinstance(e, dict))
     return {"files": files, "resources": resources}
+
+
+def ledger_facts(run_dir: Path) -> dict[str, Any]:
+    """Run facts the ledgers know when nobody recorded them: prefix(es), endpoint, region, target,
+    and the account id from the ARNs (it is masked before it is shown)."""
+    facts: dict[str, Any] = {}
+    prefixes = []
+    for path in sorted(run_dir.glob("ledger*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        if data.get("prefix"):
+            prefixes.append(data["prefix"])
+        for key in ("endpoint_url", "region", "target"):
+            if data.get(key):
+                facts.setdefault(key, data[key])
+        for entry in data.get("resources", []):
+            match = ARN_ACCOUNT.match(str(entry.get("arn") or ""))
+            if match:
+                facts.setdefault("account_id", match.group(1))
+    if prefixes:
+        facts["prefix"] = ", ".join(sorted(set(prefixes)))
+    return facts
 
 
 def leak_check(run: dict[str, Any], run_dir: Path) -> dict[str, Any]:
@@ -108,7 +136,8 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
     started = run.get("started") or (min(times) if times else time.time())
     finished = run.get("finished") or (max(times) if times else started)
     ledger = load_ledgers(run_dir)
-    meta = metadata.run_metadata(evidence.get("run_id") or run_dir.name, facts, started, finished)
+    meta = metadata.run_metadata(evidence.get("run_id") or run_dir.name, {**ledger_facts(run_dir), **facts},
+                                 started, finished)
     estimate = cost.estimate(ledger["resources"], events, finished)
     estimate["applies"] = meta["target"] != "local"
     verdicts: dict[str, int] = {}

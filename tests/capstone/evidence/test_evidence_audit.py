@@ -118,3 +118,12 @@ def test_allure_side_files(rendered, monkeypatch):
     names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
     assert "Infrastructure: timeout" in names and "Product: the gate did not block" in names
     assert not (results / "executor.json").exists() or "GITHUB_ACTIONS" in __import__("os").environ
+
+
+def test_the_ledgers_fill_in_run_facts_nobody_recorded(recorded_run):
+    run_dir, evidence = recorded_run
+    for key in ("account_id", "prefix", "target"):
+        evidence["run"]["facts"].pop(key)
+    report = finish.finish(run_dir, evidence, Scrubber())
+    assert report["run"]["account"] == "********4321"
+    assert report["run"]["prefix"] == "cc-beef-gw0, cc-beef-gw1" and report["run"]["target"] == "aws"

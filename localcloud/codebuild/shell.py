@@ -61,10 +61,11 @@ class ShellSession:
         proc, self._proc = self._proc, None
         if proc is not None:
             try:
-                proc.stdin.close()
-            except OSError:
+                proc.stdin.close()  # an idle shell ends at once on EOF: no signal, no grace wait
+                proc.wait(timeout=0.2)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
-        kill_owner(self.owner)
+        kill_owner(self.owner)  # whatever it left running in the background
         if proc is not None:
             try:
                 proc.wait(timeout=5)

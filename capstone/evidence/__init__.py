@@ -14,9 +14,11 @@
 Timeline event kinds the audit report draws (other kinds are listed, not drawn):
     event("stage", stage=..., status="InProgress|Succeeded|Failed|Stopped|...", execution_id=...)
     event("deployment", deployment_id=..., status="Created|InProgress|Ready|Succeeded|Failed|Stopped",
-          lifecycle_event=None|"BeforeInstall"|..., rollback_of=None|"d-...")
+          rollback_of=None|"d-...")     (or old=/new= and creator="autoRollback", as the reader sends)
     event("traffic", version="v3")            # the version the ALB served from now on
-    event("approval", status="Approved|Rejected", by=..., summary=...)
+    event("approval", status="Approved|Rejected", by=..., summary=...)   (or decision=)
+    event("push", commit=..., message=...); event("alarm", alarm=..., old=..., new=...)
+    attach(name, {"versions": [{"version", "first", "last"}], ...})  # a probe summary: traffic lane
     event("step", ...)                        # emitted by step()
 
 The pytest plugin (fixtures/evidence.py) calls begin_scenario/end_scenario around each test, so
@@ -145,6 +147,10 @@ def attach(name: str, body: Any, kind: str = "auto") -> str:
         types = {"json": allure.attachment_type.JSON, "html": allure.attachment_type.HTML}
         allure.attach(text, name=name, attachment_type=types.get(kind, allure.attachment_type.TEXT))
     entry = {"name": name, "kind": kind, "sha256": digest, "bytes": len(text.encode("utf-8")), "t": time.time()}
+    spans = body.get("versions") if isinstance(body, dict) else None
+    if isinstance(spans, list) and spans and all(isinstance(v, dict) and "first" in v for v in spans):
+        # a probe summary: the versions users were served, and when, for the timeline picture
+        event("probe", versions=[{k: v.get(k) for k in ("version", "first", "last", "answers")} for v in spans])
     with _lock:
         sc = _scenario()
         (sc["attachments"] if sc is not None else _run["attachments"]).append(entry)

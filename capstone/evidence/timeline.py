@@ -27,7 +27,12 @@ def normalize(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "pipeline" and ev.get("level") == "stage":
             out.append({**ev, "kind": "stage", "stage": ev.get("name"), "status": ev.get("new")})
         elif kind == "deployment" or (kind not in ("step", "scenario") and ev.get("deployment_id") and ev.get("status")):
-            out.append({**ev, "kind": "deployment"})
+            # the deployment reader reports transitions as old/new; CodeDeploy marks its own
+            # rollback deployments with creator "autoRollback"
+            rollback = ev.get("rollback_of") or (ev.get("creator") == "autoRollback" and "auto") or None
+            out.append({**ev, "kind": "deployment", "status": ev.get("status") or ev.get("new"), "rollback_of": rollback})
+        elif kind == "approval":
+            out.append({**ev, "status": ev.get("status") or ev.get("decision")})
         elif kind == "probe" and isinstance(ev.get("versions"), list):
             out.extend({"kind": "traffic", "t": span["first"], "until": span.get("last"), "version": span.get("version"),
                         "worker": ev.get("worker"), "scenario": ev.get("scenario")}
@@ -80,8 +85,7 @@ def lanes(events: list[dict[str, Any]], scenarios: list[dict[str, Any]], end: fl
         if deps:
             bars = [{"start": d["start"], "stop": d["stop"] or end, "color": _color(d["status"]),
                      "text": d["deployment_id"] + (" (rollback)" if d.get("rollback_of") else ""),
-                     "tip": f"{d['deployment_id']}: {d['status']}"
-                            + (f", rolls back {d['rollback_of']}" if d.get("rollback_of") else "")} for d in deps]
+                     "tip": f"{d['deployment_id']}: {d['status']}" + _rollback_tip(d.get("rollback_of"))} for d in deps]
             result.append({"label": f"{prefix}deployments", "bars": bars, "marks": []})
         traffic = [e for e in mine if e.get("kind") == "traffic"]
         if traffic:
@@ -95,12 +99,29 @@ def lanes(events: list[dict[str, Any]], scenarios: list[dict[str, Any]], end: fl
                 bars.append({"start": ev["t"], "stop": stop, "color": _color(str(ev.get("version"))),
                              "text": str(ev.get("version")), "tip": f"ALB served {ev.get('version')}"})
             result.append({"label": f"{prefix}traffic", "bars": bars, "marks": []})
-        approvals = [e for e in mine if e.get("kind") == "approval"]
-        if approvals:
-            marks = [{"t": e["t"], "color": _color(e.get("status")), "tip": f"{e.get('status')} by {e.get('by')}: "
-                      f"{e.get('summary') or ''}"} for e in approvals]
-            result.append({"label": f"{prefix}approvals", "bars": [], "marks": marks})
+        marks = [_mark(e) for e in mine if e.get("kind") in ("push", "approval", "alarm")]
+        if marks:
+            result.append({"label": f"{prefix}push · approval · alarm", "bars": [], "marks": marks})
     return result
+
+
+def _rollback_tip(of: str | None) -> str:
+    if not of:
+        return ""
+    return ", automatic rollback" if of == "auto" else f", rolls back {of}"
+
+
+def _mark(ev: dict[str, Any]) -> dict[str, Any]:
+    kind = ev["kind"]
+    if kind == "push":
+        return {"t": ev["t"], "color": "#1565c0", "tip": f"push {str(ev.get('commit'))[:12]}: {ev.get('message') or ''}"}
+    if kind == "approval":
+        return {"t": ev["t"], "color": _color(ev.get("status")),
+                "tip": f"{ev.get('status')} by {ev.get('by')}: {ev.get('summary') or ''}"}
+    state = ev.get("new") or ev.get("action")
+    return {"t": ev["t"], "color": "#c62828" if state in ("ALARM", "breach") else "#757575",
+            "tip": f"alarm {ev.get('alarm')}: {ev.get('old') or ''} -> {state}" + (
+                f" (value {ev['value']})" if ev.get("value") is not None else "")}
 
 
 def svg(lane_list: list[dict[str, Any]], start: float, end: float, width: int = 1100) -> str:

@@ -18,7 +18,9 @@ from localcloud.codepipeline.models import (
 from localcloud.codepipeline.triggers import PIPELINE_ARN, role_trusts
 
 #: UNCONFIRMED (AWS-SEMANTICS.md §1.2/§6): old docs say executions killed by an edit become
-#: Failed, the newer model has Cancelled. localcloud uses Cancelled; the summary says why.
+#: Failed, the newer model has Cancelled. localcloud uses Cancelled (set "Failed" for the old
+#: behaviour); the statusSummary says why either way.
+UPDATE_ENDS_EXECUTIONS_WITH = "Cancelled"
 UPDATE_SUMMARY = "The pipeline's definition was updated before the pipeline execution could be completed"
 
 REVISION_TYPES = {("Source", "AWS", "CodeCommit"): {"COMMIT_ID"},
@@ -136,7 +138,7 @@ class CodePipelineAPI:
             declaration["version"] = pipeline.version + 1
             running = [e for e in pipeline.executions.values() if not e.final]
             for execution in running:
-                self.engine.cancel(pipeline, execution, UPDATE_SUMMARY)
+                self.engine.cancel(pipeline, execution, UPDATE_SUMMARY, UPDATE_ENDS_EXECUTIONS_WITH)
             pipeline.set_declaration(declaration)
             pipeline.updated = now()
         self.provider.poller.remember(pipeline)

@@ -398,22 +398,23 @@ class Engine:
             self._emit_execution(pipeline, execution, "STOPPING")
             self.cond.notify_all()
 
-    def cancel(self, pipeline: Pipeline, execution: PipelineExecution, summary: str) -> None:
-        """UpdatePipeline: the execution does not continue (see UPDATE_ENDS_EXECUTIONS_WITH)."""
+    def cancel(self, pipeline: Pipeline, execution: PipelineExecution, summary: str, status: str = EXEC_CANCELLED) -> None:
+        """UpdatePipeline: the execution does not continue; it ends `status` (Cancelled, or Failed as
+        the older docs say: api.UPDATE_ENDS_EXECUTIONS_WITH)."""
         with self.cond:
             if execution.final:
                 return
             execution.status_summary = summary
-            execution.status = EXEC_CANCELLED
+            execution.status = status
             for stage_execution in execution.stages.values():
                 if stage_execution.status in (STAGE_IN_PROGRESS, STAGE_STOPPING):
-                    stage_execution.status = STAGE_CANCELLED
+                    stage_execution.status = STAGE_CANCELLED if status == EXEC_CANCELLED else STAGE_FAILED
             self.abandon_actions(pipeline, execution)
             for gate in pipeline.gates.values():
                 if execution.pipeline_execution_id in gate.waiting:
                     gate.waiting.remove(execution.pipeline_execution_id)
             execution.touch()
-            self._emit_execution(pipeline, execution, "CANCELED")
+            self._emit_execution(pipeline, execution, "CANCELED" if status == EXEC_CANCELLED else "FAILED")
             self.cond.notify_all()
 
     def retry(self, pipeline: Pipeline, execution: PipelineExecution, stage_name: str, mode: str) -> None:

@@ -293,3 +293,13 @@ def test_run_order_groups_run_in_sequence(rig):
     rig.held.finish(e1, "Build")
     wait_until(lambda: e1.status == "Succeeded", "succeeded")
     assert e1.stages["Build"].actions["After"].start_time >= e1.stages["Build"].actions["Build"].last_update_time
+
+
+def test_cancel_can_end_failed_as_the_older_docs_say(rig):
+    p = rig.pipeline()
+    e1 = rig.start(p)
+    wait_until(lambda: in_build(rig, e1), "e1 in Build")
+    rig.engine.cancel(p, e1, "definition updated", status="Failed")
+    wait_until(lambda: not p.gates["Build"].holders, "stage released")
+    assert e1.status == "Failed" and e1.stages["Build"].status == "Failed"
+    assert e1.stages["Build"].actions["Build"].status == "Abandoned"

@@ -127,3 +127,44 @@ def test_start_pipeline_execution_is_idempotent_per_client_token_and_takes_varia
                   if d["actionName"] == "ManualApproval")
     assert detail["input"]["resolvedConfiguration"]["CustomData"] == f"env=prod commit={source_repo[1]}"
     assert detail["input"]["configuration"]["CustomData"].startswith("env=#{variables.env}")
+
+
+def test_source_revisions_override_through_the_api(cp, aws, infra, source_repo):
+    repo, first_commit = source_repo
+    name, _ = create(cp, infra, repo)
+    support.push(aws("codecommit"), repo, "app.txt", "v2")
+    execution_id = cp.start_pipeline_execution(name=name, sourceRevisions=[
+        {"actionName": "Source", "revisionType": "COMMIT_ID", "revisionValue": first_commit}])["pipelineExecutionId"]
+    approval_token(cp, name, execution_id)
+    assert support.execution(cp, name, execution_id)["artifactRevisions"][0]["revisionId"] == first_commit
+    with pytest.raises(Exception) as err:
+        cp.start_pipeline_execution(name=name, sourceRevisions=[
+            {"actionName": "Source", "revisionType": "S3_OBJECT_KEY", "revisionValue": "x"}])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_execution_state_changes_are_published_to_eventbridge(cp, aws, infra, source_repo, localcloud):
+    events, sqs = aws("events"), aws("sqs")
+    queue_url = sqs.create_queue(QueueName=support.unique("cp-events"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    name = support.unique("pipe")
+    rule = support.unique("cp-state")
+    events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.codepipeline"], "detail-type": ["CodePipeline Pipeline Execution State Change"],
+        "detail": {"pipeline": [name]}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    cp.create_pipeline(pipeline=support.declaration(name, infra.pipeline_role, infra.bucket,
+                                                    [support.codecommit_source(source_repo[0]), support.approval_stage()]))
+    execution_id = support.first_execution(cp, name)
+    approve(cp, name, approval_token(cp, name, execution_id))
+    wait_status(cp, name, execution_id, "Succeeded")
+
+    def states():
+        localcloud.provider("events").wait_idle()
+        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        seen.extend(json.loads(m["Body"])["detail"]["state"] for m in got)
+        return "SUCCEEDED" in seen
+
+    seen: list[str] = []
+    wait_for(states, "the SUCCEEDED state-change event")
+    assert seen[0] == "STARTED"

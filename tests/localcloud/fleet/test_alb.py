@@ -202,3 +202,17 @@ def test_register_refuses_unknown_instance(kit):
     with pytest.raises(ClientError) as err:
         kit.register(tg, ["i-0123456789abcdef0"])
     assert err.value.response["Error"]["Code"] == "InvalidTarget"
+
+
+def test_target_that_refuses_connections_gets_502(kit):
+    # a long interval, so the request arrives before health checks notice the dead process
+    tg = kit.target_group(HealthCheckIntervalSeconds=300)
+    alb = kit.alb(tg)
+    [instance] = kit.instances(1)
+    kit.register(tg, [instance])
+    proc = kit.serve(instance)
+    kit.wait_state(tg, instance, "healthy")
+    proc.kill()
+    proc.wait(5)
+    response = kit.get(alb)
+    assert response.status_code == 502 and "502 Bad Gateway" in response.text

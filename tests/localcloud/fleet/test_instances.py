@@ -121,3 +121,14 @@ def test_empty_group_deletes_without_force(kit):
     group = kit.group(tg, desired=0)
     kit.asg.delete_auto_scaling_group(AutoScalingGroupName=group)
     assert not kit.asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
+
+
+def test_attaching_and_detaching_target_groups_follows_the_group(kit):
+    first, second = kit.target_group(), kit.target_group()
+    kit.alb(first)
+    group = kit.group(first, desired=2)
+    members = set(kit.group_instances(group))
+    kit.asg.attach_load_balancer_target_groups(AutoScalingGroupName=group, TargetGroupARNs=[second])
+    assert set(kit.health(second)) == members
+    kit.asg.detach_load_balancer_target_groups(AutoScalingGroupName=group, TargetGroupARNs=[first])
+    assert {state for state, _ in kit.health(first).values()} == {"draining"}

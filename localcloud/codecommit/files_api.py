@@ -191,13 +191,15 @@ class FilesAPI:
             raise AWSError("FileContentSizeLimitExceededException",
                            "The file cannot be added because it is too large. The maximum file size is 6 MB, and the "
                            "combined file content change size is 7 MB. Consider making these changes using a Git client.")
-        mode = trees.FILE_MODES[params.get("fileMode") or "NORMAL"]
         author = identity(params.get("name"), params.get("email"), _default_author(ctx))
         check_message(params.get("commitMessage"))
         with repo.lock, repo.open() as git:
             base = base_for(repo, git, params["branchName"], params.get("parentCommitId"))
             blob = Blob.from_string(content)
             existing = trees.lookup(git.object_store, base.tree_id, parts)
+            # Without a fileMode an existing file keeps its mode (an executable stays executable).
+            kept = existing[0] if existing is not None and not trees.is_tree(existing[0]) else trees.MODE_NORMAL
+            mode = trees.FILE_MODES[params["fileMode"]] if params.get("fileMode") else kept
             if existing is not None and existing == (mode, blob.id):
                 raise AWSError("SameFileContentException",
                                f"The file {params['filePath']} was not added or updated because its content is exactly "

@@ -108,7 +108,11 @@ class EventBus:
         # A schedule-only rule has no pattern; moto's matcher would call that "matches all".
         if not rule.event_pattern.get_pattern():
             return False
-        return rule.event_pattern.matches_event(event)
+        try:
+            return rule.event_pattern.matches_event(event)
+        except Exception:  # a pattern moto cannot evaluate must not break the publisher
+            log.exception("rule %s: moto could not evaluate its pattern; the rule is skipped", rule.name)
+            return False
 
     # -- delivery -----------------------------------------------------------------------------
     def _enqueue(self, event: dict, target: dict, rule, region: str) -> None:

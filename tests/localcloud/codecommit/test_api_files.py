@@ -191,3 +191,12 @@ def test_concurrent_writes_on_one_parent_let_exactly_one_win(aws, repo):
     assert len(winners) == 1
     assert sorted(set(results) - set(winners)) == ["ParentCommitIdOutdatedException"]
     assert aws("codecommit").get_branch(repositoryName=name, branchName="main")["branch"]["commitId"] == winners[0]
+
+
+def test_put_file_keeps_an_existing_files_mode(codecommit, repo):
+    name = repo["repositoryName"]
+    head = codecommit.put_file(repositoryName=name, branchName="main", fileContent=b"#!/bin/sh\n",
+                               filePath="run.sh", fileMode="EXECUTABLE")["commitId"]
+    codecommit.put_file(repositoryName=name, branchName="main", fileContent=b"#!/bin/sh\necho 2\n",
+                        filePath="run.sh", parentCommitId=head)
+    assert codecommit.get_file(repositoryName=name, filePath="run.sh")["fileMode"] == "EXECUTABLE"

@@ -11,18 +11,17 @@ from dulwich.objects import Blob, Commit
 
 from localcloud.aws import AWSError, RequestContext, b64decode_blob
 from localcloud.codecommit import trees
+from localcloud.codecommit.commit_plan import MAX_FILE_ENTRIES, CommitPlan
 from localcloud.codecommit.commits import (
-    MAX_COMMIT_CONTENT,
     MAX_FILE_SIZE,
     base_for,
     check_message,
     commit_tree,
     identity,
 )
-from localcloud.codecommit.models import CodeCommitBackend, Repository
+from localcloud.codecommit.models import CodeCommitBackend
 from localcloud.codecommit.paging import page
 
-MAX_FILE_ENTRIES = 100       # UNCONFIRMED: the entries of one CreateCommit (MaximumFileEntriesExceededException)
 DIFFERENCES_PAGE = 100       # GetDifferences' default MaxResults
 
 
@@ -241,7 +240,7 @@ class FilesAPI:
         check_message(params.get("commitMessage"))
         with repo.lock, repo.open() as git:
             base = base_for(repo, git, params["branchName"], params.get("parentCommitId"))
-            plan = _CommitPlan(repo, git.object_store, base.tree_id)
+            plan = CommitPlan(git.object_store, base.tree_id)
             plan.add_puts(puts)
             plan.add_deletes(deletes)
             plan.add_modes(modes)
@@ -255,96 +254,3 @@ class FilesAPI:
             commit = commit_tree(self.backend, repo, git, base, tree_id, author=author, message=message)
         return {"commitId": commit.id.decode(), "treeId": tree_id.decode(), **plan.report()}
 
-
-class _CommitPlan:
-    """The changes of one CreateCommit, checked against each other and the parent tree."""
-
-    def __init__(self, repo: Repository, store, tree_id: bytes | None):
-        self.repo, self.store, self.tree_id = repo, store, tree_id
-        self.changes: dict[tuple[str, ...], trees.Change] = {}
-        self.added: list[dict] = []
-        self.updated: list[dict] = []
-        self.deleted: list[dict] = []
-        self.content_size = 0
-
-    def _claim(self, parts: tuple[str, ...], raw: str) -> None:
-        if parts in self.changes:
-            raise AWSError("SamePathRequestException", f"The path {raw} appears in more than one change of this commit.")
-        for other in self.changes:
-            shorter, longer = sorted((parts, other), key=len)
-            if longer[:len(shorter)] == shorter:
-                raise AWSError("PutFileEntryConflictException",
-                               f"The path {raw} is both a file and a folder among the changes of this commit.")
-
-    def _existing(self, parts, raw) -> tuple[int, bytes]:
-        found = trees.lookup(self.store, self.tree_id, parts)
-        if found is None or trees.is_tree(found[0]):
-            raise AWSError("FileDoesNotExistException", f"The file {raw} does not exist in the parent commit.")
-        return found
-
-    def add_puts(self, entries: list[dict]) -> None:
-        for entry in entries:
-            raw = entry["filePath"]
-            parts = trees.split_path(raw)
-            has_content, source = entry.get("fileContent") is not None, entry.get("sourceFile")
-            if has_content and source:
-                raise AWSError("FileContentAndSourceFileSpecifiedException",
-                               f"Specify either fileContent or sourceFile for {raw}, not both.")
-            if not has_content and not source:
-                raise AWSError("SourceFileOrContentRequiredException", f"Specify fileContent or sourceFile for {raw}.")
-            self._claim(parts, raw)
-            existing = trees.lookup(self.store, self.tree_id, parts)
-            if has_content:
-                data = b64decode_blob(entry["fileContent"], "putFiles.member.fileContent")
-                if len(data) > MAX_FILE_SIZE:
-                    raise AWSError("FileContentSizeLimitExceededException",
-                                   f"The file {raw} is larger than 6 MB. Consider making these changes using a Git client.")
-                self.content_size += len(data)
-                if self.content_size > MAX_COMMIT_CONTENT:
-                    raise AWSError("FileContentSizeLimitExceededException",
-                                   "The combined file content change size of this commit is over 7 MB.")
-                blob = Blob.from_string(data)
-                self.store.add_object(blob)
-                sha = blob.id
-                default_mode = existing[0] if existing and not trees.is_tree(existing[0]) else trees.MODE_NORMAL
-            else:
-                src_raw = source["filePath"]
-                src = trees.split_path(src_raw)
-                if src[-1] == ".gitkeep":
-                    raise AWSError("RestrictedSourceFileException", "A .gitkeep file cannot be copied or moved.")
-                default_mode, sha = self._existing(src, src_raw)
-                if source.get("isMove"):
-                    self._claim(src, src_raw)
-                    self.changes[src] = None
-                    self.deleted.append({"absolutePath": trees.join(src), "blobId": sha.decode(),
-                                         "fileMode": trees.mode_name(default_mode)})
-            mode = trees.FILE_MODES[entry["fileMode"]] if entry.get("fileMode") else default_mode
-            self.changes[parts] = (mode, sha)
-            record = {"absolutePath": trees.join(parts), "blobId": sha.decode(), "fileMode": trees.mode_name(mode)}
-            (self.updated if existing is not None else self.added).append(record)
-
-    def add_deletes(self, entries: list[dict]) -> None:
-        for entry in entries:
-            raw = entry["filePath"]
-            parts = trees.split_path(raw)
-            self._claim(parts, raw)
-            mode, sha = self._existing(parts, raw)
-            self.changes[parts] = None
-            self.deleted.append({"absolutePath": trees.join(parts), "blobId": sha.decode(),
-                                 "fileMode": trees.mode_name(mode)})
-
-    def add_modes(self, entries: list[dict]) -> None:
-        for entry in entries:
-            raw = entry["filePath"]
-            parts = trees.split_path(raw)
-            if not entry.get("fileMode"):
-                raise AWSError("FileModeRequiredException", f"A file mode is required to change {raw}.")
-            self._claim(parts, raw)
-            _, sha = self._existing(parts, raw)
-            mode = trees.FILE_MODES[entry["fileMode"]]
-            self.changes[parts] = (mode, sha)
-            self.updated.append({"absolutePath": trees.join(parts), "blobId": sha.decode(),
-                                 "fileMode": entry["fileMode"]})
-
-    def report(self) -> dict:
-        return {"filesAdded": self.added, "filesUpdated": self.updated, "filesDeleted": self.deleted}

@@ -112,8 +112,17 @@ def test_token_errors(cp, infra, source_repo):
     wait_status(cp, name, execution_id, "Succeeded")
 
 
-def test_approval_times_out_as_a_failure(cp, infra, source_repo):
-    # 5 minutes at the tests' time scale (0.02) is 6 s of real time.
+@pytest.fixture
+def faster_clock(localcloud):
+    """The approval's 5-minute minimum at 0.002 instead of the session's 0.02 (0.6 s, not 6 s).
+    Only waits that start during the test are affected."""
+    saved = localcloud.clock.scale
+    localcloud.clock.scale = 0.002
+    yield
+    localcloud.clock.scale = saved
+
+
+def test_approval_times_out_as_a_failure(cp, infra, source_repo, faster_clock):
     name = support.unique("pipe")
     cp.create_pipeline(pipeline=support.declaration(name, infra.pipeline_role, infra.bucket, [
         support.codecommit_source(source_repo[0]), support.approval_stage(timeoutInMinutes=5)]))

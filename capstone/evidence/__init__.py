@@ -202,6 +202,13 @@ def event(kind: str, **fields: Any) -> None:
                           "worker": worker_id(), **fields})
 
 
+def scenario_facts(nodeid: str) -> dict[str, Any]:
+    """One scenario's facts (a copy), e.g. for JUnit properties."""
+    with _lock:
+        sc = _scenarios.get(nodeid)
+        return json.loads(json.dumps(sc["facts"], default=str)) if sc else {}
+
+
 def snapshot() -> dict[str, Any]:
     """Everything recorded so far (for the audit report), already scrubbed."""
     with _lock:

@@ -140,6 +140,8 @@ def main() -> int:
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
+    # Other work on the machine inflates every figure: say how busy it was.
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (1 min)")
     start = statistics.median(starts)
     push = statistics.median(pushes)
     print(f"start-to-ready (capstone cloud --port 0): median {start:.2f} s over {len(starts)} "

@@ -46,7 +46,7 @@ class Masker:
 
 
 def agent_line(message: str, when: float | None = None) -> str:
-    stamp = datetime.fromtimestamp(when or time.time(), tz=timezone.utc).strftime("%Y/%m/%d %H:%M:%S.%f")
+    stamp = datetime.fromtimestamp(time.time() if when is None else when, tz=timezone.utc).strftime("%Y/%m/%d %H:%M:%S.%f")
     return f"[Container] {stamp} {message}"
 
 

@@ -103,7 +103,7 @@ class Build:
     # in-process extras (never rendered): the pipeline's artifacts and the stop signal
     pipeline: dict | None = None
     stop_requested: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def uuid(self) -> str:
@@ -140,8 +140,25 @@ class Build:
                 phase = self.phases[-1]
                 phase.end, phase.status, phase.contexts = now(), status, contexts
 
+    def begin(self) -> bool:
+        """Leave QUEUED for PROVISIONING; False if the build was already ended (stopped while queued)."""
+        with self.lock:
+            if self.complete:
+                return False
+            self.enter("PROVISIONING")
+            return True
+
+    def stop_if_queued(self) -> None:
+        """StopBuild on a build no worker has taken yet ends it at once."""
+        with self.lock:
+            if not self.complete and self.current_phase == "QUEUED":
+                self.finish_open_phase("STOPPED", None)
+                self.complete_with("STOPPED")
+
     def complete_with(self, status: str) -> None:
         with self.lock:
+            if self.complete:
+                return
             moment = now()
             if self.phases and self.phases[-1].end is None:
                 self.phases[-1].end, self.phases[-1].status = moment, self.phases[-1].status or "SUCCEEDED"

@@ -72,6 +72,7 @@ class CodebuildProvider(Provider):
     def stop_build(self, build: Build) -> None:
         """Ask a build to stop and wait briefly for it, so StopBuild answers with the stopped build."""
         build.stop_requested.set()
+        build.stop_if_queued()
         deadline = time.monotonic() + 5
         while not build.complete and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -91,6 +91,8 @@ class BuildRunner:
         if waited > self.cloud.clock.scaled(build.queued_timeout_minutes * 60):
             build.finish_open_phase("TIMED_OUT", [{"statusCode": "BUILD_TIMED_OUT", "message": "Build has timed out. "}])
             return "TIMED_OUT"
+        if not build.begin():
+            return build.status
         self.deadline = time.monotonic() + self.cloud.clock.scaled(build.timeout_minutes * 60)
         return None
 
@@ -103,7 +105,6 @@ class BuildRunner:
     # -- the phases -----------------------------------------------------------------------------
     def _run_phases(self) -> str:
         build = self.build
-        build.enter("PROVISIONING")
         self._provision()
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
         self._check()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -219,3 +220,23 @@ def test_list_builds_and_retry(codebuild):
     assert found["buildsNotFound"] == [f"{project}:00000000-0000-0000-0000-000000000000"]
     deleted = codebuild.client.batch_delete_builds(ids=[first["id"]])
     assert deleted["buildsDeleted"] == [first["id"]]
+
+
+def test_a_running_builds_log_can_be_followed(codebuild, aws):
+    project = codebuild.project("version: 0.2\nphases:\n  build:\n    commands:\n      - echo first-line && sleep 2\n")
+    build = codebuild.client.start_build(projectName=project)["build"]
+    stream = build["id"].split(":", 1)[1]
+    logs = aws("logs")
+    seen_at, deadline = None, time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            events = logs.get_log_events(logGroupName=f"/aws/codebuild/{project}", logStreamName=stream)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
+        if any(e["message"] == "first-line\n" for e in events):
+            seen_at = time.monotonic()
+            break
+        time.sleep(0.05)
+    assert seen_at is not None
+    assert codebuild.client.batch_get_builds(ids=[build["id"]])["builds"][0]["buildStatus"] == "IN_PROGRESS"
+    assert codebuild.wait(build["id"])["buildStatus"] == "SUCCEEDED"

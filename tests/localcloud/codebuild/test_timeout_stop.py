@@ -67,16 +67,23 @@ def test_builds_beyond_the_concurrency_bound_wait_queued(codebuild, localcloud, 
     project = codebuild.project(f"version: 0.2\nphases:\n  build:\n    commands:\n      - touch {tmp_path}/$CODEBUILD_BUILD_NUMBER && sleep 0.5\n")
     first = codebuild.client.start_build(projectName=project)["build"]
     second = codebuild.client.start_build(projectName=project)["build"]
+    third = codebuild.client.start_build(projectName=project)["build"]
     deadline = time.monotonic() + 15
     while not (tmp_path / "1").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     waiting = codebuild.client.batch_get_builds(ids=[second["id"]])["builds"][0]
     assert waiting["currentPhase"] == "QUEUED" and waiting["buildStatus"] == "IN_PROGRESS"
+    # a queued build stops at once, without waiting for a worker
+    stopped = codebuild.client.stop_build(id=third["id"])["build"]
+    assert stopped["buildStatus"] == "STOPPED"
+    assert codebuild.phase_types(stopped) == ["SUBMITTED", "QUEUED", "COMPLETED"]
+    assert codebuild.phase(stopped, "QUEUED")["phaseStatus"] == "STOPPED"
     assert codebuild.wait(first["id"])["buildStatus"] == "SUCCEEDED"
     done = codebuild.wait(second["id"])
     assert done["buildStatus"] == "SUCCEEDED"
     queued = codebuild.phase(done, "QUEUED")
     assert queued["endTime"] > queued["startTime"]
+    assert not (tmp_path / "3").exists()
     provider._pool.shutdown(wait=True)
 
 

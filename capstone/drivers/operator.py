@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable
 
 from capstone import evidence
@@ -59,6 +58,7 @@ class Run:
     message: str
     pushed_at: float
     watcher: PipelineWatcher
+    deployments_before: set[str] = field(default_factory=set)
 
     @property
     def execution_id(self) -> str:
@@ -91,6 +91,7 @@ class Operator:
         self.good_version: str = env.baseline_version
         self.highest_pushed = 0
         self.runs: list[Run] = []
+        self._first_run = 0
         self._teardown: list[tuple[str, Callable[[], None]]] = []
 
     def backoff(self, cap: float | None = None) -> Backoff:
@@ -148,28 +149,31 @@ class Operator:
 
     def push(self, change: Change | dict, message: str, version: str | None = None) -> Run:
         with evidence.step(f"push: {message}"):
-            pushed_at = time.time()
+            before, pushed_at = set(self.deployments.list_since(None)), time.time()
             commit = self.repo.push(change, message)
             if version:
                 self.highest_pushed = max(self.highest_pushed, http.version_number(version) or 0)
-            return self._follow(commit, version, message, pushed_at)
+            return self._follow(commit, version, message, pushed_at, before)
 
     def release(self, version: str, *extra: app.Change, message: str | None = None) -> Run:
         """Push the index page showing `version` (plus any extra changes)."""
         return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
 
-    def _follow(self, commit: str, version: str | None, message: str, pushed_at: float) -> Run:
+    def _follow(self, commit: str, version: str | None, message: str, pushed_at: float,
+                deployments_before: set[str]) -> Run:
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
-        run = Run(commit, version, message, pushed_at, watcher)
+        run = Run(commit, version, message, pushed_at, watcher, deployments_before)
+        evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
+                                 for r in self.runs[self._first_run:] + [run]])
         self.runs.append(run)
         return run
 
     def revert(self, run: Run, message: str | None = None) -> Run:
         with evidence.step(f"revert {run.commit[:12]}"):
-            pushed_at = time.time()
+            before, pushed_at = set(self.deployments.list_since(None)), time.time()
             commit = self.repo.revert(run.commit, message)
-            return self._follow(commit, None, f"revert of {run.commit[:12]}", pushed_at)
+            return self._follow(commit, None, f"revert of {run.commit[:12]}", pushed_at, before)
 
     # -- reviewer -------------------------------------------------------------------------------
     def wait_for_approval(self, run: Run) -> Snapshot:
@@ -201,7 +205,9 @@ class Operator:
         return deployment_id
 
     def deployments_since(self, run: Run) -> list[str]:
-        return self.deployments.list_since(datetime.fromtimestamp(run.pushed_at - 1, tz=timezone.utc))
+        """Deployments of the group that did not exist when `run` was pushed (by id, not by
+        time: no clock is shared with AWS)."""
+        return [d for d in self.deployments.list_since(None) if d not in run.deployments_before]
 
     def finish(self, run: Run) -> Snapshot:
         """Wait until the run's execution is over (whatever the outcome)."""
@@ -245,19 +251,28 @@ class Operator:
             deadline.sleep(backoff.next())
 
     # -- leaving the environment as found -------------------------------------------------------
+    def begin_scenario(self) -> int:
+        """Mark where this scenario's runs start; returns the mark for teardown()."""
+        self._first_run = len(self.runs)
+        return self._first_run
+
     def on_teardown(self, what: str, action: Callable[[], None]) -> None:
         self._teardown.append((what, action))
 
     def restore(self, run: Run) -> None:
         """Revert `run`'s commit and take the revert through the whole pipeline (approved and
-        deployed), so the branch and production are back at the known-good version."""
+        deployed): the branch and production then hold the same known-good content — the
+        version on the branch before `run` (which may be newer than what was served, when an
+        earlier scenario left an approved-but-undeployed or rolled-back version on the branch)."""
         with evidence.step(f"restore: revert {run.commit[:12]} and deploy it"):
-            revert = self.revert(run, f"Revert {run.message!r}: back to {self.good_version}")
-            self.approve(revert, f"Revert of {run.commit[:12]}: back to the known-good {self.good_version}")
+            revert = self.revert(run, f"Revert {run.message!r}")
+            version = app.page_version(self.repo.read(app.INDEX))
+            self.approve(revert, f"Revert of {run.commit[:12]}: back to {version}")
             snap = self.finish(revert)
             if snap.status != "Succeeded":
                 raise AssertionError(f"the revert of {run.commit[:12]} ended {snap.status}: {snap.describe()}")
-            self.wait_served(self.good_version)
+            self.wait_served(version)
+            self.mark_good(version)
 
     def settle(self, runs: list[Run]) -> None:
         """Stop what a failed scenario left running, so the next one is not blocked behind it."""

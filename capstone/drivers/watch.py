@@ -135,7 +135,7 @@ class PipelineWatcher:
             pipelineName=self.pipeline, pipelineExecutionId=self.execution_id)["pipelineExecution"]
         state = self.client.get_pipeline_state(name=self.pipeline)
         actions = self._actions()
-        stages = {s["stageName"]: self._stage_view(s) for s in state.get("stageStates", [])}
+        stages = {s["stageName"]: self._stage_view(s, actions) for s in state.get("stageStates", [])}
         snap = Snapshot(time.time(), execution, stages, actions)
         self._record(snap)
         self.last = snap
@@ -154,7 +154,7 @@ class PipelineWatcher:
                 return latest
             kwargs["nextToken"] = page["nextToken"]
 
-    def _stage_view(self, stage: dict) -> StageView:
+    def _stage_view(self, stage: dict, actions: dict[str, dict]) -> StageView:
         name = stage["stageName"]
         latest = stage.get("latestExecution") or {}
         inbound_ids = {e.get("pipelineExecutionId") for e in stage.get("inboundExecutions") or []}
@@ -167,7 +167,12 @@ class PipelineWatcher:
             token = next((a["latestExecution"]["token"] for a in stage.get("actionStates", [])
                           if (a.get("latestExecution") or {}).get("token")
                           and a["latestExecution"].get("status") == "InProgress"), None)
-        # otherwise keep what we saw of our run in this stage (a newer run may be in it now)
+        else:
+            # A newer run is in the stage now (it may have entered the moment ours left, before
+            # we looked): our run's own action executions say how the stage went for it.
+            derived = _stage_from_actions([a for key, a in actions.items() if key.split("/", 1)[0] == name])
+            if derived and self._stage_status.get(name) in (None, "InProgress"):
+                self._stage_status[name] = derived
         return StageView(name, self._stage_status.get(name), self.execution_id in inbound_ids, token, _without_tokens(stage))
 
     def _record(self, snap: Snapshot) -> None:
@@ -262,6 +267,18 @@ def find_execution_of(client, pipeline: str, commit: str, summaries: list[dict])
             if any(r.get("revisionId") == commit for r in execution.get("artifactRevisions") or []):
                 return summary["pipelineExecutionId"]
     return None
+
+
+def _stage_from_actions(actions: list[dict]) -> str | None:
+    """A stage's status for one execution from that execution's actions in it, or None."""
+    statuses = {a.get("status") for a in actions}
+    if not statuses:
+        return None
+    if "Failed" in statuses or "Abandoned" in statuses:
+        return "Failed"
+    if statuses == {"Succeeded"}:
+        return "Succeeded"
+    return "InProgress"
 
 
 def _start(detail: dict) -> float:

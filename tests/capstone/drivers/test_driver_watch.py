@@ -69,13 +69,26 @@ def test_stage_states_of_another_execution_are_not_ours():
 
 
 def test_our_status_in_a_stage_is_kept_when_a_newer_run_enters_it():
-    fake, = (FakePipeline(),)
+    fake = FakePipeline()
     w = watcher(fake)
     fake.set_stage("BuildAndTest", OURS, "Succeeded")
     w.poll()
     fake.set_stage("BuildAndTest", OTHER, "InProgress")
     assert w.poll().stage("BuildAndTest").status == "Succeeded"
     assert w.ever("stage", "BuildAndTest", "Succeeded") and not w.ever("stage", "BuildAndTest", "InProgress")
+
+
+def test_our_stage_result_comes_from_our_actions_when_a_newer_run_took_the_stage_unseen():
+    fake = FakePipeline()
+    w = watcher(fake)
+    fake.set_stage("BuildAndTest", OURS, "InProgress")
+    w.poll()
+    # ours finished and the newer run entered the stage between two polls
+    fake.set_stage("BuildAndTest", OTHER, "InProgress")
+    fake.actions.append({"pipelineExecutionId": OURS, "stageName": "BuildAndTest", "actionName": "Build",
+                         "status": "Succeeded", "startTime": 1.0})
+    assert w.poll().stage("BuildAndTest").status == "Succeeded"
+    assert w.ever("stage", "BuildAndTest", "Succeeded")
 
 
 def test_transitions_are_recorded_once_each_with_action_details():

@@ -109,10 +109,13 @@ class CodebuildProvider(Provider):
         if primary_source is not None and primary_source not in names:
             raise AWSError("InvalidInputException", f"primary source {primary_source} is not one of the input artifacts {names}")
         pipeline = {"name": pipeline_name, "input_artifacts": [dict(a) for a in input_artifacts],
-                    "primary_source": primary_source, "output_artifacts": [dict(a) for a in output_artifacts]}
+                    "primary_source": primary_source, "output_artifacts": [dict(a) for a in output_artifacts],
+                    "source_version": source_version}
         params = {"environmentVariablesOverride": environment_variables or []}
-        if source_version:
-            params["sourceVersion"] = source_version
+        primary = next((a for a in input_artifacts if a["name"] == (primary_source or names[0])), None) if names else None
+        if primary is not None:
+            # a pipeline build's sourceVersion is its primary input artifact's S3 object
+            params["sourceVersion"] = f"arn:aws:s3:::{primary['bucket']}/{primary['key']}"
         with self.state.lock:
             store = self.state.region(region)
             project = store.projects.get(project_name)

@@ -62,6 +62,7 @@ class BuildRunner:
         self.failed = False
         self.final_env: dict[str, str] | None = None
         self._released = False
+        self.secondary_dirs: dict[str, Path] = {}
 
     # -- entry point (worker thread) ----------------------------------------------------------
     def run(self) -> None:
@@ -243,7 +244,6 @@ class BuildRunner:
     def _download_source(self) -> None:
         build = self.build
         region = build.region
-        self.secondary_dirs: dict[str, Path] = {}
         try:
             if build.pipeline is not None:
                 inputs = build.pipeline["input_artifacts"]
@@ -254,7 +254,9 @@ class BuildRunner:
                     sources.extract_zip(data, target)
                     if target != self.src:
                         self.secondary_dirs[artifact["name"]] = target
-                build.resolved_source_version = build.source_version
+                # sourceVersion is the input artifact's S3 object; the revision behind it (the
+                # commit) is what CodePipeline hands over as the resolved source version
+                build.resolved_source_version = build.pipeline.get("source_version")
             else:
                 kind = build.source.get("type")
                 if kind == "S3":
@@ -327,9 +329,6 @@ class BuildRunner:
     def _codebuild_variables(self) -> dict[str, str]:
         build = self.build
         source_version = build.source_version or ""
-        if build.pipeline is not None and build.pipeline["input_artifacts"]:
-            first = build.pipeline["input_artifacts"][0]
-            source_version = f"arn:aws:s3:::{first['bucket']}/{first['key']}"
         variables = {
             "CODEBUILD_BUILD_ARN": build.arn,
             "CODEBUILD_BUILD_ID": build.id,
@@ -356,10 +355,7 @@ class BuildRunner:
     def _capture_exports(self) -> None:
         """Read the shell's final environment (exported-variables may be set by any command)."""
         dump = self.work / "tmp" / "final-env"
-        try:
-            status = self.shell.run(f"env -0 > '{dump}'", deadline=self.deadline, cancelled=self.build.stop_requested)
-        except Interrupted:
-            raise
+        status = self.shell.run(f"env -0 > '{dump}'", deadline=self.deadline, cancelled=self.build.stop_requested)
         if status != 0 or not dump.exists():
             return
         values = {}

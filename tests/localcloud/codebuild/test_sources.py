@@ -60,6 +60,7 @@ def test_start_pipeline_build_contract(codebuild, aws, localcloud):
     assert build["buildStatus"] == "SUCCEEDED", lines
     assert build["initiator"] == "codepipeline/pipe" and build["source"]["type"] == "CODEPIPELINE"
     assert build["resolvedSourceVersion"] == "0123456789abcdef0123456789abcdef01234567"
+    assert build["sourceVersion"] == f"arn:aws:s3:::{bucket}/pipe/SourceArti/abc1234"
     assert "src=v2 extra=more stage=ci" in lines
     assert "resolved=0123456789abcdef0123456789abcdef01234567 initiator=codepipeline/pipe" in lines
     assert build["exportedEnvironmentVariables"] == [{"name": "IMAGE_TAG", "value": "v-1"}]

@@ -4,7 +4,7 @@ pipeline). Deleting it also deletes what CodeBuild created on its own: the log g
 from __future__ import annotations
 
 from capstone.builders.context import BuildContext
-from capstone.retry import call, is_not_found
+from capstone.retry import call, is_not_found, wait_until
 
 NAME = "build"
 PROJECT = "codebuild:project"
@@ -37,6 +37,7 @@ def delete(ctx: BuildContext, record: dict) -> None:
     name = record["name"]
     try:
         if record["type"] == PROJECT:
+            stop_running_builds(ctx, name)
             try:
                 call(cb.delete_project, name=name, what=f"delete build project {name}")
             except Exception as exc:
@@ -51,6 +52,32 @@ def delete(ctx: BuildContext, record: dict) -> None:
     except Exception as exc:
         if not is_not_found(exc):
             raise
+
+
+def stop_running_builds(ctx: BuildContext, project: str) -> None:
+    """A build the pipeline started keeps running after the pipeline is deleted, and would write
+    its log group and report group back after we deleted them: stop it and wait for it first."""
+    cb = ctx.client("codebuild")
+    try:
+        ids = cb.list_builds_for_project(projectName=project, sortOrder="DESCENDING").get("ids", [])[:20]
+    except Exception as exc:
+        if is_not_found(exc):
+            return
+        raise
+
+    def running() -> list[str]:
+        if not ids:
+            return []
+        builds = cb.batch_get_builds(ids=ids).get("builds", [])
+        return [b["id"] for b in builds if b.get("buildStatus") == "IN_PROGRESS"]
+
+    for build_id in running():
+        try:
+            cb.stop_build(id=build_id)
+        except Exception:  # finished meanwhile
+            pass
+    wait_until(lambda: (not (left := running()), f"{len(left)} build(s) still running"),
+               what=f"the builds of {project} to stop", timeout=300)
 
 
 def delete_created_for(ctx: BuildContext, project: str) -> None:

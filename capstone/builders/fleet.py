@@ -116,8 +116,13 @@ def delete(ctx: BuildContext, record: dict) -> None:
         if record["type"] == ASG:
             delete_asg(ctx, record["name"])
         elif record["type"] == LAUNCH_TEMPLATE:
-            call(ctx.client("ec2").delete_launch_template, LaunchTemplateName=record["name"],
-                 what=f"delete launch template {record['name']}")
+            ec2 = ctx.client("ec2")
+            # Look first: deleting a missing template is not a NotFound on every endpoint.
+            found = ec2.describe_launch_templates(
+                Filters=[{"Name": "launch-template-name", "Values": [record["name"]]}])["LaunchTemplates"]
+            for template in found:  # deleting the template deletes every version of it
+                call(ec2.delete_launch_template, LaunchTemplateId=template["LaunchTemplateId"],
+                     what=f"delete launch template {record['name']}")
         elif record["type"] == INSTANCE:
             call(ctx.client("ec2").terminate_instances, InstanceIds=[record["id"] or record["name"]],
                  what=f"terminate instance {record['name']}")

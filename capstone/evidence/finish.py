@@ -3,7 +3,10 @@ run directory, then the audit report and its digests. Called once per run by the
 pytest process (after every xdist worker has finished) and by `capstone report --rebuild`."""
 from __future__ import annotations
 
+import hashlib
 import json
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,39 @@ def write_allure_files(results: Path, meta: dict[str, Any], env: dict[str, str] 
         (results / "executor.json").write_text(json.dumps(executor, indent=2))
 
 
+ENV_STATUS = {"clean": "passed", "leaks": "failed", "incomplete": "broken", "not run": "skipped"}
+
+
+def write_environment_result(results: Path, run_dir: Path, run: dict[str, Any], scrubber: Scrubber) -> None:
+    """The environment's ledger and leak check as one Allure result, so the Allure report carries
+    them too: passed when nothing leaked, failed on leaks, broken when a type could not be listed."""
+    ledger = audit.load_ledgers(run_dir)
+    leaks = audit.leak_check(run, run_dir)
+    if not ledger["resources"] and leaks["status"] == "not run":
+        return
+    now = int((run.get("finished") or time.time()) * 1000)
+    attachments = []
+    for name, body in (("ledger", ledger), ("leak check", leaks)):
+        source = f"{uuid.uuid4()}-attachment.json"
+        (results / source).write_text(json.dumps(scrubber.data(body), indent=2, default=str))
+        attachments.append({"name": name, "source": source, "type": "application/json"})
+    left = [r for r in ledger["resources"] if not r.get("deleted_at")]
+    message = (f"leak check: {leaks['status']}; ledger: {len(ledger['resources'])} resource(s), "
+               f"{len(left)} not marked deleted")
+    result_uuid = str(uuid.uuid4())
+    (results / f"{result_uuid}-result.json").write_text(json.dumps({
+        "uuid": result_uuid, "historyId": hashlib.md5(b"capstone-environment").hexdigest(),
+        "name": "environment: ledger and leak check", "fullName": "capstone.environment#ledger_and_leak_check",
+        "status": ENV_STATUS[leaks["status"]], "statusDetails": {"message": scrubber.text(message)},
+        "stage": "finished", "start": int((run.get("started") or now / 1000) * 1000), "stop": now,
+        "description": "Everything the run created is in the ledger with its created/deleted times; the leak "
+                       "check MUST find nothing of the run's prefix or tags left in any service.",
+        "labels": [{"name": "epic", "value": "AWS CI/CD pipeline conformance"},
+                   {"name": "feature", "value": "Environment"}, {"name": "story", "value": "Nothing leaks"},
+                   {"name": "severity", "value": "critical"}, {"name": "suite", "value": "environment"}],
+        "attachments": attachments}, indent=2))
+
+
 def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
            allure_results: Path | None = None, extra_files: list[Path] = ()) -> dict[str, Any]:
     """Returns the audit (as written to audit.json). extra_files: reports written elsewhere
@@ -40,6 +76,7 @@ def finish(run_dir: Path, evidence: dict[str, Any], scrubber: Scrubber,
     results = allure_results or run_dir / ALLURE_RESULTS
     if results.is_dir() or allure_results is None:
         write_allure_files(results, meta)
+        write_environment_result(results, run_dir, run, scrubber)
     # Last line of defence: captured stdout/stderr in Allure attachments and JUnit system-out
     # may carry what no caller meant to record. The ledgers are spared: they are the
     # environment's working state (`capstone down --run-id` deletes by the ARNs in them); the

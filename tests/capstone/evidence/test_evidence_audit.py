@@ -127,3 +127,24 @@ def test_the_ledgers_fill_in_run_facts_nobody_recorded(recorded_run):
     report = finish.finish(run_dir, evidence, Scrubber())
     assert report["run"]["account"] == "********4321"
     assert report["run"]["prefix"] == "cc-beef-gw0, cc-beef-gw1" and report["run"]["target"] == "aws"
+
+
+def test_allure_gets_the_ledger_and_leak_check_as_a_result(rendered):
+    run_dir, _ = rendered
+    results = run_dir / "allure-results"
+    env = next(json.loads(p.read_text()) for p in results.glob("*-result.json")
+               if "ledger and leak check" in p.read_text())
+    assert env["status"] == "failed" and "leak check: leaks" in env["statusDetails"]["message"]
+    names = {a["name"]: a["source"] for a in env["attachments"]}
+    ledger = json.loads((results / names["ledger"]).read_text())
+    assert len(ledger["resources"]) == 12 and ACCOUNT not in json.dumps(ledger)
+
+
+def test_executor_from_ci_variables():
+    from capstone.evidence import metadata
+
+    gh = metadata.executor({"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "42",
+                            "GITHUB_RUN_NUMBER": "7", "GITHUB_WORKFLOW": "capstone"})
+    assert gh["type"] == "github" and gh["buildUrl"] == "https://github.com/o/r/actions/runs/42" and gh["buildOrder"] == 7
+    assert metadata.executor({"CI": "1", "BUILD_URL": "https://ci/1"})["buildUrl"] == "https://ci/1"
+    assert metadata.executor({}) is None

@@ -68,7 +68,7 @@ def test_allure_html_has_the_steps_and_attachments(finished_run, tmp_path):
         pytest.skip("no Allure command line (set ALLURE_BIN or put allure on PATH; npm install allure-commandline)")
     results = finished_run / "allure-results"
     # a real allure-pytest result referencing the recorded attachments, as the listener writes it
-    att = sorted(p.name for p in results.glob("*-attachment.json"))[0]
+    att = next(p.name for p in results.glob("*-attachment.json") if "stageStates" in p.read_text())
     (results / "11111111-2222-4333-8444-555555555555-result.json").write_text(json.dumps({
         "uuid": "11111111-2222-4333-8444-555555555555", "name": "test_release", "fullName": "scenarios.test_release#test_release",
         "historyId": "h1", "status": "passed", "start": 1, "stop": 2,
@@ -88,7 +88,9 @@ def test_allure_html_has_the_steps_and_attachments(finished_run, tmp_path):
     case = next(c for c in cases if c.get("testStage", {}).get("steps"))
     step = case["testStage"]["steps"][0]
     assert step["name"] == "push v3" and step["attachments"][0]["name"] == "pipeline state at Approval"
-    assert (report / "data" / "attachments" / att).exists() or any((report / "data" / "attachments").iterdir())
+    assert (report / "data" / "attachments" / step["attachments"][0]["source"]).exists()
+    env = next(c for c in cases if c["name"] == "environment: ledger and leak check")
+    assert env["status"] == "failed" and {a["name"] for a in env["testStage"]["attachments"]} == {"ledger", "leak check"}
     trend = json.loads((report / "widgets" / "history-trend.json").read_text())
     assert len(trend) == 2  # this run and the carried one: history survived
     shutil.rmtree(report)

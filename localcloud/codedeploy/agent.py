@@ -102,8 +102,9 @@ class ScriptLog:
 
 
 class Agent:
-    def __init__(self, cloud, runtime):
+    def __init__(self, cloud, runtime, clients=None):
         self.cloud = cloud
+        self.clients = clients or cloud.client
         self.runtime = runtime
         self.root = Path(runtime.root) / "opt" / "codedeploy-agent" / "deployment-root"
         self.instructions = self.root / "deployment-instructions"
@@ -152,7 +153,7 @@ class Agent:
         if loc.get("eTag"):
             kwargs["IfMatch"] = loc["eTag"]
         try:
-            body = self.cloud.client("s3").get_object(**kwargs)["Body"]
+            body = self.clients("s3").get_object(**kwargs)["Body"]
             with bundle.open("wb") as out:
                 shutil.copyfileobj(body, out)
         except ClientError as exc:

@@ -115,12 +115,12 @@ class CodeDeployAPI:
         try:
             if name is None:
                 raise ValueError
-            self.cloud.client("iam").get_role(RoleName=name)
+            self.provider.clients("iam").get_role(RoleName=name)
         except (ClientError, ValueError):
             raise _err("InvalidRoleException", f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
 
     def _check_asgs(self, names: list[str]) -> None:
-        client = self.cloud.client("autoscaling")
+        client = self.provider.clients("autoscaling")
         for name in names:
             if asg_api.describe(client, name) is None:
                 # UNCONFIRMED wording; the exception is the one the model lists for this case.
@@ -282,14 +282,14 @@ class CodeDeployAPI:
     def _put_hooks(self, group: DeploymentGroup, names: list[str]) -> None:
         if not names:
             return
-        client = self.cloud.client("autoscaling")
+        client = self.provider.clients("autoscaling")
         for name in names:
             asg_api.put_hook(client, name, group.hook_name())
 
     def _remove_hooks(self, group: DeploymentGroup, names: list[str]) -> list[dict]:
         if not names:
             return []
-        client = self.cloud.client("autoscaling")
+        client = self.provider.clients("autoscaling")
         return [{"name": n, "hook": group.hook_name()} for n in names if not asg_api.remove_hook(client, n, group.hook_name())]
 
     # -- deployment configs -------------------------------------------------------------------
@@ -347,7 +347,7 @@ class CodeDeployAPI:
             kwargs["VersionId"] = loc["version"]
         where = f"s3://{loc['bucket']}/{loc['key']}" + (f" (version {loc['version']})" if loc.get("version") else "")
         try:
-            head = self.cloud.client("s3").head_object(**kwargs)
+            head = self.provider.clients("s3").head_object(**kwargs)
         except (ClientError, BotoCoreError):
             raise _err("RevisionDoesNotExistException", f"The revision does not exist: no object at {where}.") from None
         if loc.get("eTag") and loc["eTag"].strip('"') != head.get("ETag", "").strip('"'):

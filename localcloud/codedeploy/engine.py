@@ -107,8 +107,9 @@ class Run:
 
 
 class Engine:
-    def __init__(self, cloud, backend: CodeDeployBackend, settings: Settings, runtimes: Callable):
+    def __init__(self, cloud, backend: CodeDeployBackend, settings: Settings, runtimes: Callable, clients: Callable):
         self.cloud = cloud
+        self.clients = clients
         self.backend = backend
         self.settings = settings
         self._runtimes = runtimes
@@ -205,7 +206,7 @@ class Engine:
             self.start(rollback)
         elif d.style.get("deploymentType") == "BLUE_GREEN" and d.green_asg and d.creator != "codeDeployRollback":
             if self.settings.delete_green_without_rollback:
-                self._safe(lambda: asg_api.delete_group(self.cloud.client("autoscaling"), d.green_asg))
+                self._safe(lambda: asg_api.delete_group(self.clients("autoscaling"), d.green_asg))
 
     def _rollback_wanted(self, run: Run) -> bool:
         d = run.deployment
@@ -255,7 +256,7 @@ class Engine:
             config = alarms.effective_configuration(d.group.config.get("alarmConfiguration"), d.override_alarm_configuration)
             if not config.get("enabled"):
                 continue
-            cloudwatch = cloudwatch or self.cloud.client("cloudwatch")
+            cloudwatch = cloudwatch or self.clients("cloudwatch")
             reason = alarms.check(cloudwatch, config)
             if reason:
                 log.info("deployment %s: %s", d.deployment_id, reason)
@@ -267,7 +268,7 @@ class Engine:
 
     def _agent(self, instance_id: str) -> Agent:
         self._used_instances.add(instance_id)
-        return Agent(self.cloud, self._runtime(instance_id))
+        return Agent(self.cloud, self._runtime(instance_id), self.clients)
 
     def _spec(self, d: Deployment) -> DeploymentSpec:
         return DeploymentSpec(
@@ -361,7 +362,7 @@ class Engine:
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
 
     def _traffic(self, run: Run, target_groups: list[dict]) -> Callable[[str, str], dict]:
-        elbv2 = self.cloud.client("elbv2")
+        elbv2 = self.clients("elbv2")
 
         def act(event: str, instance_id: str) -> dict:
             if event == "AllowTraffic":
@@ -379,21 +380,21 @@ class Engine:
                             "The deployment failed because no load balancer is specified for the blue/green deployment group.")
             return []
         try:
-            return traffic.resolve_target_groups(self.cloud.client("elbv2"), info)
+            return traffic.resolve_target_groups(self.clients("elbv2"), info)
         except traffic.TargetGroupsMissing as exc:
             raise Ended("Failed", "ELASTIC_LOAD_BALANCING_INVALID", f"The deployment failed because the load balancer configuration is invalid: {exc}.") from None
 
     # -- in place -----------------------------------------------------------------------------
     def _in_place_instances(self, d: Deployment) -> list[str]:
         ids: set[str] = set()
-        autoscaling = self.cloud.client("autoscaling")
+        autoscaling = self.clients("autoscaling")
         for name in d.group.auto_scaling_groups:
             group = asg_api.describe(autoscaling, name)
             if group is not None:
                 ids.update(asg_api.healthy_instances(group))
         filters = d.group.config.get("ec2TagFilters") or []
         if filters:
-            ec2 = self.cloud.client("ec2")
+            ec2 = self.clients("ec2")
             for f in filters:
                 kind, key, value = f.get("Type", "KEY_AND_VALUE"), f.get("Key"), f.get("Value")
                 query = [{"Name": "instance-state-name", "Values": ["running"]}]
@@ -427,7 +428,7 @@ class Engine:
     # -- blue/green ---------------------------------------------------------------------------
     def _blue_green(self, run: Run) -> None:
         d = run.deployment
-        autoscaling = self.cloud.client("autoscaling")
+        autoscaling = self.clients("autoscaling")
         target_groups = self._target_groups(d, required=True)
         source = asg_api.describe(autoscaling, d.blue_asg) if d.blue_asg else None
         if source is None:
@@ -537,7 +538,7 @@ class Engine:
         target_groups = self._target_groups(d, required=True)
         blue_ids = [t.instance_id for t in orig.targets.values() if t.label == "Blue"]
         green_ids = [t.instance_id for t in orig.targets.values() if t.label == "Green"]
-        autoscaling = self.cloud.client("autoscaling")
+        autoscaling = self.clients("autoscaling")
         source = asg_api.describe(autoscaling, orig.blue_asg) if orig.blue_asg else None
         if source is None or not blue_ids:
             raise Ended("Failed", "AUTO_SCALING_CONFIGURATION",

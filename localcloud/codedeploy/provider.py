@@ -6,6 +6,7 @@ so its always-`Created` deployments cannot leak into results.
 from __future__ import annotations
 
 from localcloud.codedeploy.api import CodeDeployAPI
+from localcloud.codedeploy.clients import Clients
 from localcloud.codedeploy.engine import Engine, Settings
 from localcloud.codedeploy.models import CodeDeployBackend
 from localcloud.fleet.instances import InstanceRuntimes
@@ -18,13 +19,14 @@ class CodedeployProvider(Provider):
     def __init__(self, cloud):
         super().__init__(cloud)
         self.settings = Settings()
+        self.clients = Clients(cloud)
         self._fallback_runtimes: InstanceRuntimes | None = None
         self._new_state()
         self.api = CodeDeployAPI(self)
 
     def _new_state(self) -> None:
         self.backend = CodeDeployBackend(self.cloud.clock, self.cloud.region, self.cloud.account_id)
-        self.engine = Engine(self.cloud, self.backend, self.settings, self.runtimes)
+        self.engine = Engine(self.cloud, self.backend, self.settings, self.runtimes, self.clients)
 
     def runtimes(self) -> InstanceRuntimes:
         """The fleet's instance runtimes (so EC2/ASG termination kills what hooks started)."""

@@ -40,7 +40,9 @@ def is_submodule(mode: int) -> bool:
 
 
 def split_path(raw: str | None, *, allow_root: bool = False) -> tuple[str, ...]:
-    """('dir', 'file.txt') for "dir/file.txt" or "/dir/file.txt"; () for the root if allowed."""
+    """('dir', 'file.txt') for "dir/file.txt" or "/dir/file.txt"; () for the root ("/" or "") if allowed."""
+    if raw == "" and allow_root:
+        return ()  # the AWS CLI's own example reads the root folder with --folder-path ""
     if raw is None or raw == "":
         raise AWSError("PathRequiredException", "The folderPath for a location cannot be null." if allow_root
                        else "The filePath for a location cannot be null.")

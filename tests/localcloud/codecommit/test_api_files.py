@@ -71,6 +71,7 @@ def test_create_commit_and_folder_listing(codecommit, repo):
     assert sorted(f["absolutePath"] for f in base["filesAdded"]) == ["README.md", "link", "scripts/start.sh"]
 
     folder = codecommit.get_folder(repositoryName=name, folderPath="/")
+    assert codecommit.get_folder(repositoryName=name, folderPath="")["files"] == folder["files"]  # the CLI example's root
     assert [f["relativePath"] for f in folder["files"]] == ["README.md"]
     assert [s["absolutePath"] for s in folder["subFolders"]] == ["scripts"]
     assert [s["relativePath"] for s in folder["symbolicLinks"]] == ["link"]

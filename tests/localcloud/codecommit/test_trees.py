@@ -29,6 +29,7 @@ def test_split_path_required_and_root():
         trees.split_path("")
     assert exc.value.code == "PathRequiredException"
     assert trees.split_path("/", allow_root=True) == ()
+    assert trees.split_path("", allow_root=True) == ()
 
 
 def _blob(store, data: bytes) -> bytes:

@@ -134,8 +134,6 @@ class BuildRunner:
     def _command_phases(self) -> bool:
         """Run INSTALL..POST_BUILD; return whether UPLOAD_ARTIFACTS is attempted."""
         for key, phase_type in COMMAND_PHASES:
-            if phase_type == "POST_BUILD" or phase_type == "BUILD":
-                pass
             self._check()
             self.build.enter(phase_type)
             self._agent(f"Entering phase {phase_type}")
@@ -160,8 +158,10 @@ class BuildRunner:
         if phase is not None:
             failure = self._run_commands(phase.commands)
             if phase.finally_commands:
-                # `finally` runs whether or not a command failed; its own failure fails the phase too
-                failure = self._run_commands(phase.finally_commands) or failure
+                # `finally` runs whether or not a command failed; its own failure fails the phase
+                # too (the context names the first command that failed)
+                finally_failure = self._run_commands(phase.finally_commands)
+                failure = failure or finally_failure
         if failure is None:
             self._agent(f"Phase complete: {phase_type} State: SUCCEEDED")
             self._agent("Phase context status code:  Message: ")

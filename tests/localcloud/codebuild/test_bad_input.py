@@ -115,7 +115,4 @@ def test_aws_cli_builds_a_project(codebuild, cli_env):
                             "builds[0].phases[?phaseType=='BUILD'].phaseStatus", "--output", "text"],
                            env=cli_env, capture_output=True, text=True, timeout=60)
     assert shown.stdout.strip() == "SUCCEEDED", shown.stderr
-    tail = subprocess.run(["aws", "logs", "get-log-events", "--log-group-name", f"/aws/codebuild/{name}",
-                           "--log-stream-name", build["logs"]["streamName"], "--query", "events[].message", "--output", "text"],
-                          env=cli_env, capture_output=True, text=True, timeout=60)
-    assert "from-the-cli" in tail.stdout
+    assert "from-the-cli" in codebuild.log(build)

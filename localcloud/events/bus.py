@@ -93,7 +93,8 @@ class EventBus:
         """Match `event` (a full envelope) against the bus's enabled rules and queue deliveries."""
         bus = self.bus_for(event["account"], event["region"], event_bus)
         matched = [rule for rule in list(bus.rules.values())
-                   if rule.state == "ENABLED" and self._matches(rule, event)]
+                   # ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS is enabled too
+                   if str(rule.state).startswith("ENABLED") and self._matches(rule, event)]
         for rule in matched:
             for target in list(rule.targets):
                 self._enqueue(event, copy.deepcopy(target), rule, event["region"])

@@ -10,9 +10,25 @@ import requests
 from tests.localcloud.codedeploy import infra
 
 
+@pytest.fixture(scope="session")
+def aws(localcloud):
+    """Like the session's `aws`, but one client per service: creating boto3 clients is costly."""
+    clients: dict = {}
+    lock = threading.Lock()
+
+    def client(service, region=None):
+        with lock:
+            if (service, region) not in clients:
+                clients[(service, region)] = localcloud.client(service, region)
+            return clients[(service, region)]
+    return client
+
+
 @pytest.fixture
 def env(aws):
-    return infra.build(aws)
+    built = infra.build(aws)
+    yield built
+    infra.teardown(built)  # the fleet health-checks every target group: leave none behind
 
 
 @pytest.fixture

@@ -135,6 +135,37 @@ def build(aws, instances: int = 2, tg_health: dict | None = None) -> Env:
                lb["DNSName"], f"{name}-app")
 
 
+def teardown(env: Env) -> None:
+    """Best effort: stop deployments, delete every ASG of this env (blue and CodeDeploy's green
+    copies), the load balancer and the target group."""
+    cd, asg, elb = env.aws("codedeploy"), env.aws("autoscaling"), env.aws("elbv2")
+    if env.group:
+        try:
+            active = cd.list_deployments(applicationName=env.app, deploymentGroupName=env.group,
+                                         includeOnlyStatuses=["Created", "Queued", "InProgress", "Ready"])["deployments"]
+        except Exception:  # the test deleted the group
+            active = []
+        for d in active:
+            try:
+                cd.stop_deployment(deploymentId=d, autoRollbackEnabled=False)
+                wait_status(env.aws, d, timeout=30)
+            except Exception:
+                pass
+    names = [g["AutoScalingGroupName"] for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]]
+    for name in names:
+        if name == env.asg or (env.group and name.startswith(f"CodeDeploy_{env.group}_")):
+            try:
+                asg.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+            except Exception:
+                pass
+    try:
+        for lb in elb.describe_load_balancers(Names=[f"{env.name}-alb"])["LoadBalancers"]:
+            elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        elb.delete_target_group(TargetGroupArn=env.tg_arn)
+    except Exception:
+        pass
+
+
 def blue_green_group(env: Env, *, termination_wait: int = 0, ready: dict | None = None, rollback_events=None,
                      alarms: list[str] | None = None, config: str | None = None, keep_alive: bool = False) -> str:
     group = f"{env.name}-bg"

@@ -2,6 +2,7 @@
 running tests/localcloud/fleet/target_app.py (the test plays the CodeDeploy agent's part)."""
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import uuid
@@ -99,8 +100,7 @@ class FleetKit:
     # -- the instance side (what the agent would do) ---------------------------------------------
     def serve(self, instance_id: str):
         runtime = self.cloud.provider("fleet").runtimes.runtime(instance_id)
-        return runtime.spawn([sys.executable, APP], stdout=__import__("subprocess").DEVNULL,
-                             stderr=__import__("subprocess").DEVNULL)
+        return runtime.spawn([sys.executable, APP], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def root(self, instance_id: str) -> Path:
         return self.cloud.provider("fleet").runtimes.runtime(instance_id).root

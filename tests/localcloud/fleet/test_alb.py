@@ -190,11 +190,13 @@ def test_slow_target_beyond_idle_timeout_gets_504(kit):
     assert timed_out.status_code == 504 and "504 Gateway Time-out" in timed_out.text
 
 
-def test_unknown_host_is_not_a_load_balancer(localcloud):
-    import requests
-
-    response = requests.get(localcloud.url + "/", headers={"Host": "nothing-here.us-east-1.elb.amazonaws.com"})
-    assert response.status_code != 503 or "awselb" not in response.headers.get("Server", "")
+def test_only_live_load_balancers_are_served_by_host(kit):
+    unknown = kit.http.get(kit.cloud.url + "/", headers={"Host": "nothing-here.us-east-1.elb.amazonaws.com"})
+    assert "awselb" not in unknown.headers.get("Server", "")
+    alb = kit.alb()
+    assert "awselb" in kit.get(alb).headers["Server"]
+    kit.elb.delete_load_balancer(LoadBalancerArn=alb.arn)
+    assert "awselb" not in kit.get(alb).headers.get("Server", "")
 
 
 def test_register_refuses_unknown_instance(kit):

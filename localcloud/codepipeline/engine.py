@@ -145,6 +145,7 @@ class Engine:
                 gate.latest = stage_execution
                 execution.touch()
                 self._emit_stage(pipeline, execution, stage_name, "STARTED")
+                log.info("pipeline %s: execution %s entered stage %s", pipeline.name, me, stage_name)
                 return True
             self.cond.wait()
 
@@ -345,6 +346,10 @@ class Engine:
                 approval.state = WITHDRAWN
                 approval.event.set()
             record.touch()
+            # Never log the token: it is what authorises an approval.
+            real = self.cloud.clock.scaled(max(0.0, (expires - now()).total_seconds()))
+            log.info("pipeline %s: %s/%s waits for approval (expires %s AWS time, %.0f s real at this time scale)",
+                     pipeline.name, record.stage_name, record.action_name, expires.isoformat(timespec="seconds"), real)
             return approval
 
     def decide_approval(self, pipeline: Pipeline, approval: Approval, status: str, summary: str, caller: str) -> datetime:

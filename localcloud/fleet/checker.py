@@ -133,6 +133,9 @@ class HealthChecker:
         if address is None:  # no runtime, or a terminated one: nothing listens
             return ProbeResult.failed("Target.FailedHealthChecks")
         host, port = address
+        configured_port = str(target_group.health_check_port or "traffic-port")
+        if getattr(target_group, "target_type", "instance") == "ip" and configured_port.isdigit():
+            port = int(configured_port)  # an instance has one APP_PORT; an ip target has real ports
         timeout = self.timeout(target_group)
         path = target_group.health_check_path or "/"
         if not path.startswith("/"):

@@ -259,14 +259,24 @@ class Operator:
     def on_teardown(self, what: str, action: Callable[[], None]) -> None:
         self._teardown.append((what, action))
 
-    def restore(self, run: Run) -> None:
-        """Revert `run`'s commit and take the revert through the whole pipeline (approved and
-        deployed): the branch and production then hold the same known-good content — the
-        version on the branch before `run` (which may be newer than what was served, when an
-        earlier scenario left an approved-but-undeployed or rolled-back version on the branch)."""
-        with evidence.step(f"restore: revert {run.commit[:12]} and deploy it"):
+    def restore(self, run: Run, deploy: bool = True) -> None:
+        """Revert `run`'s commit so the branch holds known-good content again.
+
+        deploy=True: the revert goes through the whole pipeline (approved and deployed), so the
+        branch and production hold the same version — the one on the branch before `run`, which
+        may be newer than what was served when an earlier scenario left an undeployed version.
+        deploy=False: for a change production never kept (rolled back): the revert's run is built
+        and then rejected at Approval — production already serves known-good content.
+        """
+        if not deploy and self.get("/").version != self.good_version:
+            deploy = True  # production did not keep the known-good version: ship the revert
+        with evidence.step(f"restore: revert {run.commit[:12]}" + (" and deploy it" if deploy else "")):
             revert = self.revert(run, f"Revert {run.message!r}")
             version = app.page_version(self.repo.read(app.INDEX))
+            if not deploy:
+                self.reject(revert, f"Revert of {run.commit[:12]}: production already serves {self.good_version}")
+                self.finish(revert)
+                return
             self.approve(revert, f"Revert of {run.commit[:12]}: back to {version}")
             snap = self.finish(revert)
             if snap.status != "Succeeded":

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 
 from tests.localcloud.codedeploy import infra
 
@@ -31,7 +32,14 @@ def labelled(aws, deployment_id, label):
     return {i for i, t in infra.targets(aws, deployment_id).items() if t["instanceLabel"] == label}
 
 
-def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env):
+def wait_for_termination_wait(aws, deployment_id):
+    deadline = time.monotonic() + 60
+    while not aws("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]["instanceTerminationWaitTimeStarted"]:
+        assert time.monotonic() < deadline, "the termination wait never started"
+        time.sleep(0.02)
+
+
+def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env, localcloud):
     infra.blue_green_group(env, termination_wait=1)
     blue_asg = env.asg
     d = deploy(env, "v1.zip", infra.bundle("v1"))
@@ -57,6 +65,11 @@ def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env
     assert [g["name"] for g in group["autoScalingGroups"]] == [green_asg]
     assert group["lastSuccessfulDeployment"]["deploymentId"] == d
     assert registered(aws, env) == labelled(aws, d, "Green")
+    runtimes = localcloud.provider("codedeploy").runtimes()
+    for iid in labelled(aws, d, "Green"):  # green serves v1 on its own port
+        assert requests.get(f"http://127.0.0.1:{runtimes.runtime(iid).app_port}/version.txt", timeout=5).text == "v1"
+    states = aws("ec2").describe_instances(InstanceIds=sorted(labelled(aws, d, "Blue")))["Reservations"]
+    assert {i["State"]["Name"] for r in states for i in r["Instances"]} <= {"shutting-down", "terminated"}
     green_target = infra.targets(aws, d)[next(iter(labelled(aws, d, "Green")))]
     assert [e["lifecycleEventName"] for e in green_target["lifecycleEvents"]] == [
         "ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart",
@@ -149,13 +162,12 @@ def test_alarm_during_termination_wait_stops_and_puts_traffic_back_on_blue(aws, 
     infra.blue_green_group(env, termination_wait=5, alarms=[alarm],
                            rollback_events=["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])
     d1 = deploy(env, "v1.zip", infra.bundle("v1"))
+    wait_for_termination_wait(aws, d1)
+    aws("codedeploy").continue_deployment(deploymentId=d1, deploymentWaitType="TERMINATION_WAIT")
     assert infra.wait_status(aws, d1)["status"] == "Succeeded"
     blue = labelled(aws, d1, "Green")
     d2 = deploy(env, "v2.zip", infra.bundle("v2"))
-    deadline = time.monotonic() + 60
-    while not aws("codedeploy").get_deployment(deploymentId=d2)["deploymentInfo"]["instanceTerminationWaitTimeStarted"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for_termination_wait(aws, d2)
     assert registered(aws, env) == labelled(aws, d2, "Green")  # traffic moved to green
     cw.put_metric_data(Namespace=env.name, MetricData=[{"MetricName": "Errors", "Value": 5}])
     cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors after the reroute")
@@ -214,10 +226,7 @@ def test_termination_wait_can_be_skipped(aws, env):
     infra.blue_green_group(env, termination_wait=600)
     cd = aws("codedeploy")
     d = deploy(env, "v1.zip", infra.bundle("v1"))
-    deadline = time.monotonic() + 60
-    while not cd.get_deployment(deploymentId=d)["deploymentInfo"]["instanceTerminationWaitTimeStarted"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_for_termination_wait(aws, d)
     cd.continue_deployment(deploymentId=d, deploymentWaitType="TERMINATION_WAIT")
     assert infra.wait_status(aws, d, timeout=10)["status"] == "Succeeded"
 

@@ -35,16 +35,16 @@ def one_round(aws, env, n):
     info = infra.wait_status(aws, d, timeout=300)
     total = time.perf_counter() - started
     assert info["status"] == "Succeeded", info.get("errorInformation")
-    # Instances of one phase run in parallel: count each phase's longest instance (critical path).
-    per_phase: dict[tuple[str, str], float] = {}
+    # AllAtOnce runs the instances of a phase in parallel: the critical path is the slowest
+    # instance per label (green installs + reroutes, blue drains).
+    scripts_by: dict[str, list[float]] = {}
+    waits_by: dict[str, list[float]] = {}
     for t in infra.targets(aws, d).values():
-        for e in t["lifecycleEvents"]:
-            kind = "scripts" if e["lifecycleEventName"] in SCRIPTED else "waits" if e["lifecycleEventName"] in WAITS else "agent"
-            key = (t["instanceLabel"], kind)
-            per_phase[key] = per_phase.get(key, 0.0) + seconds(e)
-    # OneAtATime installs green one instance at a time: green install scripts add up across instances.
-    scripts = sum(v for (label, kind), v in per_phase.items() if kind == "scripts")
-    waits = sum(v for (label, kind), v in per_phase.items() if kind == "waits") / 2  # two instances in parallel
+        events = t["lifecycleEvents"]
+        scripts_by.setdefault(t["instanceLabel"], []).append(sum(seconds(e) for e in events if e["lifecycleEventName"] in SCRIPTED))
+        waits_by.setdefault(t["instanceLabel"], []).append(sum(seconds(e) for e in events if e["lifecycleEventName"] in WAITS))
+    scripts = sum(max(v) for v in scripts_by.values())
+    waits = sum(max(v) for v in waits_by.values())
     return total, scripts, waits
 
 

@@ -58,7 +58,9 @@ class Router:
         ops = provider.operations()
         if provider.service and ops:
             model = service_model(provider.service)
-            protocol = model.metadata.get("protocol")
+            # The protocol botocore really speaks (cloudwatch's model lists CBOR first, yet
+            # botocore prefers its JSON protocol), not the model's first-listed one.
+            protocol = getattr(model, "resolved_protocol", None) or model.metadata.get("protocol")
             if protocol == "json":
                 prefix = model.metadata["targetPrefix"]
                 _, existing = self.json_ops.get(prefix, (None, {}))

@@ -444,6 +444,7 @@ class Engine:
         with self.backend.lock:
             d.green_asg = green_name
         log.info("deployment %s provisioning %s with %d instances", d.deployment_id, green_name, len(blue_ids))
+        run.check()  # a stop that came first must not leave a green group behind
         try:
             asg_api.copy_group(autoscaling, source, green_name, len(blue_ids))
             green_ids = asg_api.wait_in_service(autoscaling, green_name, len(blue_ids),

@@ -7,10 +7,11 @@ via `cloud.client(...)`, as CodeDeploy itself does; instances are reached throug
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -57,6 +58,26 @@ class Settings:
     delete_original_asg_on_keep_alive: bool = False
     #: how long StopDeployment waits for the deployment to reach Stopped before answering Pending.
     stop_answer_wait: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Settings":
+        """Defaults, overridden by LOCALCLOUD_CODEDEPLOY_<FIELD> (e.g. ..._ALLOW_TRAFFIC_TIMEOUT=300),
+        so a standalone `capstone cloud` can be tuned without code."""
+        environ = os.environ if environ is None else environ
+        settings = cls()
+        for f in fields(cls):
+            raw = environ.get(f"LOCALCLOUD_CODEDEPLOY_{f.name.upper()}")
+            if raw is None:
+                continue
+            if isinstance(getattr(settings, f.name), bool):
+                value = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    raise ValueError(f"LOCALCLOUD_CODEDEPLOY_{f.name.upper()}={raw!r} is not a number") from None
+            setattr(settings, f.name, value)
+        return settings
 
 
 class Ended(Exception):

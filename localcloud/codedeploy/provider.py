@@ -18,7 +18,7 @@ class CodedeployProvider(Provider):
 
     def __init__(self, cloud):
         super().__init__(cloud)
-        self.settings = Settings()
+        self.settings = Settings.from_env()
         self.clients = Clients(cloud)
         self._fallback_runtimes: InstanceRuntimes | None = None
         self._new_state()

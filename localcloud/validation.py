@@ -79,7 +79,8 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
         _length(shape, len(value), value, path, errors)
         raw = shape.metadata.get("pattern")
         compiled = _pattern(raw) if raw else None
-        if compiled is not None and not compiled.search(value):
+        # Java-style model patterns match the whole value (String.matches), not a substring.
+        if compiled is not None and not compiled.fullmatch(value):
             errors.append(
                 f"Value {_describe(value)} at '{path}' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {raw}"
@@ -123,4 +124,16 @@ def validate(service: str, operation: str, params: Any) -> None:
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
-        raise AWSError("ValidationException", f"{count} validation {noun} detected: " + "; ".join(errors))
+        raise AWSError(_validation_code(service), f"{count} validation {noun} detected: " + "; ".join(errors))
+
+
+@functools.lru_cache(maxsize=None)
+def _validation_code(service: str) -> str:
+    """The error a service returns for constraint violations: ValidationException where its
+    model has it; CodeBuild, whose model has none, answers InvalidInputException."""
+    shapes = set(service_model(service).shape_names)
+    if "ValidationException" in shapes:
+        return "ValidationException"
+    if "InvalidInputException" in shapes:
+        return "InvalidInputException"
+    return "ValidationException"

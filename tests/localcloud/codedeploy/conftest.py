@@ -83,11 +83,13 @@ class Probe:
         return [r for r in self.results if r[0] != 200]
 
     def versions(self) -> list[str]:
-        seq = []
-        for status, body in self.results:
-            if status == 200 and (not seq or seq[-1] != body):
-                seq.append(body)
-        return seq
+        """Versions in order of first appearance. While green and blue are both registered
+        (AllowTraffic on green precedes BlockTraffic on blue) the ALB answers from both, as on
+        AWS, so alternation inside that window is not going backward."""
+        return list(dict.fromkeys(body for status, body in self.results if status == 200))
+
+    def last_version(self) -> str | None:
+        return next((body for status, body in reversed(self.results) if status == 200), None)
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ def test_second_blue_green_copies_the_new_group_and_serves_without_disruption(aw
     assert len(p.results) > 20
     assert p.failures == []
     assert p.versions() == ["v1", "v2"]
+    assert p.last_version() == "v2"
 
 
 def test_failing_validate_service_fails_and_rolls_back_to_blue(aws, env, localcloud):

@@ -170,7 +170,7 @@ class Environment:
             if baseline:
                 env.reach_baseline(fail_at=fail_at)
         except BaseException as exc:
-            env._say(f"set-up failed ({type(exc).__name__}: {str(exc)[:300]})")
+            env._say(f"set-up failed ({type(exc).__name__}: {str(exc)[:300].splitlines()[0] if str(exc) else ''})")
             if keep:
                 env._say(f"--keep: nothing deleted; the ledger is {ledger.path}. Delete with: {env.down_command()}")
             else:
@@ -248,7 +248,10 @@ class Environment:
         return f"capstone down --run-id {self.run_id}{extra}"
 
     def _say(self, message: str) -> None:
-        self.progress(f"[env {self.prefix}] {message}")
+        try:
+            self.progress(f"[env {self.prefix}] {message}")
+        except Exception:  # progress is for people; it must never stop a teardown
+            pass
 
 
 def record_leak_report(ledger: Ledger, report: leak_check.LeakReport) -> None:
@@ -295,8 +298,11 @@ def shielded(say: Callable[[str], None] = print) -> Iterator[None]:
         return
 
     def refuse(signum, _frame):
-        say(f"{signal.Signals(signum).name} during teardown: finishing the teardown first "
-            "(kill -9 abandons it; `capstone down --run-id` then finishes from the ledger)")
+        try:
+            say(f"{signal.Signals(signum).name} during teardown: finishing the teardown first "
+                "(kill -9 abandons it; `capstone down --run-id` then finishes from the ledger)")
+        except Exception:  # a signal handler that raises would abandon the teardown it protects
+            pass
 
     # SIGALRM too: pytest-timeout's signal method would otherwise abandon a teardown half done;
     # the teardown's own waits have deadlines.

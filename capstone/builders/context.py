@@ -49,7 +49,10 @@ class BuildContext:
         self.ledger.update(entry, **fields)
 
     def say(self, message: str) -> None:
-        self.progress(message)
+        try:
+            self.progress(message)
+        except Exception:  # progress is for people; it must never stop a teardown
+            pass
 
     # AWS spells tags three ways.
     def tag_list(self) -> list[dict[str, str]]:

@@ -71,3 +71,14 @@ def test_sigterm_during_setup_is_a_clean_interrupt(standalone_cloud, tmp_path):
     assert "SIGTERM received" in out and "teardown:" in out, out[-4000:]
     assert proc.returncode != 0
     assert leaks.find(Target("local", "us-east-1", standalone_cloud), "sessterm").ok
+
+
+def test_pytest_timeout_during_setup_still_tears_down(standalone_cloud, tmp_path):
+    reports = tmp_path / "reports"
+    body = "import pytest\n\n@pytest.mark.timeout(4)\ndef test_x(capstone_env):\n    pass\n"
+    proc = _pytest(tmp_path, standalone_cloud, "sesstime", reports, body=body)
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 1, out[-4000:]
+    assert "Timeout" in out and "teardown:" in out, out[-4000:]
+    report = leaks.find(Target("local", "us-east-1", standalone_cloud), "sesstime")
+    assert report.ok, out[-6000:]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from capstone.builders import fleet
 from capstone.builders.context import BuildContext
-from capstone.retry import call, is_not_found
+from capstone.retry import call, is_not_found, wait_until
 
 NAME = "deploy"
 APPLICATION = "codedeploy:application"
@@ -63,19 +63,26 @@ def green_groups(ctx: BuildContext, group: str) -> list[str]:
     return names
 
 
-def _stop_active(cd, application: str, group: str) -> None:
+def _active(cd, application: str, group: str) -> list[str]:
     try:
-        ids = cd.list_deployments(applicationName=application, deploymentGroupName=group,
-                                  includeOnlyStatuses=ACTIVE).get("deployments", [])
+        return cd.list_deployments(applicationName=application, deploymentGroupName=group,
+                                   includeOnlyStatuses=ACTIVE).get("deployments", [])
     except Exception as exc:
         if is_not_found(exc):
-            return
+            return []
         raise
-    for deployment_id in ids:
+
+
+def _stop_active(cd, application: str, group: str) -> None:
+    """Stop running deployments and wait until they have stopped: one still provisioning would
+    create its green ASG after we looked for green ASGs."""
+    for deployment_id in _active(cd, application, group):
         try:
             cd.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=False)
         except Exception:  # already finished: nothing to stop
             pass
+    wait_until(lambda: (not (left := _active(cd, application, group)), f"active: {left}"),
+               what=f"the deployments of {group} to stop", timeout=600)
 
 
 def delete(ctx: BuildContext, record: dict) -> None:

@@ -110,3 +110,21 @@ def test_teardown_is_idempotent_and_survives_resources_deleted_behind_its_back(t
         env.down()
     assert leaks.find(target, prefix).ok
     assert len(leaks.COVERED_TYPES) >= 20
+
+
+def test_teardown_in_the_middle_of_a_blue_green_deployment_leaves_nothing(target):
+    from capstone.drivers.approve import Approver
+    from capstone.drivers.watch import PipelineWatcher, stage_is
+
+    prefix = _prefix("mid")
+    env = Environment.up(target, prefix=prefix, run_id=f"run-{prefix}", baseline=False, progress=lambda _: None)
+    try:
+        cp = target.client("codepipeline")
+        watcher = PipelineWatcher.for_commit(cp, env.names.pipeline, env.ctx.outputs["initial_commit"], 60,
+                                             log=lambda _: None)
+        Approver(cp, env.names.pipeline, log=lambda _: None).approve(watcher, "deploy, then pull the plug", 60)
+        watcher.wait_for(stage_is("DeployBlueGreen", "InProgress"), 60, what="the deployment to start")
+    finally:
+        report = env.down()
+    assert report.ok, report.summary()
+    assert not [g for g in leaks.find(target, prefix).leaks if g.type == "autoscaling:group"]

@@ -6,6 +6,7 @@ import pytest
 
 from capstone import evidence
 from capstone.drivers import app, expect
+from capstone.drivers.watch import TERMINAL
 
 pytestmark = [
     pytest.mark.e2e,
@@ -27,7 +28,10 @@ def test_a_failing_test_stops_the_pipeline_before_approval(operator):
     evidence.record("execution_id", run.execution_id)
 
     with evidence.step("BuildAndTest fails and the execution stops there"):
-        snap = op.finish(run)
+        # stop looking as soon as the change gets past the gate: waiting longer proves nothing
+        snap = run.watcher.wait_for(
+            lambda s: s.status in TERMINAL or s.stage(op.approval_stage).status is not None, op.pace.to_approval,
+            what=f"{op.build_stage} to decide", fail_if=None)
         assert snap.stage(op.build_stage).status == "Failed", (
             f"the gate did not block: {op.build_stage} is {snap.stage(op.build_stage).status} ({snap.describe()})")
         assert snap.status == "Failed", f"the gate did not block: the execution ended {snap.status}"

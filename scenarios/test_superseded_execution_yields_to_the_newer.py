@@ -12,7 +12,7 @@ from capstone.drivers.watch import execution_is
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(150, func_only=True),
-    pytest.mark.xdist_group("capstone-b"),
+    pytest.mark.xdist_group("capstone-a"),
     pytest.mark.capstone(
         requirement="In SUPERSEDED mode, an execution waiting in front of a locked stage MUST be superseded by a "
                     "newer one, which MUST reach Approval and be deployed when approved.",
@@ -37,8 +37,11 @@ def test_the_newer_of_two_quick_pushes_supersedes_the_older_and_ships(operator):
         evidence.record("executions", {"held": held.execution_id, "older": older.execution_id, "newer": newer.execution_id})
 
     with evidence.step("the older execution is superseded by the newer one in front of Approval"):
-        snap = older.watcher.wait_for(execution_is("Superseded"), op.pace.to_approval,
-                                      what="the older execution to be Superseded")
+        newer.watcher.wait_for_stage(op.build_stage, "Succeeded", op.pace.to_approval)
+        # the newer run is through the build: it is in front of Approval, so the older one must
+        # be overtaken now, not eventually
+        snap = older.watcher.wait_for(execution_is("Superseded"), op.pace.find_execution,
+                                      what="the older execution to be Superseded once the newer one left the build")
         assert snap.stage(op.build_stage).status == "Succeeded", snap.describe()
         assert not older.watcher.ever("stage", op.approval_stage, "InProgress"), snap.describe()
         newer.watcher.wait_for(lambda s: s.stage(op.approval_stage).inbound, op.pace.to_approval,

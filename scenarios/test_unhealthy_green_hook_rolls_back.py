@@ -10,7 +10,7 @@ from capstone.drivers import app, expect
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(150, func_only=True),
-    pytest.mark.xdist_group("capstone-a"),
+    pytest.mark.xdist_group("capstone-b"),
     pytest.mark.capstone(
         requirement="A version whose ValidateService hook fails MUST fail its deployment, which MUST be rolled "
                     "back by a codeDeployRollback deployment removing the green group, and users MUST never see "

@@ -1,0 +1,73 @@
+"""Fault injection for the e2e scenarios: break what a scenario checks and watch it go red.
+
+Not collected as tests. Load it into an offline e2e run (the embedded localcloud runs in the
+pytest process, so its behaviour can be patched for one session):
+
+    CAPSTONE_FAULT=no_rollback PYTHONPATH=tests/capstone/drivers \\
+        .venv/bin/pytest -m e2e -p faults_plugin scenarios/test_unhealthy_green_hook_rolls_back.py
+
+Faults (each breaks one promise of the pipeline; the scenario that checks it must fail):
+    no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen"
+    keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
+    downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated"
+    gate_open         failing build commands are ignored     -> scenario 2: "the gate did not block"
+    reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
+    no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded
+    alarm_blind       CodeDeploy never looks at its alarms   -> scenario 5: the deployment ends Succeeded
+"""
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+FAULT = os.environ.get("CAPSTONE_FAULT", "")
+
+
+def _patch(monkeypatch, fault: str) -> None:
+    if fault == "no_rollback":
+        from localcloud.codedeploy.engine import Engine
+        monkeypatch.setattr(Engine, "_rollback_wanted", lambda self, run: False)
+    elif fault == "keep_blue":
+        from localcloud.codedeploy.engine import Engine
+        monkeypatch.setattr(Engine, "_retire_blue", lambda self, run, autoscaling: None)
+    elif fault == "downtime":
+        from localcloud.fleet.dataplane import DataPlane
+        from localcloud.fleet.proxy import alb_error
+        original, counter = DataPlane._forward, itertools.count()
+
+        def flaky(self, *args, **kwargs):
+            if next(counter) % 20 == 19:
+                return alb_error(502, args[-1])
+            return original(self, *args, **kwargs)
+        monkeypatch.setattr(DataPlane, "_forward", flaky)
+    elif fault == "gate_open":
+        from localcloud.codebuild.runner import BuildRunner
+        original = BuildRunner._run_commands
+        monkeypatch.setattr(BuildRunner, "_run_commands", lambda self, commands: (original(self, commands), None)[1])
+    elif fault == "reject_approves":
+        from localcloud.codepipeline.engine import Engine
+        original = Engine.decide_approval
+        monkeypatch.setattr(Engine, "decide_approval", lambda self, pipeline, approval, status, summary, caller:
+                            original(self, pipeline, approval, "Approved", summary, caller))
+    elif fault == "no_supersede":
+        from localcloud.codepipeline.engine import Engine
+        monkeypatch.setattr(Engine, "_supersede_waiting", lambda self, pipeline, gate: None)
+    elif fault == "alarm_blind":
+        from localcloud.codedeploy.engine import Engine
+        monkeypatch.setattr(Engine, "_watch_alarms", lambda self, run: None)
+    else:
+        raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _inject_fault():
+    if not FAULT:
+        yield
+        return
+    patcher = pytest.MonkeyPatch()
+    _patch(patcher, FAULT)
+    print(f"\n[faults] injected {FAULT}", flush=True)
+    yield
+    patcher.undo()

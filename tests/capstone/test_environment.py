@@ -98,7 +98,9 @@ def test_teardown_is_idempotent_and_survives_resources_deleted_behind_its_back(t
     prefix = _prefix("idem")
     env = Environment.up(target, prefix=prefix, run_id=f"run-{prefix}", baseline=False, progress=lambda _: None)
     try:
-        target.client("s3").delete_bucket(Bucket=env.names.bucket)  # someone else got there first
+        # someone else got there first
+        target.client("cloudwatch").delete_alarms(AlarmNames=[env.names.alarm])
+        target.client("ssm").delete_parameter(Name=env.names.ssm_parameter)
         target.client("iam").delete_role_policy(RoleName=env.names.events_role, PolicyName=f"{env.names.events_role}-policy")
         first = env.teardown()
         assert first.errors == []

@@ -170,14 +170,15 @@ class Environment:
             if baseline:
                 env.reach_baseline(fail_at=fail_at)
         except BaseException as exc:
-            env._say(f"set-up failed ({type(exc).__name__}: {str(exc)[:300].splitlines()[0] if str(exc) else ''})")
-            if keep:
-                env._say(f"--keep: nothing deleted; the ledger is {ledger.path}. Delete with: {env.down_command()}")
-            else:
-                with shielded(env._say):
+            # Shield first: a second Ctrl-C/SIGTERM from here on must not abandon the teardown.
+            with shielded(env._say):
+                env._say(f"set-up failed ({type(exc).__name__}: {str(exc)[:300].splitlines()[0] if str(exc) else ''})")
+                if keep:
+                    env._say(f"--keep: nothing deleted; the ledger is {ledger.path}. Delete with: {env.down_command()}")
+                else:
                     report = env.down()
-                if not report.ok and hasattr(exc, "add_note"):
-                    exc.add_note(report.summary())
+                    if not report.ok and hasattr(exc, "add_note"):
+                        exc.add_note(report.summary())
             raise
         return env
 

@@ -76,8 +76,11 @@ def test_sigterm_during_setup_tears_everything_down(standalone_cloud, reports):
     proc = _start_up(standalone_cloud, "sigterm", reports)
     _wait_for_resources(reports, 10)
     proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)  # a second one (an impatient CI) must not abandon the teardown
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err[-3000:]
+    # 130 (interrupted); or killed by the second SIGTERM once everything was done and unshielded
+    assert proc.returncode in (130, -signal.SIGTERM), err[-3000:]
     assert "teardown:" in err and "leak check: nothing left for prefix 'sigterm'" in err
     assert _leaks(standalone_cloud, "sigterm").ok
     assert all(r["deleted_at"] for r in _ledger(reports)["resources"])

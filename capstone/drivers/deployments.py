@@ -33,7 +33,8 @@ class DeploymentReader:
             self._log(f"[deploy {deployment_id}] {old or '-'} -> {new}"
                       + (f" ({info['errorInformation'].get('code')})" if info.get("errorInformation") else ""))
             evidence.event("deployment", deployment_id=deployment_id, old=old, new=new, creator=info.get("creator"),
-                           error=(info.get("errorInformation") or {}).get("code"))
+                           error=(info.get("errorInformation") or {}).get("code"),
+                           rollback_of=(info.get("rollbackInfo") or {}).get("rollbackTriggeringDeploymentId"))
         return info
 
     def wait_for(self, deployment_id: str, predicate: Callable[[dict], bool], deadline: float | Deadline,

@@ -16,12 +16,12 @@ from typing import Callable
 from capstone import evidence
 from capstone.drivers import app, http
 from capstone.drivers.approve import Approver
-from capstone.drivers.deployments import DONE, DeploymentReader
+from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
 from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
 from capstone.drivers.probe import Probe
 from capstone.drivers.push import Change, Repository
-from capstone.drivers.watch import PipelineWatcher, Snapshot, execution_is
+from capstone.drivers.watch import PipelineWatcher, Snapshot
 
 DEFAULT_STAGES = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
 
@@ -316,10 +316,3 @@ class Operator:
             except Exception as exc:
                 errors.append(f"{what}: {type(exc).__name__}: {exc}")
         return errors
-
-
-def deployment_done(reader: DeploymentReader, deployment_id: str) -> Callable[[], bool]:
-    return lambda: reader.get(deployment_id).get("status") in DONE
-
-
-__all__ = ["Operator", "Pace", "Run", "NotAtBaseline", "LOCAL_PACE", "AWS_PACE", "execution_is"]

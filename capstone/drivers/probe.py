@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from capstone import evidence
 from capstone.drivers import http
 from capstone.drivers.http import version_number
 
@@ -175,6 +176,8 @@ class Probe:
         summary = self.summary()
         self._log(f"[{self.name}] stopped: {summary.total} requests, {summary.failed_requests} failed, "
                   f"versions {summary.versions}")
+        # one timeline event per probe: which version was served from when to when (no bodies)
+        evidence.event("probe", **summary.to_dict())
         return summary
 
     def __enter__(self) -> "Probe":

@@ -32,11 +32,6 @@ class Found:
     tags: dict = field(default_factory=dict, compare=False, hash=False)
     attrs: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def as_record(self) -> dict:
-        """The shape a builder's delete() takes (a ledger entry)."""
-        return {"type": self.type, "name": self.name, "id": self.id, "arn": self.arn, "region": self.region,
-                "attrs": dict(self.attrs)}
-
     def describe(self) -> str:
         ident = f" ({self.id})" if self.id and self.id != self.name else ""
         return f"{self.type} {self.name}{ident}"

@@ -136,6 +136,7 @@ class PipelineWatcher:
         state = self.client.get_pipeline_state(name=self.pipeline)
         actions = self._actions()
         stages = {s["stageName"]: self._stage_view(s, actions) for s in state.get("stageStates", [])}
+        self._settle_passed_stages(stages, actions)
         snap = Snapshot(time.time(), execution, stages, actions)
         self._record(snap)
         self.last = snap
@@ -174,6 +175,19 @@ class PipelineWatcher:
             if derived and self._stage_status.get(name) in (None, "InProgress"):
                 self._stage_status[name] = derived
         return StageView(name, self._stage_status.get(name), self.execution_id in inbound_ids, token, _without_tokens(stage))
+
+    def _settle_passed_stages(self, stages: dict[str, StageView], actions: dict[str, dict]) -> None:
+        """A stage our run has already left cannot still be InProgress for it: if a later stage
+        shows our run while GetPipelineState still reports an earlier one InProgress (a read that
+        lags), our own action executions say how that stage ended."""
+        names = list(stages)
+        for i, name in enumerate(names):
+            view = stages[name]
+            if view.status != "InProgress" or not any(stages[later].status for later in names[i + 1:]):
+                continue
+            derived = _stage_from_actions([a for key, a in actions.items() if key.split("/", 1)[0] == name])
+            if derived in ("Succeeded", "Failed"):
+                view.status = self._stage_status[name] = derived
 
     def _record(self, snap: Snapshot) -> None:
         changes = [("execution", "", snap.status, {"summary": snap.execution.get("statusSummary")})]

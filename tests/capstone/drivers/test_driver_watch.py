@@ -91,6 +91,17 @@ def test_our_stage_result_comes_from_our_actions_when_a_newer_run_took_the_stage
     assert w.ever("stage", "BuildAndTest", "Succeeded")
 
 
+def test_a_stage_our_run_has_left_is_not_reported_in_progress_from_a_lagging_read():
+    fake = FakePipeline()
+    fake.set_stage("Source", OURS, "InProgress")          # lagging: our run is already at Approval
+    fake.set_stage("Approval", OURS, "InProgress", token=TOKEN)
+    fake.actions.append({"pipelineExecutionId": OURS, "stageName": "Source", "actionName": "Source",
+                         "status": "Succeeded", "startTime": 1.0})
+    snap = watcher(fake).poll()
+    assert snap.stage("Source").status == "Succeeded"
+    assert snap.stage("Approval").status == "InProgress"
+
+
 def test_transitions_are_recorded_once_each_with_action_details():
     fake = FakePipeline()
     w = watcher(fake)

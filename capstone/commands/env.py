@@ -153,8 +153,10 @@ def _build(target, args, embedded: bool, cloud):
 
 
 def _start_cloud(time_scale: float):
-    from localcloud import LocalCloud  # the CLI wires localcloud in as fixtures/ does; capstone/ never does
+    # the CLI wires localcloud in as fixtures/ does; capstone/ never does
+    from localcloud import LocalCloud, suite_profile
 
+    suite_profile.apply()
     cloud = LocalCloud(port=0, time_scale=time_scale).start()
     _say(f"embedded localcloud at {cloud.url} (time scale {time_scale})")
     return cloud

@@ -14,7 +14,7 @@
 Timeline event kinds the audit report draws (other kinds are listed, not drawn):
     event("stage", stage=..., status="InProgress|Succeeded|Failed|Stopped|...", execution_id=...)
     event("deployment", deployment_id=..., status="Created|InProgress|Ready|Succeeded|Failed|Stopped",
-          rollback_of=None|"d-...")     (or old=/new= and creator="autoRollback", as the reader sends)
+          rollback_of=None|"d-...")     (or old=/new= and creator="codeDeployRollback", as the reader sends)
     event("traffic", version="v3")            # the version the ALB served from now on
     event("approval", status="Approved|Rejected", by=..., summary=...)   (or decision=)
     event("push", commit=..., message=...); event("alarm", alarm=..., old=..., new=...)

@@ -28,8 +28,8 @@ def normalize(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({**ev, "kind": "stage", "stage": ev.get("name"), "status": ev.get("new")})
         elif kind == "deployment" or (kind not in ("step", "scenario") and ev.get("deployment_id") and ev.get("status")):
             # the deployment reader reports transitions as old/new; CodeDeploy marks its own
-            # rollback deployments with creator "autoRollback"
-            rollback = ev.get("rollback_of") or (ev.get("creator") == "autoRollback" and "auto") or None
+            # rollback deployments: AWS marks them creator "codeDeployRollback" (AWS-SEMANTICS §5.3)
+            rollback = ev.get("rollback_of") or (ev.get("creator") == "codeDeployRollback" and "auto") or None
             out.append({**ev, "kind": "deployment", "status": ev.get("status") or ev.get("new"), "rollback_of": rollback})
         elif kind == "approval":
             out.append({**ev, "status": ev.get("status") or ev.get("decision")})

@@ -10,7 +10,7 @@ T = 1_790_000_000.0
 def test_driver_dialects_are_normalized():
     events = timeline.normalize([
         {"t": T + 1, "kind": "pipeline", "level": "stage", "name": "Source", "new": "Succeeded", "execution_id": "e"},
-        {"t": T + 2, "kind": "deployment", "deployment_id": "d-2", "old": None, "new": "Created", "creator": "autoRollback"},
+        {"t": T + 2, "kind": "deployment", "deployment_id": "d-2", "old": None, "new": "Created", "creator": "codeDeployRollback"},
         {"t": T + 3, "kind": "approval", "decision": "Rejected", "by": "me", "summary": "no"},
         {"t": T + 4, "kind": "probe", "versions": [{"version": "v2", "first": T + 4, "last": T + 9}]},
     ])

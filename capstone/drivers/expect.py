@@ -100,3 +100,40 @@ def probe_clean(summary: ProbeSummary, forward: bool = True) -> None:
     summary.assert_no_failed_request()
     if forward:
         summary.assert_versions_move_forward()
+
+
+def bad_release_rolled_back(op: Operator, settings: dict, message: str, failure: str):
+    """Push a version with bad deploy-time `settings` (`message` may name `{version}`), approve it
+    under the probe and wait for its deployment to fail and be rolled back. Returns the failed
+    deployment's result and lifecycle, for the scenario's own claim about *where* green failed, and
+    a check of what every unhealthy-green scenario shares: users are back on blue, the green group
+    is gone, and the probe saw neither an error nor the bad version."""
+    good, bad = op.good_version, op.next_version()
+    blue_group = op.env.current_asg_name()
+    blue_instances = op.fleet.instance_ids(blue_group)
+
+    run = op.release(bad, settings, message=message.format(version=bad))
+    op.on_teardown(f"revert {run.commit[:12]}", lambda: op.restore(run, deploy=False))
+    evidence.record("commit", run.commit)
+    evidence.record("execution_id", run.execution_id)
+
+    with evidence.step(f"approve {bad}; {failure}"):
+        op.wait_for_approval(run)
+        with op.probe() as probe:
+            op.approve(run, f"Release {bad}")
+            _, deployment_id, result = failed_at_deploy(op, run)
+            rollback = rollback_of(op, deployment_id)
+            op.wait_served(good)
+        summary = probe.summary()
+    lifecycle = op.deployments.lifecycle(deployment_id)
+    evidence.attach("failed deployment lifecycle", lifecycle)
+
+    def back_on_blue_unseen() -> None:
+        with evidence.step("back on blue: green group gone, users saw no error and never the bad version"):
+            back_on_blue(op, deployment_id, blue_group, blue_instances)
+            served(op, good)
+            probe_clean(summary, forward=False)
+            never_served(summary, bad)
+            evidence.attach("rollback deployment", op.deployments.summary(rollback["deploymentId"]))
+
+    return result, lifecycle, back_on_blue_unseen

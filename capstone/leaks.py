@@ -230,13 +230,17 @@ LISTERS: dict[str, Callable[[Target], Iterable[Found]]] = {
 COVERED_TYPES = tuple(LISTERS)  # also the order a sweep deletes in (dependents first)
 
 
+def _tags_belong(tags: dict, prefix: str, run_id: str | None) -> bool:
+    """xdist workers share a run id but each has its own prefix, and in one account they see each
+    other's resources: a prefix tag decides; the run id only claims what carries no prefix tag."""
+    tagged_prefix = tags.get(TAG_PREFIX)
+    if tagged_prefix:
+        return belongs(tagged_prefix, prefix)
+    return bool(run_id) and tags.get(TAG_RUN_ID) == run_id
+
+
 def _matches(found: Found, prefix: str, run_id: str | None) -> bool:
-    if belongs(found.name, prefix):
-        return True
-    tagged_prefix = found.tags.get(TAG_PREFIX)
-    if tagged_prefix and belongs(tagged_prefix, prefix):
-        return True
-    return bool(run_id) and found.tags.get(TAG_RUN_ID) == run_id
+    return belongs(found.name, prefix) or _tags_belong(found.tags, prefix, run_id)
 
 
 def _tagged_arns(target: Target, prefix: str, run_id: str | None) -> list[str]:
@@ -246,8 +250,7 @@ def _tagged_arns(target: Target, prefix: str, run_id: str | None) -> list[str]:
     # One attempt: this is the second opinion, and an endpoint without it should cost nothing.
     for item in _pages(target.client("resourcegroupstaggingapi", attempts=1), "get_resources", "ResourceTagMappingList",
                        TagFilters=[{"Key": TAG_PREFIX}]):
-        tags = _tags(item.get("Tags"))
-        if belongs(tags.get(TAG_PREFIX, ""), prefix) or (run_id and tags.get(TAG_RUN_ID) == run_id):
+        if _tags_belong(_tags(item.get("Tags")), prefix, run_id):
             arns.append(item["ResourceARN"])
     return arns
 

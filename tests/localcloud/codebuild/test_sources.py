@@ -89,8 +89,6 @@ def test_pipeline_build_with_missing_input_artifact_fails_download_source(codebu
 
 
 def test_codecommit_source_at_a_branch_and_a_commit(codebuild, aws, localcloud):
-    if not hasattr(localcloud.provider("codecommit"), "archive_commit"):
-        pytest.skip("localcloud's codecommit provider has no archive_commit yet")
     cc = aws("codecommit")
     repo = f"cb-repo-{uuid.uuid4().hex[:8]}"
     meta = cc.create_repository(repositoryName=repo)["repositoryMetadata"]

@@ -33,12 +33,11 @@ def env(aws):
 
 @pytest.fixture
 def data_plane(localcloud):
-    """Skip unless the fleet's ALB data plane and real target health are present (built by the
-    fleet helper in localcloud/fleet/); until then DescribeTargetHealth is moto's canned 'healthy'."""
+    """Tests that need real target health and traffic: the fleet's ALB data plane must be there
+    (without it DescribeTargetHealth would be moto's canned 'healthy')."""
     from localcloud.provider import Provider
 
-    if type(localcloud.provider("fleet")).host_app is Provider.host_app:
-        pytest.skip("needs the fleet ALB data plane (localcloud/fleet) for real health and traffic")
+    assert type(localcloud.provider("fleet")).host_app is not Provider.host_app, "localcloud has no ALB data plane"
     return localcloud
 
 

@@ -178,7 +178,9 @@ class Engine:
             d.status, d.start_time = "InProgress", self.backend.now()
         log.info("deployment %s (%s/%s) InProgress", d.deployment_id, d.application, d.group.name)
         try:
-            if d.creator == "codeDeployRollback" and d.style.get("deploymentType") == "BLUE_GREEN":
+            if d.creator == "autoscaling":
+                self._launched_instance(run)
+            elif d.creator == "codeDeployRollback" and d.style.get("deploymentType") == "BLUE_GREEN":
                 self._blue_green_rollback(run)
             elif d.style.get("deploymentType") == "BLUE_GREEN":
                 self._blue_green(run)
@@ -212,7 +214,9 @@ class Engine:
             if status == "Succeeded":
                 group.last_successful = d.brief()
                 group.target_revision = d.revision
-            elif d.creator != "codeDeployRollback" and not self._shutting_down:
+            elif d.creator not in ("codeDeployRollback", "autoscaling") and not self._shutting_down:
+                # A failed launch deployment is answered by ABANDON (Auto Scaling replaces the
+                # instance), not by a rollback deployment (choice; AWS documents only the ABANDON).
                 rollback_from = self._rollback_wanted(run)
             rollback = self._create_rollback(d) if rollback_from else None
         log.info("deployment %s %s%s", d.deployment_id, status, f" ({error['code']}: {error['message']})" if error else "")
@@ -445,6 +449,30 @@ class Engine:
                 self._set_status([target], "Succeeded")
             return ok
         self._in_waves(run, targets, work)
+
+    # -- an instance Auto Scaling launched (creator autoscaling, see scale_out.py) ------------------
+    def _launched_instance(self, run: Run) -> None:
+        """Install the group's last successful revision on the one instance waiting in Pending:Wait.
+
+        Blue/green group: the replacement install events only; the instance takes traffic when
+        Auto Scaling puts it InService after CONTINUE and registers it with the ASG's target groups
+        (so never before it is installed, and the ALB only routes to it once healthy). In-place
+        group: the in-place events, AllowTraffic registering it when the group has traffic control.
+        """
+        d = run.deployment
+        if d.style.get("deploymentType") == "BLUE_GREEN":
+            # instanceLabel Green for a blue/green group's launch deployment: UNCONFIRMED.
+            events, label, action = GREEN_INSTALL_EVENTS, "Green", None
+        else:
+            with_traffic = d.style.get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
+            target_groups = self._target_groups(d, required=False) if with_traffic else []
+            events, label = IN_PLACE_EVENTS, None
+            action = self._traffic(run, target_groups) if target_groups else (lambda event, iid: None)
+        [target] = self._add_targets(d, [d.launched_instance], label, events)
+        if not self._run_events(run, target, events, action):
+            run.check()
+            raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
+        self._set_status([target], "Succeeded")
 
     # -- blue/green ---------------------------------------------------------------------------
     def _blue_green(self, run: Run) -> None:

@@ -248,6 +248,8 @@ class Deployment:
     load_balancer_info: dict | None = None
     # rollback deployments: the deployment whose green fleet they undo
     rolls_back: "Deployment | None" = None
+    # deployments created by Auto Scaling (creator autoscaling): the instance waiting in Pending:Wait
+    launched_instance: str | None = None
 
     @property
     def active(self) -> bool:

@@ -9,6 +9,7 @@ from localcloud.codedeploy.api import CodeDeployAPI
 from localcloud.codedeploy.clients import Clients
 from localcloud.codedeploy.engine import Engine, Settings
 from localcloud.codedeploy.models import CodeDeployBackend
+from localcloud.codedeploy.scale_out import ScaleOut
 from localcloud.fleet.instances import InstanceRuntimes
 from localcloud.provider import Provider
 
@@ -23,6 +24,7 @@ class CodedeployProvider(Provider):
         self._fallback_runtimes: InstanceRuntimes | None = None
         self._new_state()
         self.api = CodeDeployAPI(self)
+        self.scale_out = ScaleOut(self)  # deployments created by Auto Scaling launches
 
     def _new_state(self) -> None:
         self.backend = CodeDeployBackend(self.cloud.clock, self.cloud.region, self.cloud.account_id)
@@ -42,6 +44,9 @@ class CodedeployProvider(Provider):
     def operations(self):
         return self.api.operations()
 
+    def start(self) -> None:
+        self.scale_out.start()
+
     def reset(self) -> None:
         self.engine.shutdown()
         if self._fallback_runtimes is not None:
@@ -49,6 +54,7 @@ class CodedeployProvider(Provider):
         self._new_state()
 
     def stop(self) -> None:
+        self.scale_out.stop()
         self.engine.shutdown()
         if self._fallback_runtimes is not None:
             self._fallback_runtimes.reset()

@@ -13,12 +13,13 @@ return at once and act through the Auto Scaling API, as CodeDeploy does.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable
+
+from localcloud.fleet.moto_hooks import wrap_method
 
 log = logging.getLogger("localcloud.fleet")
 
@@ -76,16 +77,7 @@ def unsubscribe(fn: Subscriber) -> None:
 
 # -- moto patches --------------------------------------------------------------------------------
 def _wrap(cls, name: str, hook) -> None:
-    original = getattr(cls, name)
-    if getattr(original, "_localcloud_lifecycle", False):
-        return
-
-    @functools.wraps(original)
-    def wrapper(self, *args, **kwargs):
-        return hook(original, self, *args, **kwargs)
-
-    wrapper._localcloud_lifecycle = True  # type: ignore[attr-defined]
-    setattr(cls, name, wrapper)
+    wrap_method(cls, name, hook, tag="lifecycle")
 
 
 def _patch_once() -> None:

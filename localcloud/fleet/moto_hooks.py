@@ -62,17 +62,23 @@ def _notify(method: str, *args) -> Any:
         return None
 
 
-def _after(cls, name: str, hook):
+def wrap_method(cls, name: str, hook, tag: str = "fleet") -> None:
+    """Route `cls.name` through `hook(original, self, *args, **kwargs)`, once per `tag` (so a
+    reset or a second LocalCloud never wraps twice, while two modules may wrap one method)."""
+    marker = f"_localcloud_{tag}"
     original = getattr(cls, name)
-    if getattr(original, "_localcloud_patched", False):
+    if getattr(original, marker, False):
         return
 
     @functools.wraps(original)
     def wrapper(self, *args, **kwargs):
         return hook(original, self, *args, **kwargs)
 
-    wrapper._localcloud_patched = True  # type: ignore[attr-defined]
+    setattr(wrapper, marker, True)  # functools.wraps kept the markers of wrappers underneath
     setattr(cls, name, wrapper)
+
+
+_after = wrap_method
 
 
 def _patch_once() -> None:

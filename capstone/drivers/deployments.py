@@ -24,6 +24,8 @@ class DeploymentReader:
         self.backoff = backoff or Backoff()
         self._log = log or (lambda line: print(line, flush=True))
         self._status: dict[str, str] = {}
+        self._events: dict[tuple[str, str, str], str | None] = {}
+        self._reported_after_end: set[str] = set()
 
     def get(self, deployment_id: str) -> dict:
         info = self.client.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
@@ -43,6 +45,7 @@ class DeploymentReader:
         self.backoff.reset()
         while True:
             info = self.get(deployment_id)
+            self.report_lifecycle(deployment_id)
             if predicate(info):
                 return info
             if info.get("status") in DONE:
@@ -113,6 +116,34 @@ class DeploymentReader:
             page = self.client.batch_get_deployment_targets(deploymentId=deployment_id, targetIds=ids[start:start + 25])
             found += [t.get("instanceTarget") or {} for t in page.get("deploymentTargets", [])]
         return found
+
+    def report_lifecycle(self, deployment_id: str) -> None:
+        """Print each lifecycle event of each instance as it changes, and make each one that ends
+        an evidence step — so a long deployment shows where it is while it runs."""
+        if deployment_id in self._reported_after_end:
+            return  # one full pass after it ended has been reported; nothing changes any more
+        if self._status.get(deployment_id) in DONE:
+            self._reported_after_end.add(deployment_id)
+        changes = []
+        for target in self.lifecycle(deployment_id):
+            for event in target["events"]:
+                key = (deployment_id, target["targetId"], event["name"])
+                old, new = self._events.get(key), event["status"]
+                if old == new or (old is None and new == "Pending"):
+                    continue
+                self._events[key] = new
+                changes.append((event.get("end") or event.get("start") or 0, target, event, old, new))
+        # one poll may catch several instances' events at once: report them in the order they happened
+        for _, target, event, old, new in sorted(changes, key=lambda change: change[0]):
+            where = f"{target['label'] or 'instance'} {target['targetId']}"
+            code = event.get("errorCode")
+            error = f" ({code})" if code and code != "Success" else ""
+            self._log(f"[deploy {deployment_id}] {where} {event['name']}: {old or '-'} -> {new}{error}")
+            evidence.event("lifecycle", deployment_id=deployment_id, target=target["targetId"],
+                           label=target["label"], name=event["name"], old=old, new=new, error=code)
+            if new in ("Succeeded", "Failed", "Skipped"):
+                with evidence.step(f"{deployment_id} {where} {event['name']}: {new}{error}"):
+                    pass
 
     def lifecycle(self, deployment_id: str) -> list[dict]:
         """[{targetId, label, status, events: [{name, status, errorCode}]}] — for evidence and asserts."""

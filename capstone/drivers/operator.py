@@ -16,6 +16,7 @@ from typing import Callable
 from capstone import evidence
 from capstone.drivers import app, http
 from capstone.drivers.approve import Approver
+from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
 from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
@@ -88,6 +89,7 @@ class Operator:
         self.deployments = DeploymentReader(target.client("codedeploy"), self.names.application,
                                             self.names.deployment_group, backoff=self.backoff(), log=self.log)
         self.fleet = Fleet(target.client("autoscaling"), target.client("ec2"), target.client("elbv2"))
+        self.builds = BuildReader(self.codebuild, target.client("logs"))
         self.good_version: str = env.baseline_version
         self.highest_pushed = 0
         self.runs: list[Run] = []
@@ -164,10 +166,28 @@ class Operator:
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
         run = Run(commit, version, message, pushed_at, watcher, deployments_before)
+        watcher.observers.append(self._follow_actions())
         evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
                                  for r in self.runs[self._first_run:] + [run]])
         self.runs.append(run)
         return run
+
+    def _follow_actions(self) -> Callable[[Snapshot], None]:
+        """While a run is watched: once its build ends, attach the build's log excerpt and test
+        reports; while its deployment runs, report each lifecycle event as it happens."""
+        reported_builds: set[str] = set()
+
+        def observe(snap: Snapshot) -> None:
+            build = self.action_of(snap, self.build_stage) or {}
+            build_id = self.external_id(snap, self.build_stage)
+            if build_id and build.get("status") in ("Succeeded", "Failed") and build_id not in reported_builds:
+                reported_builds.add(build_id)
+                evidence.record("build_id", build_id)
+                self.builds.attach_evidence(build_id)
+            deployment_id = self.external_id(snap, self.deploy_stage)
+            if deployment_id:
+                self.deployments.report_lifecycle(deployment_id)
+        return observe
 
     def revert(self, run: Run, message: str | None = None) -> Run:
         with evidence.step(f"revert {run.commit[:12]}"):

@@ -105,6 +105,8 @@ class PipelineWatcher:
         self._started = time.time()
         self._seen: dict[tuple[str, str], str | None] = {}
         self._stage_status: dict[str, str | None] = {}
+        #: called with every new snapshot (e.g. to follow the build or deployment an action started)
+        self.observers: list[Callable[[Snapshot], None]] = []
 
     # -- finding the execution of a commit ----------------------------------------------------
     @classmethod
@@ -140,6 +142,8 @@ class PipelineWatcher:
         snap = Snapshot(time.time(), execution, stages, actions)
         self._record(snap)
         self.last = snap
+        for observe in self.observers:
+            observe(snap)
         return snap
 
     def _actions(self) -> dict[str, dict]:
@@ -215,6 +219,9 @@ class PipelineWatcher:
             self._say(f"{label}: {old or '-'} -> {new or '-'}{extra}")
             evidence.event("pipeline", pipeline=self.pipeline, execution_id=self.execution_id,
                            level=level, name=name, old=old, new=new, **detail)
+            if level == "stage" and new:
+                with evidence.step(f"stage {name}: {old or '-'} -> {new}"):
+                    evidence.attach(f"pipeline state at {name} {new}", snap.to_dict())
         if moved:
             self.backoff.reset()
 

@@ -225,10 +225,12 @@ class Environment:
 
     # -- tearing down --------------------------------------------------------------------------
     def teardown(self) -> TeardownResult:
-        return teardown(self.ctx)
+        with evidence.step(f"teardown of {self.prefix} from its ledger"):
+            return teardown(self.ctx)
 
     def check_leaks(self) -> leak_check.LeakReport:
-        return leak_check.find(self.target, self.prefix, self.run_id)
+        with evidence.step(f"leak check of {self.prefix}"):
+            return leak_check.find(self.target, self.prefix, self.run_id)
 
     def down(self) -> leak_check.LeakReport:
         """Teardown, then the leak check (whose report says whether anything is left)."""

@@ -332,7 +332,8 @@ class Operator:
         while self._teardown:
             what, action = self._teardown.pop()
             try:
-                action()
+                with evidence.step(f"teardown: {what}"):
+                    action()
             except Exception as exc:
                 errors.append(f"{what}: {type(exc).__name__}: {exc}")
         return errors

@@ -50,3 +50,26 @@ def test_offline_job_runs_the_suite_with_two_workers_and_uploads_reports():
     runs = " ".join(s.get("run", "") for _, s in steps(jobs["offline"]))
     assert 'make e2e PYTEST_ARGS="-n 2"' in runs and "capstone report" in runs
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for _, s in steps(jobs["offline"]))
+
+
+def _capstone_commands(job):
+    """Every `.venv/bin/capstone ...` line of a job's run steps, shell-split, variables filled."""
+    import shlex
+
+    for _, step in steps(job):
+        for line in step.get("run", "").splitlines():
+            line = line.split("||", 1)[0].strip()
+            if line.startswith(".venv/bin/capstone "):
+                line = line.replace('"$AWS_REGION"', "us-east-1").replace('"$CAPSTONE_RUN_ID"', "20260101-000000-beef")
+                yield shlex.split(line)[1:]
+
+
+def test_every_capstone_command_in_the_workflow_parses_and_the_live_ones_target_aws():
+    from capstone.cli import build_parser
+
+    _, jobs = load()
+    for name, job in jobs.items():
+        for argv in _capstone_commands(job):
+            args = build_parser().parse_args(argv)  # a wrong flag exits here (SystemExit)
+            if name == "live" and args.command in ("sweep", "down"):
+                assert args.target == "aws", f"live job: `capstone {' '.join(argv)}` would not reach AWS"

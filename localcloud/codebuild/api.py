@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.aws import AWSError, RequestContext
 from localcloud.codebuild.models import Build, Project, now, project_arn
-from localcloud.codebuild.paging import page
+from localcloud.codebuild.paging import page, sort_listing
 
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
@@ -100,12 +100,8 @@ class BuildApi:
         return {"projects": found, "projectsNotFound": missing}
 
     def list_projects(self, params: dict, ctx: RequestContext) -> dict:
-        sort_by = params.get("sortBy") or "NAME"
-        key = {"NAME": lambda p: p.name, "CREATED_TIME": lambda p: p.created,
-               "LAST_MODIFIED_TIME": lambda p: p.last_modified}[sort_by]
         with self.state.lock:
-            projects = sorted(self.state.region(ctx.region).projects.values(), key=key,
-                              reverse=params.get("sortOrder") == "DESCENDING")
+            projects = sort_listing(self.state.region(ctx.region).projects.values(), params, "NAME")
         names, token = page([p.name for p in projects], params.get("nextToken"), 100)
         return {"projects": names, "nextToken": token}
 

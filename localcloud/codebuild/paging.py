@@ -16,3 +16,11 @@ def page(items: list, next_token: str | None, size: int) -> tuple[list, str | No
     end = start + size
     token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], token
+
+
+def sort_listing(items, params: dict, default_sort: str) -> list:
+    """Order projects or report groups as ListProjects/ListReportGroups do (`sortBy` NAME,
+    CREATED_TIME or LAST_MODIFIED_TIME; `sortOrder` ASCENDING or DESCENDING)."""
+    key = {"NAME": lambda x: x.name, "CREATED_TIME": lambda x: x.created,
+           "LAST_MODIFIED_TIME": lambda x: x.last_modified}[params.get("sortBy") or default_sort]
+    return sorted(items, key=key, reverse=params.get("sortOrder") == "DESCENDING")

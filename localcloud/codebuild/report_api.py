@@ -6,7 +6,7 @@ import copy
 from localcloud.aws import AWSError, RequestContext
 from localcloud.codebuild.api import invalid, not_found
 from localcloud.codebuild.models import ReportGroup, now, report_group_arn
-from localcloud.codebuild.paging import page
+from localcloud.codebuild.paging import page, sort_listing
 
 
 class ReportApi:
@@ -65,12 +65,8 @@ class ReportApi:
         return {}
 
     def list_report_groups(self, params: dict, ctx: RequestContext) -> dict:
-        sort_by = params.get("sortBy") or "CREATED_TIME"
-        key = {"NAME": lambda g: g.name, "CREATED_TIME": lambda g: g.created,
-               "LAST_MODIFIED_TIME": lambda g: g.last_modified}[sort_by]
         with self.state.lock:
-            groups = sorted(self.state.region(ctx.region).report_groups.values(), key=key,
-                            reverse=params.get("sortOrder") == "DESCENDING")
+            groups = sort_listing(self.state.region(ctx.region).report_groups.values(), params, "CREATED_TIME")
         arns, token = page([g.arn for g in groups], params.get("nextToken"), params.get("maxResults") or 100)
         return {"reportGroups": arns, "nextToken": token}
 

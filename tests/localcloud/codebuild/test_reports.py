@@ -16,7 +16,7 @@ phases:
         def test_one(): assert True
         def test_two(): assert True
         def test_broken(): assert 1 == 2, "one is not two"
-        @pytest.mark.skip(reason="not today")
+        @pytest.mark.skip(reason="a planted SKIPPED case for the report counts")
         def test_skipped(): pass
         PY
   build:

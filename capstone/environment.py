@@ -19,14 +19,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-
-import requests
 
 from capstone import evidence
 from capstone import leaks as leak_check
@@ -34,12 +31,12 @@ from capstone import run as run_identity
 from capstone.builders import ORDER, alarm, builder_for
 from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
+from capstone.drivers import http
 from capstone.ledger import Ledger
 from capstone.target import Target
 
 FAIL_AT_VAR = "CAPSTONE_FAIL_AT"
 BASELINE_VERSION = "v2"
-VERSION_RE = re.compile(r"awscicd demo app — (v\d+)")
 STEPS = tuple(m.NAME for m in ORDER) + ("baseline",)
 
 
@@ -125,14 +122,8 @@ class Environment:
         """GET / through the ALB: "v<N>" from "awscicd demo app — v<N>", or None if it does not
         answer 200 with a version."""
         url, headers = self.target.alb_url(self.alb_dns, "/")
-        try:
-            response = requests.get(url, headers=headers, timeout=5)
-        except requests.RequestException:
-            return None
-        if response.status_code != 200:
-            return None
-        match = VERSION_RE.search(response.content.decode("utf-8", "replace"))
-        return match.group(1) if match else None
+        answer = http.get(url, headers, timeout=5)
+        return answer.version if answer.ok else None
 
     def describe(self) -> dict:
         url, headers = self.target.alb_url(self.alb_dns, "/") if self.ctx.outputs.get("alb_dns") else (None, {})

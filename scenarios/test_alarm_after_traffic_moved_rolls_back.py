@@ -7,7 +7,7 @@ import pytest
 
 from capstone import evidence
 from capstone.drivers import alarm, expect
-from capstone.drivers.deployments import event_time
+from capstone.drivers.deployments import DONE, event_time
 from capstone.drivers.polling import Deadline
 
 pytestmark = [
@@ -22,10 +22,10 @@ pytestmark = [
 ]
 
 
-def traffic_on_green(op, deployment_id: str, blue_instances: list[str]) -> dict | None:
+def traffic_on_green(op, info: dict, blue_instances: list[str]) -> dict | None:
     """The moment to fire: deployment InProgress, green healthy in the target group, blue
     deregistered (waiting for termination). Returns the facts seen, or None if not yet."""
-    info = op.deployments.get(deployment_id)
+    deployment_id = info["deploymentId"]
     if info["status"] != "InProgress":
         return None
     lifecycle = op.deployments.lifecycle(deployment_id)
@@ -57,9 +57,8 @@ def test_an_alarm_after_traffic_moved_sends_traffic_back_to_blue(operator):
             op.approve(run, f"Release {version}")
             deployment_id = op.deployment_id(run)
             deadline = Deadline(op.pace.deployment)
-            while (moved := traffic_on_green(op, deployment_id, blue_instances)) is None:
-                info = op.deployments.get(deployment_id)
-                assert info["status"] not in ("Succeeded", "Failed", "Stopped"), (
+            while (moved := traffic_on_green(op, (info := op.deployments.get(deployment_id)), blue_instances)) is None:
+                assert info["status"] not in DONE, (
                     f"precondition not reached: deployment {deployment_id} ended {info['status']} before traffic "
                     f"was seen on green with blue waiting for termination (the termination wait may be too short "
                     f"to observe: {op.deployments.lifecycle(deployment_id)})")
@@ -70,7 +69,7 @@ def test_an_alarm_after_traffic_moved_sends_traffic_back_to_blue(operator):
 
         with evidence.step(f"drive alarm {op.names.alarm} into ALARM with metric data until the deployment stops"):
             fed = alarm.breach(op.cloudwatch, op.names.alarm, op.env.alarm_metric,
-                               until=lambda: op.deployments.get(deployment_id)["status"] in ("Stopped", "Failed", "Succeeded"),
+                               until=lambda: op.deployments.get(deployment_id)["status"] in DONE,
                                deadline=op.pace.settle, interval=op.pace.alarm_interval, log=op.log)
             evidence.record("alarm", fed)
             assert "ALARM" in fed["alarm_states"], f"the alarm never reached ALARM: {fed}"

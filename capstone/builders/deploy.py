@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from capstone.builders import fleet
 from capstone.builders.context import BuildContext
+from capstone.drivers.deployments import ACTIVE
 from capstone.retry import call, is_not_found, wait_until
 
 NAME = "deploy"
@@ -15,7 +16,6 @@ DEPLOYMENT_GROUP = "codedeploy:deployment-group"
 TYPES = (APPLICATION, DEPLOYMENT_GROUP)
 
 TERMINATION_WAIT_MINUTES = 2  # long enough for the alarm scenario to act after traffic moved
-ACTIVE = ["Created", "Queued", "InProgress", "Ready"]
 
 
 def group_config(ctx: BuildContext) -> dict:
@@ -66,7 +66,7 @@ def green_groups(ctx: BuildContext, group: str) -> list[str]:
 def _active(cd, application: str, group: str) -> list[str]:
     try:
         return cd.list_deployments(applicationName=application, deploymentGroupName=group,
-                                   includeOnlyStatuses=ACTIVE).get("deployments", [])
+                                   includeOnlyStatuses=list(ACTIVE)).get("deployments", [])
     except Exception as exc:
         if is_not_found(exc):
             return []

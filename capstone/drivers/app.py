@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from capstone.drivers.http import VERSION_RE
+from capstone.drivers import http
 
 INDEX = "index.html"
 SETTINGS = "app/settings.json"
@@ -21,9 +21,7 @@ GATE_TEST = "tests/test_release_gate.py"
 Change = Callable[[Path], None]
 
 
-def page_version(page: str) -> str | None:
-    match = VERSION_RE.search(page)
-    return f"v{match.group(1)}" if match else None
+page_version = http.parse_version  # the version an index.html shows (the same parse as served pages)
 
 
 def with_version(page: str, version: str) -> str:

@@ -12,7 +12,7 @@ from typing import Callable
 
 from capstone import evidence
 from capstone.drivers.polling import Deadline, WaitTimeout
-from capstone.drivers.watch import ExecutionEnded, PipelineWatcher, Snapshot
+from capstone.drivers.watch import ExecutionEnded, PipelineWatcher, Snapshot, ended
 
 
 class ApprovalUnavailable(AssertionError):
@@ -42,8 +42,7 @@ class Approver:
             status = snap.stage(self.stage).status
             if status in ("Failed", "Succeeded", "Stopped", "Cancelled"):
                 return f"stage {self.stage} is already {status} for this execution"
-            return f"the execution ended {snap.status}" if snap.status in (
-                "Succeeded", "Failed", "Stopped", "Superseded", "Cancelled") else None
+            return ended(snap)
 
         try:
             return watcher.wait_for(lambda snap: snap.stage(self.stage).token is not None, deadline, what, fail_if=impossible)

@@ -12,15 +12,6 @@ class Fleet:
         found = self.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
         return found[0] if found else None
 
-    def groups_named(self, prefix: str) -> list[dict]:
-        groups, kwargs = [], {}
-        while True:
-            page = self.autoscaling.describe_auto_scaling_groups(**kwargs)
-            groups += [g for g in page["AutoScalingGroups"] if g["AutoScalingGroupName"].startswith(prefix)]
-            if not page.get("NextToken"):
-                return groups
-            kwargs["NextToken"] = page["NextToken"]
-
     def instance_ids(self, group_name: str) -> list[str]:
         group = self.group(group_name)
         return [i["InstanceId"] for i in (group or {}).get("Instances", [])]

@@ -57,7 +57,6 @@ class Run:
     commit: str
     version: str | None
     message: str
-    pushed_at: float
     watcher: PipelineWatcher
     deployments_before: set[str] = field(default_factory=set)
 
@@ -151,21 +150,20 @@ class Operator:
 
     def push(self, change: Change | dict, message: str, version: str | None = None) -> Run:
         with evidence.step(f"push: {message}"):
-            before, pushed_at = set(self.deployments.list_since(None)), time.time()
+            before = set(self.deployments.list_since(None))
             commit = self.repo.push(change, message)
             if version:
                 self.highest_pushed = max(self.highest_pushed, http.version_number(version) or 0)
-            return self._follow(commit, version, message, pushed_at, before)
+            return self._follow(commit, version, message, before)
 
     def release(self, version: str, *extra: app.Change, message: str | None = None) -> Run:
         """Push the index page showing `version` (plus any extra changes)."""
         return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
 
-    def _follow(self, commit: str, version: str | None, message: str, pushed_at: float,
-                deployments_before: set[str]) -> Run:
+    def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Run:
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
-        run = Run(commit, version, message, pushed_at, watcher, deployments_before)
+        run = Run(commit, version, message, watcher, deployments_before)
         watcher.observers.append(self._follow_actions())
         evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
                                  for r in self.runs[self._first_run:] + [run]])
@@ -191,9 +189,9 @@ class Operator:
 
     def revert(self, run: Run, message: str | None = None) -> Run:
         with evidence.step(f"revert {run.commit[:12]}"):
-            before, pushed_at = set(self.deployments.list_since(None)), time.time()
+            before = set(self.deployments.list_since(None))
             commit = self.repo.revert(run.commit, message)
-            return self._follow(commit, None, f"revert of {run.commit[:12]}", pushed_at, before)
+            return self._follow(commit, None, f"revert of {run.commit[:12]}", before)
 
     # -- reviewer -------------------------------------------------------------------------------
     def wait_for_approval(self, run: Run) -> Snapshot:

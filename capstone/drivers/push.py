@@ -72,10 +72,6 @@ class Repository:
             self.git("clean", "-fdq")
         return self.git("rev-parse", "HEAD")
 
-    def remote_head(self) -> str | None:
-        line = self.git("ls-remote", self.clone_url, f"refs/heads/{self.branch}", cwd=self.workdir.parent)
-        return line.split()[0] if line else None
-
     def read(self, path: str) -> str:
         """A file of the branch as last synced."""
         return (self.workdir / _relative(path)).read_text(encoding="utf-8")

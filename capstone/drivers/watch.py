@@ -82,10 +82,6 @@ def stage_is(stage: str, *statuses: str) -> Callable[[Snapshot], bool]:
     return lambda snap: snap.stage(stage).status in statuses
 
 
-def action_is(stage: str, action: str, *statuses: str) -> Callable[[Snapshot], bool]:
-    return lambda snap: (snap.action(stage, action) or {}).get("status") in statuses
-
-
 def ended(snap: Snapshot) -> str | None:
     """The default give-up rule: the execution is over."""
     return f"the execution ended {snap.status}" if snap.status in TERMINAL else None

@@ -110,11 +110,13 @@ class CodePipelineAPI:
         pipeline = Pipeline(name=name, region=ctx.region, account_id=ctx.account_id, declaration=declaration,
                             tags={t["key"]: t["value"] for t in tags})
         pipeline.set_declaration(declaration)
+        # Before the poller can see the pipeline: otherwise it takes every head as new and starts
+        # a PollForSourceChanges execution beside the CreatePipeline one.
+        self.provider.poller.remember(pipeline)
         with self.store.cond:
             if self.store.get(ctx.account_id, ctx.region, name):
                 raise AWSError("PipelineNameInUseException", f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
             self.store.put(pipeline)
-        self.provider.poller.remember(pipeline)
         # "The pipeline starts to run after you create it" (§1.2, §5.14).
         self.provider.start_execution(pipeline, {"triggerType": "CreatePipeline", "triggerDetail": ctx.caller_arn})
         return {"pipeline": copy.deepcopy(declaration), "tags": sorted(tags, key=lambda t: t["key"])}
@@ -134,14 +136,15 @@ class CodePipelineAPI:
             raise AWSError("ResourceNotFoundException", f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
         declaration = normalize(params["pipeline"], ctx.region)
         self._check_resources(declaration)
+        heads = self.provider.poller.heads(declaration, pipeline.region)  # see create_pipeline
         with self.store.cond:
             declaration["version"] = pipeline.version + 1
             running = [e for e in pipeline.executions.values() if not e.final]
             for execution in running:
                 self.engine.cancel(pipeline, execution, UPDATE_SUMMARY, UPDATE_ENDS_EXECUTIONS_WITH)
             pipeline.set_declaration(declaration)
+            pipeline.polled_heads = heads
             pipeline.updated = now()
-        self.provider.poller.remember(pipeline)
         return {"pipeline": copy.deepcopy(declaration)}
 
     def delete_pipeline(self, params: dict, ctx: RequestContext) -> dict:

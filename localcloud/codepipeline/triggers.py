@@ -170,22 +170,22 @@ class SourcePoller:
                 except Exception:
                     log.exception("polling pipeline %s failed", pipeline.name)
 
-    def heads(self, pipeline) -> dict[str, str | None]:
+    def heads(self, declaration: dict, region: str) -> dict[str, str | None]:
         out = {}
-        for action in polling_sources(pipeline.declaration):
+        for action in polling_sources(declaration):
             runner = runner_for(action)
-            revision = runner.capture(self.provider.cloud, action.get("region") or pipeline.region,
+            revision = runner.capture(self.provider.cloud, action.get("region") or region,
                                       action.get("configuration") or {}, None)
             out[action["name"]] = (revision or {}).get("revisionId")
         return out
 
     def remember(self, pipeline) -> None:
-        pipeline.polled_heads = self.heads(pipeline)
+        pipeline.polled_heads = self.heads(pipeline.declaration, pipeline.region)
 
     def check(self, pipeline) -> None:
         if pipeline.deleted:
             return
-        heads = self.heads(pipeline)
+        heads = self.heads(pipeline.declaration, pipeline.region)
         changed = [name for name, head in heads.items() if head and head != pipeline.polled_heads.get(name)]
         pipeline.polled_heads = heads
         if changed:

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from localcloud.codepipeline.actions import runner_for
 from localcloud.codepipeline.declaration import polling_sources
+from localcloud.events.targets import render_input
 
 log = logging.getLogger("localcloud.codepipeline")
 
@@ -63,45 +64,15 @@ def role_trusts(iam, role_arn: str, service: str) -> bool:
     return role.get("Arn") == role_arn and trusts(role.get("AssumeRolePolicyDocument"), service)
 
 
-def _json_path(event: dict, path: str):
-    if path in ("$", ""):
-        return event
-    value = event
-    for part in path.lstrip("$").lstrip(".").split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def transform(event: dict, transformer: dict):
-    """Apply an EventBridge InputTransformer (InputPathsMap + InputTemplate) to an event."""
-    values = {k: _json_path(event, p) for k, p in (transformer.get("InputPathsMap") or {}).items()}
-    template = transformer.get("InputTemplate") or ""
-
-    def substitute(match: re.Match) -> str:
-        key = match.group(1)
-        if key not in values:
-            return match.group(0)
-        value = values[key]
-        return value if isinstance(value, str) else json.dumps(value)
-
-    text = re.sub(r"<([A-Za-z0-9_.\-]+)>", substitute, template)
+def source_overrides(event: dict, target: dict, rule: dict) -> list[dict]:
+    """sourceRevisions the target's Input / InputPath / InputTransformer hands the pipeline, as
+    StartPipelineExecution would take them (pipelines-trigger-source-overrides)."""
+    if not any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")):
+        return []
     try:
-        return json.loads(text)
+        payload = json.loads(render_input(event, target, rule_name=rule.get("Name", ""), rule_arn=rule.get("Arn", "")))
     except ValueError:
-        return text
-
-
-def source_overrides(event: dict, target: dict) -> list[dict]:
-    payload = None
-    if target.get("InputTransformer"):
-        payload = transform(event, target["InputTransformer"])
-    elif target.get("Input"):
-        try:
-            payload = json.loads(target["Input"])
-        except ValueError:
-            payload = None
+        return []
     if not isinstance(payload, dict) or "sourceRevisions" not in payload:
         return []
     revisions = payload["sourceRevisions"]
@@ -128,17 +99,10 @@ class EventBridgeTarget:
             log.warning("EventBridge rule %s: target role %s is missing or does not trust events.amazonaws.com; "
                         "invocation failed", rule.get("Name"), role_arn)
             return
-        rule_arn = rule.get("Arn") or self._rule_arn(rule, region, account)
         self.provider.start_execution(
-            pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule_arn},
-            event=event, overrides=source_overrides(event, target),
+            pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule["Arn"]},  # UNCONFIRMED (§6)
+            event=event, overrides=source_overrides(event, target, rule),
         )
-
-    @staticmethod
-    def _rule_arn(rule: dict, region: str, account: str) -> str:
-        bus = rule.get("EventBusName") or "default"
-        path = rule.get("Name", "") if bus == "default" else f"{bus}/{rule.get('Name', '')}"
-        return f"arn:aws:events:{region}:{account}:rule/{path}"
 
 
 class SourcePoller:

@@ -8,7 +8,6 @@ sources show it (moto's messages copy AWS's; others are marked in place).
 from __future__ import annotations
 
 import copy
-import json
 import re
 import uuid
 
@@ -17,6 +16,7 @@ from botocore.exceptions import ClientError
 from localcloud.aws import AWSError, RequestContext
 from localcloud.codebuild.models import Build, Project, now, project_arn
 from localcloud.codebuild.paging import page, sort_listing
+from localcloud.iam_trust import trusts
 
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
@@ -141,7 +141,7 @@ class BuildApi:
             role = self.provider.clients("iam", ctx.region).get_role(RoleName=match.group(2))["Role"]
         except ClientError:
             role = None
-        if role is None or not _trusts_codebuild(role.get("AssumeRolePolicyDocument")):
+        if role is None or not trusts(role.get("AssumeRolePolicyDocument"), "codebuild.amazonaws.com"):
             raise invalid(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}")
 
     @staticmethod
@@ -334,25 +334,3 @@ def _merge_variables(base: list[dict], overrides: list[dict]) -> list[dict]:
     for var in overrides:
         merged[var["name"]] = {**var, "type": var.get("type", "PLAINTEXT")}
     return list(merged.values())
-
-
-def _trusts_codebuild(document) -> bool:
-    if isinstance(document, str):
-        try:
-            from urllib.parse import unquote
-
-            document = json.loads(unquote(document))
-        except ValueError:
-            return False
-    statements = (document or {}).get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        actions = statement.get("Action") or []
-        actions = [actions] if isinstance(actions, str) else actions
-        services = (statement.get("Principal") or {}).get("Service") if isinstance(statement.get("Principal"), dict) else None
-        services = [services] if isinstance(services, str) else (services or [])
-        if (statement.get("Effect") == "Allow" and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
-                and "codebuild.amazonaws.com" in services):
-            return True
-    return False

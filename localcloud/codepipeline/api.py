@@ -15,7 +15,8 @@ from localcloud.codepipeline.models import (
     ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, PARALLEL, QUEUED, STAGE_FAILED,
     STAGE_STOPPED, STAGE_SUCCEEDED, SUPERSEDED, Pipeline, PipelineExecution, now,
 )
-from localcloud.codepipeline.triggers import PIPELINE_ARN, role_trusts
+from localcloud.codepipeline.triggers import PIPELINE_ARN
+from localcloud.iam_trust import role_trusts
 
 #: UNCONFIRMED (AWS-SEMANTICS.md §1.2/§6): old docs say executions killed by an edit become
 #: Failed, the newer model has Cancelled. localcloud uses Cancelled (set "Failed" for the old

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from localcloud.codepipeline.actions import runner_for
 from localcloud.codepipeline.declaration import polling_sources
 from localcloud.events.targets import render_input
+from localcloud.iam_trust import role_trusts
 
 log = logging.getLogger("localcloud.codepipeline")
 
@@ -28,40 +29,6 @@ POLL_INTERVAL_SECONDS = 60.0
 MIN_REAL_INTERVAL = 0.05
 
 PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:codepipeline:([a-z0-9-]+):(\d{12}):([A-Za-z0-9.@\-_]+)$")
-
-
-def trusts(policy, service: str) -> bool:
-    """Does a trust policy let `service` assume the role?"""
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(unquote(policy))
-        except ValueError:
-            return False
-    statements = policy.get("Statement", []) if isinstance(policy, dict) else []
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        if statement.get("Effect") != "Allow":
-            continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
-            continue
-        principal = statement.get("Principal", {})
-        services = principal.get("Service", []) if isinstance(principal, dict) else []
-        services = [services] if isinstance(services, str) else services
-        if service in services:
-            return True
-    return False
-
-
-def role_trusts(iam, role_arn: str, service: str) -> bool:
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        role = iam.get_role(RoleName=name)["Role"]
-    except Exception:
-        return False
-    return role.get("Arn") == role_arn and trusts(role.get("AssumeRolePolicyDocument"), service)
 
 
 def source_overrides(event: dict, target: dict, rule: dict) -> list[dict]:

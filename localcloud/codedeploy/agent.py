@@ -196,7 +196,7 @@ class Agent:
 
     def _copy(self, archive: Path, mapping, behavior: str, installed: list[str]) -> None:
         source = (archive / mapping.source.lstrip("/")).resolve()
-        if not str(source).startswith(str(archive.resolve())) or not source.exists():
+        if not source.is_relative_to(archive.resolve()) or not source.exists():
             raise LifecycleFailure("UnknownError", f"The deployment failed because the specified source ({mapping.source}) does not exist in the revision.")
         dest_root = self.host_path(mapping.destination)
         pairs = ([(source, dest_root / source.name)] if source.is_file() else
@@ -367,7 +367,7 @@ def _unpack(bundle: Path, bundle_type: str | None, dest: Path) -> None:
         with zipfile.ZipFile(bundle) as zf:
             for info in zf.infolist():
                 target = (dest / info.filename).resolve()
-                if not str(target).startswith(str(dest_resolved)):
+                if not target.is_relative_to(dest_resolved):  # a string prefix would let "../dest2/x" through
                     raise ValueError(f"archive member escapes the archive: {info.filename}")
                 zf.extract(info, dest)
                 mode = info.external_attr >> 16

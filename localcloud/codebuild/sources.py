@@ -86,8 +86,6 @@ def codecommit_tree(cloud, clients, region: str, location: str, version: str | N
         raise SourceError(f"invalid CodeCommit location {location!r}: expecting https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>")
     repository = match.group(1)
     provider = cloud.provider("codecommit")
-    if not hasattr(provider, "archive_commit"):
-        raise SourceError("localcloud's CodeCommit provider cannot archive commits yet", "CLIENT_ERROR")
     label = version or "refs/heads/<default branch>"
     if not provider.repository_exists(region, repository):
         raise SourceError(f"repository not found for primary source and source version {label}")

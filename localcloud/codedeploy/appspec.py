@@ -19,7 +19,6 @@ SCRIPTABLE_EVENTS = (
     "ApplicationStop", "BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService",
     "BeforeBlockTraffic", "AfterBlockTraffic", "BeforeAllowTraffic", "AfterAllowTraffic",
 )
-ALL_EVENTS = SCRIPTABLE_EVENTS + ("DownloadBundle", "Install", "BlockTraffic", "AllowTraffic")
 APPSPEC_NAMES = ("appspec.yml", "appspec.yaml")
 
 

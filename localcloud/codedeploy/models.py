@@ -34,7 +34,6 @@ ALLOW_TRAFFIC_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic
 BLOCK_TRAFFIC_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
 GREEN_EVENTS = GREEN_INSTALL_EVENTS + ALLOW_TRAFFIC_EVENTS
 #: Events reserved for CodeDeploy itself: an appspec cannot attach scripts to them.
-RESERVED_EVENTS = frozenset({"DownloadBundle", "Install", "AllowTraffic", "BlockTraffic"})
 
 ACTIVE_STATUSES = frozenset({"Created", "Queued", "InProgress", "Baking", "Ready"})
 DONE_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})

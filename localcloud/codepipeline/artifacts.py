@@ -26,7 +26,3 @@ def artifact_store_for(declaration: dict, region: str) -> dict:
     if region in stores:
         return stores[region]
     raise KeyError(f"the pipeline has no artifact store in Region {region}")
-
-
-def s3location(store: dict, key: str) -> dict:
-    return {"bucket": store["location"], "key": key}

@@ -78,7 +78,6 @@ class Engine:
     def _spawn(self, pipeline: Pipeline, execution: PipelineExecution, first_stage: int, retry_mode: str | None = None):
         worker = threading.Thread(target=self._work, args=(pipeline, execution, first_stage, retry_mode),
                                   name=f"codepipeline-{pipeline.name}-{execution.pipeline_execution_id[:8]}", daemon=True)
-        execution.worker = worker
         worker.start()
 
     # -- the worker ----------------------------------------------------------------------------
@@ -376,7 +375,7 @@ class Engine:
                     record.token = None
                     record.touch()
                     record.abandon.set()
-                    approval = getattr(record, "approval", None)
+                    approval = record.approval
                     if approval is not None and approval.state == PENDING:
                         approval.state = WITHDRAWN
                         approval.event.set()
@@ -437,13 +436,6 @@ class Engine:
             execution.touch()
             self._spawn(pipeline, execution, execution.stage_names().index(stage_name), retry_mode=mode)
             self._emit_stage(pipeline, execution, stage_name, "RESUMED")
-
-    def wait_idle(self, timeout: float = 5.0) -> None:
-        """Join the worker threads of finished executions (tests, reset)."""
-        for pipeline in self.store.all():
-            for execution in list(pipeline.executions.values()):
-                if execution.worker is not None and execution.final:
-                    execution.worker.join(timeout)
 
     # -- state-change events -------------------------------------------------------------------
     def _emit_execution(self, pipeline, execution, state: str) -> None:

@@ -165,13 +165,11 @@ class PipelineExecution:
     #: trigger time for a push (the pushed commit), else when the source action resolves it.
     source_revisions: dict[str, dict] = field(default_factory=dict)
     #: explicit StartPipelineExecution sourceRevisions: action name -> {revisionType, revisionValue}
-    revision_overrides: dict[str, dict] = field(default_factory=dict)
     artifacts: dict[str, dict] = field(default_factory=dict)         # artifact name -> {bucket, key}
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     stages: dict[str, StageExecution] = field(default_factory=dict)
     stage_index: int = 0       # the stage it is in, or waits in front of
     waiting: bool = True       # True while in front of a stage (not holding it)
-    worker: threading.Thread | None = None
 
     @property
     def final(self) -> bool:
@@ -313,7 +311,3 @@ class Store:
 
     def clear(self) -> None:
         self.pipelines.clear()
-
-
-def public_declaration(declaration: dict) -> dict[str, Any]:
-    return copy.deepcopy(declaration)

@@ -65,15 +65,11 @@ class CodepipelineProvider(Provider):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        events = self.cloud.providers.get("events")
-        if events is not None and hasattr(events, "register_target"):
-            events.register_target(PIPELINE_ARN_PREFIX, self.events_target.deliver)
-        else:
-            log.warning("the events provider offers no register_target: EventBridge rules cannot start pipelines")
-        if events is not None and hasattr(events, "publish"):
-            self.engine.listeners.append(lambda detail_type, item: self._events.put((detail_type, item)))
-            self._publisher = threading.Thread(target=self._publish_loop, args=(events,), name="codepipeline-events", daemon=True)
-            self._publisher.start()
+        events = self.cloud.provider("events")
+        events.register_target(PIPELINE_ARN_PREFIX, self.events_target.deliver)
+        self.engine.listeners.append(lambda detail_type, item: self._events.put((detail_type, item)))
+        self._publisher = threading.Thread(target=self._publish_loop, args=(events,), name="codepipeline-events", daemon=True)
+        self._publisher.start()
         self.poller.start()
 
     def _publish_loop(self, events) -> None:

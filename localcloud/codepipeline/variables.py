@@ -30,10 +30,3 @@ def resolve_text(text: str, namespaces: dict[str, dict[str, str]]) -> str:
 
 def resolve_configuration(configuration: dict[str, str], namespaces: dict[str, dict[str, str]]) -> dict[str, str]:
     return {key: resolve_text(value, namespaces) for key, value in configuration.items()}
-
-
-def referenced_namespaces(configuration: dict[str, str]) -> set[str]:
-    found: set[str] = set()
-    for value in configuration.values():
-        found.update(m.group(1) for m in REFERENCE.finditer(value))
-    return found

@@ -78,8 +78,3 @@ def target_groups_with(account: str, region: str, target_id: str) -> list:
     if account not in backends or region not in backends[account]:
         return []
     return [tg for _arn, tg in _snapshot(backends[account][region].target_groups) if target_id in tg.targets]
-
-
-def instance_state(target_group, instance_id: str) -> str | None:
-    instance = target_group.ec2_backend.get_instance_by_id(instance_id)
-    return instance.state if instance is not None else None

@@ -55,8 +55,6 @@ def run(run: ActionRun) -> Outcome:
     config = run.configuration
     project = config["ProjectName"]
     provider = run.cloud.provider("codebuild")
-    if not hasattr(provider, "start_pipeline_build"):
-        return Outcome.failed("JobFailed", "localcloud's codebuild provider does not offer start_pipeline_build yet")
     try:
         env = _environment_variables(config.get("EnvironmentVariables"))
     except ValueError as err:

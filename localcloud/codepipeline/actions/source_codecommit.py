@@ -35,8 +35,6 @@ def capture(cloud, region: str, configuration: dict, event: dict | None = None) 
             and detail.get("referenceName") == branch and detail.get("commitId")):
         return {"revisionId": detail["commitId"]}
     provider = _codecommit(cloud)
-    if not hasattr(provider, "branch_head"):
-        return None
     try:
         head = provider.branch_head(region, repository, branch)
     except Exception:  # a missing repository fails the action later, with AWS's message
@@ -56,9 +54,6 @@ def run(run: ActionRun) -> Outcome:
     config = run.configuration
     repository, branch = config["RepositoryName"], config["BranchName"]
     provider = _codecommit(run.cloud)
-    if not all(hasattr(provider, m) for m in ("branch_head", "commit_metadata", "archive_commit", "repository_exists")):
-        return Outcome.failed("ConfigurationError", "localcloud's codecommit provider does not offer the source contract "
-                              "(branch_head, commit_metadata, archive_commit, repository_exists)")
     if config.get("OutputArtifactFormat", "CODE_ZIP") == "CODEBUILD_CLONE_REF":
         # The byte format of a full-clone reference is undocumented (AWS-SEMANTICS.md §6); refuse
         # plainly rather than hand CodeBuild something it cannot read.

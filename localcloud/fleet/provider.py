@@ -44,8 +44,6 @@ class FleetProvider(Provider):
         return self.dataplane.app_for_host(host)
 
     def start(self) -> None:
-        moto_hooks.install(self)
-        lifecycle_hooks.install(self.cloud.clock)
         self.checker.start()
 
     def reset(self) -> None:

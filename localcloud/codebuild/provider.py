@@ -42,8 +42,6 @@ class CodebuildProvider(Provider):
         self.max_concurrent_builds = max_concurrent_builds or default_concurrency()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        self._clients: dict[tuple[str, str], object] = {}
-        self._clients_lock = threading.Lock()
         self.builds_api = BuildApi(self)
         self.reports_api = ReportApi(self)
 
@@ -51,14 +49,7 @@ class CodebuildProvider(Provider):
         return {**self.builds_api.operations(), **self.reports_api.operations()}
 
     def clients(self, service: str, region: str):
-        """A boto3 client to localcloud, made once per service and region (creating one costs
-        ~100 ms; boto3 clients are safe to share between threads)."""
-        key = (service, region)
-        with self._clients_lock:
-            client = self._clients.get(key)
-            if client is None:
-                client = self._clients[key] = self.cloud.client(service, region)
-            return client
+        return self.cloud.client(service, region)
 
     # -- running builds ------------------------------------------------------------------------
     def submit(self, build: Build) -> None:

@@ -1,19 +1,11 @@
-"""boto3 clients to the other services, made once: creating a client costs tens of milliseconds
-of CPU (more on a loaded machine), and a deployment makes dozens of calls. Clients are thread-safe."""
+"""The boto3 clients CodeDeploy uses to call the other services, as AWS's CodeDeploy does
+(`LocalCloud.client` makes each once)."""
 from __future__ import annotations
-
-import threading
 
 
 class Clients:
     def __init__(self, cloud):
         self.cloud = cloud
-        self._cache: dict[str, object] = {}
-        self._lock = threading.Lock()
 
     def __call__(self, service: str):
-        with self._lock:
-            client = self._cache.get(service)
-            if client is None:
-                client = self._cache[service] = self.cloud.client(service)
-            return client
+        return self.cloud.client(service)

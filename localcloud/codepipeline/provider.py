@@ -40,7 +40,7 @@ class CodepipelineProvider(Provider):
         return self.api.operations()
 
     def client(self, service: str, region: str | None = None):
-        return action_types._clients(self.cloud, service, region or self.cloud.region)
+        return self.cloud.client(service, region)
 
     # -- executions ----------------------------------------------------------------------------
     def start_execution(self, pipeline: Pipeline, trigger: dict, *, event: dict | None = None,
@@ -105,7 +105,6 @@ class CodepipelineProvider(Provider):
         if self._publisher is not None:
             self._events.put(None)
             self._publisher.join(2)
-        action_types.forget_clients(self.cloud)
 
 
 def create(cloud) -> CodepipelineProvider:

@@ -111,7 +111,7 @@ class ActionRun:
         return self.abandon_event.is_set()
 
     def client(self, service: str):
-        return _clients(self.cloud, service, self.region)
+        return self.cloud.client(service, self.region)
 
     def poll(self, check: Callable[[], Any], *, what: str, deadline_seconds: float, first=0.02, cap=0.25):
         """Call `check()` until it returns something truthy, backing off from `first` to `cap`
@@ -131,21 +131,6 @@ class ActionRun:
         return None
 
 
-_CLIENT_CACHE: dict[tuple[int, str, str], Any] = {}
-
-
-def _clients(cloud, service: str, region: str):
-    # boto3 clients are thread-safe and slow to build (~50 ms): one per service and Region.
-    key = (id(cloud), service, region)
-    client = _CLIENT_CACHE.get(key)
-    if client is None:
-        client = _CLIENT_CACHE[key] = cloud.client(service, region)
-    return client
-
-
-def forget_clients(cloud) -> None:
-    for key in [k for k in _CLIENT_CACHE if k[0] == id(cloud)]:
-        _CLIENT_CACHE.pop(key, None)
 
 
 def client_error_text(err: Exception) -> tuple[str, str]:

@@ -4,12 +4,12 @@ The revision is the object's version id at trigger time (`S3_OBJECT_VERSION_ID` 
 """
 from __future__ import annotations
 
-from localcloud.codepipeline.actions import ActionRun, Outcome, _clients, client_error_text
+from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
 
 
 def capture(cloud, region: str, configuration: dict, event: dict | None = None) -> dict | None:
     try:
-        head = _clients(cloud, "s3", region).head_object(Bucket=configuration["S3Bucket"], Key=configuration["S3ObjectKey"])
+        head = cloud.client("s3", region).head_object(Bucket=configuration["S3Bucket"], Key=configuration["S3ObjectKey"])
     except Exception:
         return None
     return {"revisionId": head.get("VersionId") or head.get("ETag", "").strip('"')}

@@ -1,21 +1,12 @@
-"""nextToken pagination shared by the List* operations (opaque to clients, as AWS's is)."""
+"""nextToken pagination and ordering shared by CodeBuild's List* operations."""
 from __future__ import annotations
 
-import base64
-
-from localcloud.aws import AWSError
+from localcloud import paging
 
 
 def page(items: list, next_token: str | None, size: int) -> tuple[list, str | None]:
-    start = 0
-    if next_token:
-        try:
-            start = int(base64.urlsafe_b64decode(next_token.encode()).decode())
-        except (ValueError, UnicodeDecodeError):
-            raise AWSError("InvalidInputException", f"Invalid next token: {next_token}") from None
-    end = start + size
-    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], token
+    return paging.page(items, next_token, size, error_code="InvalidInputException",
+                       message=f"Invalid next token: {next_token}")
 
 
 def sort_listing(items, params: dict, default_sort: str) -> list:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud import paging
 from localcloud.aws import AWSError
 from localcloud.codedeploy import autoscaling as asg_api
 from localcloud.codedeploy.models import (
@@ -28,12 +29,7 @@ def _tags(raw) -> dict[str, str]:
 
 
 def _page(items: list, token: str | None) -> tuple[list, str | None]:
-    try:
-        start = int(token) if token else 0
-    except ValueError:
-        raise _err("InvalidNextTokenException", "The next token is not valid.") from None
-    chunk = items[start:start + PAGE]
-    return chunk, (str(start + PAGE) if start + PAGE < len(items) else None)
+    return paging.page(items, token, PAGE, error_code="InvalidNextTokenException", message="The next token is not valid.")
 
 
 def _time(value) -> datetime | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from localcloud import paging
 from localcloud.aws import AWSError, RequestContext
 from localcloud.codepipeline.actions import type_key
 from localcloud.codepipeline.actions.approval_manual import DECIDED
@@ -29,19 +30,8 @@ REVISION_TYPES = {("Source", "AWS", "CodeCommit"): {"COMMIT_ID"},
 
 
 def _page(items: list, params: dict, default: int, key: str = "nextToken") -> tuple[list, str | None]:
-    token = params.get(key)
-    start = 0
-    if token:
-        try:
-            start = int(token)
-            if start < 0 or start > len(items):
-                raise ValueError
-        except ValueError:
-            raise AWSError("InvalidNextTokenException", "The next token is not valid") from None
-    size = params.get("maxResults") or default
-    page = items[start:start + size]
-    following = start + size
-    return page, (str(following) if following < len(items) else None)
+    return paging.page(items, params.get(key), params.get("maxResults") or default,
+                error_code="InvalidNextTokenException", message="The next token is not valid")
 
 
 class CodePipelineAPI:

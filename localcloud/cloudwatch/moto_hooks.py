@@ -11,30 +11,17 @@
 """
 from __future__ import annotations
 
-import functools
 import json
 from datetime import datetime, timezone
 
 from localcloud.cloudwatch.evaluation import INSUFFICIENT, as_utc
+from localcloud.moto_patch import wrap_method
 
 _installed = False
 
 
 def _wrap(cls, name: str, hook) -> None:
-    original = getattr(cls, name, None)
-    if original is not None and getattr(original, "_localcloud_patched", False):
-        return
-
-    if original is None:
-        def wrapper(self, *args, **kwargs):
-            return hook(None, self, *args, **kwargs)
-    else:
-        @functools.wraps(original)
-        def wrapper(self, *args, **kwargs):
-            return hook(original, self, *args, **kwargs)
-
-    wrapper._localcloud_patched = True  # type: ignore[attr-defined]
-    setattr(cls, name, wrapper)
+    wrap_method(cls, name, hook, tag="cloudwatch")
 
 
 def _now() -> datetime:
@@ -133,7 +120,7 @@ def install() -> None:
             }, backend=self)
         return result
 
-    def describe_alarm_history(_original, self):
+    def describe_alarm_history(self):  # moto 5.2.1 has no DescribeAlarmHistory: added, not wrapped
         from moto.core.responses import ActionResult
 
         return ActionResult(alarm_history(
@@ -148,7 +135,7 @@ def install() -> None:
     _wrap(Alarm, "update_state", update_state)
     _wrap(CloudWatchBackend, "put_metric_alarm", put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", delete_alarms)
-    _wrap(CloudWatchResponse, "describe_alarm_history", describe_alarm_history)
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history
 
 
 def alarm_history(items: list[dict], *, name=None, alarm_types=(), item_type=None, start=None, end=None,

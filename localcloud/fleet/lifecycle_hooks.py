@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from localcloud.fleet.moto_hooks import wrap_method
+from localcloud.moto_patch import wrap_method
 
 log = logging.getLogger("localcloud.fleet")
 

@@ -18,9 +18,10 @@ provider of the LocalCloud running in this process.
 """
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any, Protocol
+
+from localcloud.moto_patch import wrap_method
 
 log = logging.getLogger("localcloud.fleet")
 
@@ -62,25 +63,6 @@ def _notify(method: str, *args) -> Any:
         return None
 
 
-def wrap_method(cls, name: str, hook, tag: str = "fleet") -> None:
-    """Route `cls.name` through `hook(original, self, *args, **kwargs)`, once per `tag` (so a
-    reset or a second LocalCloud never wraps twice, while two modules may wrap one method)."""
-    marker = f"_localcloud_{tag}"
-    original = getattr(cls, name)
-    if getattr(original, marker, False):
-        return
-
-    @functools.wraps(original)
-    def wrapper(self, *args, **kwargs):
-        return hook(original, self, *args, **kwargs)
-
-    setattr(wrapper, marker, True)  # functools.wraps kept the markers of wrappers underneath
-    setattr(cls, name, wrapper)
-
-
-_after = wrap_method
-
-
 def _patch_once() -> None:
     global _installed
     if _installed:
@@ -107,8 +89,8 @@ def _patch_ec2() -> None:
         _notify("instance_stopped", self)
         return result
 
-    _after(Instance, "terminate", terminate)
-    _after(Instance, "stop", stop)
+    wrap_method(Instance, "terminate", terminate, tag="fleet")
+    wrap_method(Instance, "stop", stop, tag="fleet")
 
 
 # -- ELBv2 ---------------------------------------------------------------------------------------
@@ -166,11 +148,11 @@ def _patch_elbv2() -> None:
         _notify("target_group_deleted", target_group_arn)
         return result
 
-    _after(FakeTargetGroup, "register", register)
-    _after(FakeTargetGroup, "deregister", deregister)
-    _after(FakeTargetGroup, "health_for", health_for)
-    _after(ELBv2Backend, "describe_target_health", describe_target_health)
-    _after(ELBv2Backend, "delete_target_group", delete_target_group)
+    wrap_method(FakeTargetGroup, "register", register, tag="fleet")
+    wrap_method(FakeTargetGroup, "deregister", deregister, tag="fleet")
+    wrap_method(FakeTargetGroup, "health_for", health_for, tag="fleet")
+    wrap_method(ELBv2Backend, "describe_target_health", describe_target_health, tag="fleet")
+    wrap_method(ELBv2Backend, "delete_target_group", delete_target_group, tag="fleet")
 
 
 # -- Auto Scaling --------------------------------------------------------------------------------
@@ -208,9 +190,9 @@ def _patch_autoscaling() -> None:
             )
         return original(self, *args, **kwargs)
 
-    _after(FakeAutoScalingGroup, "replace_autoscaling_group_instances", replace_instances)
-    _after(AutoScalingBackend, "detach_instances", detach_instances)
-    _after(AutoScalingResponse, "delete_auto_scaling_group", delete_group_api)
+    wrap_method(FakeAutoScalingGroup, "replace_autoscaling_group_instances", replace_instances, tag="fleet")
+    wrap_method(AutoScalingBackend, "detach_instances", detach_instances, tag="fleet")
+    wrap_method(AutoScalingResponse, "delete_auto_scaling_group", delete_group_api, tag="fleet")
 
 
 def _deregister_from_group_target_groups(backend, group, instance_ids: list[str]) -> None:

@@ -33,6 +33,7 @@ from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
 from capstone.drivers import http
 from capstone.ledger import Ledger
+from capstone.sweep import delete_found
 from capstone.target import Target
 
 FAIL_AT_VAR = "CAPSTONE_FAIL_AT"
@@ -256,24 +257,6 @@ class Environment:
             self.progress(f"[env {self.prefix}] {message}")
         except Exception:  # progress is for people; it must never stop a teardown
             pass
-
-
-def delete_found(ctx: BuildContext, found: list) -> list[str]:
-    """Delete resources the leak check found, dependents first; each is recorded in the ledger
-    (builder "leak-check") before its delete. Returns the errors."""
-    order = {kind: i for i, kind in enumerate(leak_check.COVERED_TYPES)}
-    errors = []
-    for item in sorted(found, key=lambda f: order.get(f.type, len(order))):
-        entry = ctx.ledger.record(item.type, item.name, builder="leak-check", region=item.region, **item.attrs)
-        ctx.ledger.update(entry, id=item.id, arn=item.arn)
-        try:
-            builder_for(item.type).delete(ctx, entry)
-        except Exception as exc:
-            errors.append(f"{item.describe()}: {type(exc).__name__}: {str(exc)[:300]}")
-            continue
-        ctx.ledger.mark_deleted(entry)
-        ctx.say(f"deleted {item.describe()} (found by the leak check)")
-    return errors
 
 
 def record_leak_report(ledger: Ledger, report: leak_check.LeakReport) -> None:

@@ -110,7 +110,6 @@ def plan(target: Target, prefix: str = DEFAULT_PREFIX_ROOT, older_than: timedelt
 def execute(target: Target, sweep_plan: SweepPlan, progress: Callable[[str], None] = print) -> list[str]:
     """Delete every resource of the chosen groups, dependents first; returns the errors."""
     errors: list[str] = []
-    order = {kind: i for i, kind in enumerate(COVERED_TYPES)}
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     for group in sweep_plan.groups:
         try:
@@ -121,14 +120,23 @@ def execute(target: Target, sweep_plan: SweepPlan, progress: Callable[[str], Non
         ledger = Ledger.create(run_id=f"sweep-{stamp}", prefix=group.prefix, target=target.name,
                                region=target.region, endpoint_url=target.endpoint_url, path=path, worker="sweep")
         ctx = BuildContext(target, names, ledger, ledger.run_id, progress=progress)
-        for found in sorted(group.resources, key=lambda f: order.get(f.type, len(order))):
-            entry = ledger.record(found.type, found.name, builder="sweep", region=found.region, **found.attrs)
-            ledger.update(entry, id=found.id, arn=found.arn)
-            try:
-                builder_for(found.type).delete(ctx, {**entry, "attrs": dict(found.attrs)})
-            except Exception as exc:
-                errors.append(f"{found.describe()}: {type(exc).__name__}: {str(exc)[:300]}")
-                continue
-            ledger.mark_deleted(entry)
-            progress(f"  deleted {found.describe()}")
+        errors += delete_found(ctx, group.resources, builder="sweep")
+    return errors
+
+
+def delete_found(ctx: BuildContext, found: list[Found], builder: str = "leak-check") -> list[str]:
+    """Delete resources a listing found (not created from a ledger), dependents first; each is
+    recorded in the ledger under `builder` before its delete. Returns the errors."""
+    order = {kind: i for i, kind in enumerate(COVERED_TYPES)}
+    errors = []
+    for item in sorted(found, key=lambda f: order.get(f.type, len(order))):
+        entry = ctx.ledger.record(item.type, item.name, builder=builder, region=item.region, **item.attrs)
+        ctx.ledger.update(entry, id=item.id, arn=item.arn)
+        try:
+            builder_for(item.type).delete(ctx, entry)
+        except Exception as exc:
+            errors.append(f"{item.describe()}: {type(exc).__name__}: {str(exc)[:300]}")
+            continue
+        ctx.ledger.mark_deleted(entry)
+        ctx.say(f"deleted {item.describe()} (found by the {builder})")
     return errors

@@ -14,13 +14,6 @@ from localcloud.codepipeline.actions import KNOWN_AWS_TYPES, RUNNERS, SHAPES, ty
 
 V2_ONLY_MODES = ("QUEUED", "PARALLEL")
 
-# botocore's patterns, matched against the whole value as AWS does (a search would accept
-# "bad name!" because "bad" matches).
-NAME = r"[A-Za-z0-9.@\-_]+"
-ARTIFACT = r"[a-zA-Z0-9_\-]+"
-NAMESPACE = r"[A-Za-z0-9@\-_]+"
-
-
 def _structure(message: str) -> AWSError:
     return AWSError("InvalidStructureException", message)
 
@@ -29,30 +22,8 @@ def _action_error(message: str) -> AWSError:
     return AWSError("InvalidActionDeclarationException", message)
 
 
-def _names(d: dict) -> None:
-    checks = [(d["name"], "pipeline.name", NAME)]
-    checks += [(v["name"], f"pipeline.variables.{i + 1}.member.name", NAMESPACE) for i, v in enumerate(d.get("variables") or [])]
-    for si, stage in enumerate(d["stages"]):
-        where = f"pipeline.stages.{si + 1}.member"
-        checks.append((stage["name"], f"{where}.name", NAME))
-        for ai, action in enumerate(stage.get("actions") or []):
-            at = f"{where}.actions.{ai + 1}.member"
-            checks.append((action["name"], f"{at}.name", NAME))
-            if action.get("namespace"):
-                checks.append((action["namespace"], f"{at}.namespace", NAMESPACE))
-            for member in ("inputArtifacts", "outputArtifacts"):
-                checks += [(a["name"], f"{at}.{member}.{i + 1}.member.name", ARTIFACT)
-                           for i, a in enumerate(action.get(member) or [])]
-    errors = [f"Value '{value}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression "
-              f"pattern: {pattern}" for value, path, pattern in checks if not re.fullmatch(pattern, value)]
-    if errors:
-        noun = "error" if len(errors) == 1 else "errors"
-        raise AWSError("ValidationException", f"{len(errors)} validation {noun} detected: " + "; ".join(errors))
-
-
 def normalize(declaration: dict, region: str) -> dict:
-    d = copy.deepcopy(declaration)
-    _names(d)
+    d = copy.deepcopy(declaration)  # names were checked against the model by the router
     if bool(d.get("artifactStore")) == bool(d.get("artifactStores")):
         raise _structure("You must include either artifactStore or artifactStores in your pipeline, but you cannot use "
                          "both. If you create a cross-region action in your pipeline, you must use artifactStores.")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import jinja2
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from capstone.builders.context import BuildContext
 from capstone.retry import call, is_not_found
@@ -50,15 +50,11 @@ def push_sample_app(ctx: BuildContext, clone_url: str) -> str:
         git(["commit", "-q", "-m", "Initial commit: awscicd demo app v2"], cwd=work, env=env)
         commit = git(["rev-parse", "HEAD"], cwd=work, env=env)
         # The repository may take a moment to accept pushes after CreateRepository on AWS.
-        for attempt in range(6):
-            try:
+        for attempt in Retrying(stop=stop_after_attempt(6), wait=wait_incrementing(start=1, increment=1),
+                                retry=retry_if_exception_type(RuntimeError), reraise=True):
+            with attempt:
                 git(["push", "-q", clone_url, "HEAD:refs/heads/main"], cwd=work, env=env)
-                return commit
-            except RuntimeError:
-                if attempt == 5:
-                    raise
-                time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
+        return commit
 
 
 def create(ctx: BuildContext) -> None:

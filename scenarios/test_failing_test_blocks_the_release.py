@@ -43,16 +43,9 @@ def test_a_failing_test_stops_the_pipeline_before_approval(operator):
     with evidence.step("the failing test is in the build's test report"):
         build_id = op.external_id(snap, op.build_stage)
         assert build_id, f"the {op.build_stage} action names no build: {snap.describe()}"
-        evidence.record("build_id", build_id)
-        build = op.codebuild.batch_get_builds(ids=[build_id])["builds"][0]
+        build = op.builds.build(build_id)  # its log tail and reports are attached as the run is watched
         assert build["buildStatus"] == "FAILED", build["buildStatus"]
-        failed_cases = []
-        for report_arn in build.get("reportArns", []):
-            failed_cases += op.codebuild.describe_test_cases(
-                reportArn=report_arn, filter={"status": "FAILED"})["testCases"]
-        names = [case.get("name") for case in failed_cases]
-        evidence.attach("failed test cases", [{k: c.get(k) for k in ("name", "prefix", "status", "message")}
-                                              for c in failed_cases])
+        names = [name for report in op.builds.test_reports(build) for name in report["failedTestCases"]]
         assert any("test_release_gate_blocks_a_failing_change" in (n or "") for n in names), (
             f"the failing test is not in the build's test report (reports {build.get('reportArns')}, "
             f"failed cases {names})")

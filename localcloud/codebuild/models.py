@@ -103,6 +103,7 @@ class Build:
     # in-process extras (never rendered): the pipeline's artifacts and the stop signal
     pipeline: dict | None = None
     stop_requested: threading.Event = field(default_factory=threading.Event)
+    completed: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -165,6 +166,7 @@ class Build:
             self.phases.append(BuildPhase("COMPLETED", moment))
             self.end_time = moment
             self.status = status
+            self.completed.set()
 
     def failing_context(self) -> tuple[str, dict] | None:
         """(phaseType, context) of the first phase that did not succeed, for pipeline messages."""

@@ -64,9 +64,7 @@ class CodebuildProvider(Provider):
         """Ask a build to stop and wait briefly for it, so StopBuild answers with the stopped build."""
         build.stop_requested.set()
         build.stop_if_queued()
-        deadline = time.monotonic() + 5
-        while not build.complete and time.monotonic() < deadline:
-            time.sleep(0.02)
+        build.completed.wait(5)
 
     def _shutdown(self) -> None:
         for build in self.state.all_builds():

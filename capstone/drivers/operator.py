@@ -22,6 +22,7 @@ from capstone.drivers.fleet import Fleet
 from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
 from capstone.drivers.probe import Probe
 from capstone.drivers.push import Change, Repository
+from capstone.retry import wait_until
 from capstone.drivers.watch import PipelineWatcher, Snapshot
 
 DEFAULT_STAGES = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
@@ -251,22 +252,18 @@ class Operator:
         evidence.record("good_version", version)
 
     def wait_group_gone(self, name: str) -> None:
-        deadline, backoff = Deadline(self.pace.settle), self.backoff()
-        while self.fleet.group(name) is not None:
-            if deadline.expired():
-                group = self.fleet.group(name) or {}
-                raise WaitTimeout(f"timed out after {deadline.seconds:.0f}s waiting for Auto Scaling group {name} "
-                                  f"to be deleted; it is {group.get('Status', 'present')} with "
-                                  f"{len(group.get('Instances', []))} instances")
-            deadline.sleep(backoff.next())
+        def gone():
+            group = self.fleet.group(name)
+            state = None if group is None else (
+                f"{group.get('Status') or 'present'} with {len(group.get('Instances', []))} instances")
+            return group is None, state
+        wait_until(gone, what=f"Auto Scaling group {name} to be deleted", timeout=self.pace.settle,
+                   first=0.05, cap=self.pace.poll_cap)
 
     def wait_alarm_not(self, state: str) -> None:
-        deadline, backoff = Deadline(self.pace.settle), self.backoff()
-        while self.alarm_state() == state:
-            if deadline.expired():
-                raise WaitTimeout(f"timed out after {deadline.seconds:.0f}s waiting for alarm {self.names.alarm} "
-                                  f"to leave {state}")
-            deadline.sleep(backoff.next())
+        wait_until(lambda: ((current := self.alarm_state()) != state, current),
+                   what=f"alarm {self.names.alarm} to leave {state}", timeout=self.pace.settle,
+                   first=0.05, cap=self.pace.poll_cap)
 
     # -- leaving the environment as found -------------------------------------------------------
     def begin_scenario(self) -> int:

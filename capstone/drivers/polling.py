@@ -9,9 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-
-class WaitTimeout(TimeoutError):
-    """A deadline passed. The message says what was awaited and the last state seen."""
+from capstone.retry import WaitTimeout  # noqa: F401  (one timeout type for the whole suite)
 
 
 @dataclass

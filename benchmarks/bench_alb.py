@@ -22,6 +22,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from localcloud import LocalCloud  # noqa: E402
+from localcloud.settings import Settings  # noqa: E402
 
 APP = r'''
 import os
@@ -79,7 +80,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, LocalCloud(port=0, time_scale=0.02) as cloud:
+    with tempfile.TemporaryDirectory() as tmp, LocalCloud(port=0, settings=Settings(time_scale=0.02)) as cloud:
         app_path = str(Path(tmp) / "app.py")
         Path(app_path).write_text(APP)
         elb, tg, dns, fleet, wait_healthy = build(cloud, app_path)

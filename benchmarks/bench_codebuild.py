@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from localcloud import LocalCloud  # noqa: E402
+from localcloud.settings import Settings  # noqa: E402
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -96,7 +97,7 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=30)
     parser.add_argument("--concurrent", type=int, default=8)
     args = parser.parse_args()
-    with LocalCloud(port=0, time_scale=1.0) as cloud:
+    with LocalCloud(port=0, settings=Settings(time_scale=1.0)) as cloud:
         role = cloud.client("iam").create_role(RoleName="bench-codebuild",
                                                AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
         cb = cloud.client("codebuild")

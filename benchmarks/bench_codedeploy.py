@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from localcloud import LocalCloud  # noqa: E402
+from localcloud.settings import Settings  # noqa: E402
 from tests.localcloud.codedeploy import infra  # noqa: E402
 
 SCALE = 0.02
@@ -49,7 +50,7 @@ def one_round(aws, env, n):
 
 
 def main():
-    with LocalCloud(port=0, time_scale=SCALE) as cloud:
+    with LocalCloud(port=0, settings=Settings(time_scale=SCALE)) as cloud:
         clients: dict = {}
         aws = lambda service, region=None: clients.setdefault(service, cloud.client(service, region))  # noqa: E731
         env = infra.build(aws)

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from localcloud import LocalCloud  # noqa: E402
+from localcloud.settings import Settings  # noqa: E402
 from localcloud.clock import Clock  # noqa: E402
 from localcloud.codepipeline.actions import Outcome  # noqa: E402
 from localcloud.codepipeline.engine import Engine  # noqa: E402
@@ -83,7 +84,7 @@ def transitions(executions: int, stages: int) -> tuple[list[float], list[float]]
 def push_to_source(pushes: int) -> list[float]:
     trust = lambda service: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
-    with LocalCloud(port=0, time_scale=0.02) as cloud:
+    with LocalCloud(port=0, settings=Settings(time_scale=0.02)) as cloud:
         iam, s3, cc, events, cp = (cloud.client(s) for s in ("iam", "s3", "codecommit", "events", "codepipeline"))
         pipeline_role = iam.create_role(RoleName="bench-pipeline", AssumeRolePolicyDocument=trust("codepipeline.amazonaws.com"))["Role"]["Arn"]
         events_role = iam.create_role(RoleName="bench-events", AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"]["Arn"]

@@ -28,9 +28,10 @@ def main() -> int:
     from capstone.environment import Environment
     from capstone.target import Target
     from localcloud import LocalCloud
+    from localcloud.settings import Settings  # noqa: E402
 
     started = time.monotonic()
-    cloud = LocalCloud(port=0, time_scale=args.time_scale).start()
+    cloud = LocalCloud(port=0, settings=Settings(time_scale=args.time_scale)).start()
     target = Target("local", cloud.region, cloud.url)
     target.check()
     leaks.find(target, "warmup")  # moto builds its backends lazily: pay that once, outside the figures

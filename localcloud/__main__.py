@@ -1,5 +1,5 @@
-"""`python -m localcloud` serves localcloud standalone (same as `capstone cloud`)."""
-from capstone.commands.cloud import main
+"""`python -m localcloud`: the same as the `localcloud` command."""
+from localcloud.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

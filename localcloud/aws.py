@@ -1,6 +1,6 @@
 """AWS wire conventions shared by every provider: errors, request context, JSON encoding.
 
-Providers raise `AWSError`; the router turns it into the response the protocol expects
+Providers raise typed errors (subclasses of `localcloud.exceptions.ServiceError`); the router turns it into the response the protocol expects
 (`{"__type", "message"}` for JSON services, `<ErrorResponse>` XML for query services).
 """
 from __future__ import annotations
@@ -13,19 +13,10 @@ from datetime import date, datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
+from localcloud.exceptions import AWSError
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-
-
-class AWSError(Exception):
-    """An error AWS itself would return: `code` is the exception shape name (e.g.
-    `RepositoryDoesNotExistException`), `status` the HTTP status AWS uses for it."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 def validation_error(message: str) -> AWSError:

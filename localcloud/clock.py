@@ -2,36 +2,18 @@
 
 Configured values (health-check interval, deregistration delay, termination wait, approval
 timeout, build timeout...) stay what the user configured; only how long localcloud really waits
-changes, so an offline run can be fast without editing any resource.
+changes, so an offline run can be fast without editing any resource. The scale is the
+`time_scale` setting (settings.py).
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import datetime, timezone
 
-ENV_VAR = "LOCALCLOUD_TIME_SCALE"
-
-
-def scale_from_env(default: float = 1.0) -> float:
-    raw = os.environ.get(ENV_VAR)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{ENV_VAR}={raw!r} is not a number; use e.g. 1.0 (real time) or 0.02") from None
-    if value <= 0:
-        raise ValueError(f"{ENV_VAR} must be > 0, got {value}")
-    return value
-
-
 class Clock:
     def __init__(self, scale: float = 1.0):
-        if scale <= 0:
-            raise ValueError(f"time scale must be > 0, got {scale}")
-        self.scale = float(scale)
+        self.scale = float(scale)  # validated once, by Settings
 
     def scaled(self, seconds: float) -> float:
         """How long localcloud really waits for an AWS wait of `seconds`."""

@@ -10,8 +10,9 @@ import uuid
 from pathlib import Path
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from localcloud.clock import Clock, scale_from_env
+from localcloud.clock import Clock
 from localcloud.processes import kill_owner
+from localcloud.settings import Settings
 
 log = logging.getLogger("localcloud")
 
@@ -34,18 +35,21 @@ TEST_SECRET_ACCESS_KEY = "testing"
 class LocalCloud:
     """One localcloud endpoint on 127.0.0.1.
 
-    >>> with LocalCloud(port=0, time_scale=0.05) as cloud:
+    >>> with LocalCloud(port=0, settings=Settings(time_scale=0.05)) as cloud:
     ...     boto3.client("codecommit", endpoint_url=cloud.url, ...)
+
+    `settings` defaults to `Settings.from_env()`; it is the only source of localcloud's knobs.
     """
 
     host = "127.0.0.1"  # never another interface: localcloud accepts any credentials
 
-    def __init__(self, port: int = 0, state_dir: str | Path | None = None, time_scale: float | None = None):
+    def __init__(self, port: int = 0, state_dir: str | Path | None = None, settings: Settings | None = None):
         self.requested_port = port
         self._own_state_dir = state_dir is None
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="localcloud-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.clock = Clock(scale_from_env() if time_scale is None else time_scale)
+        self.settings = settings if settings is not None else Settings.from_env()
+        self.clock = Clock(self.settings.time_scale)
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts

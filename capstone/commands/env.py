@@ -154,11 +154,12 @@ def _build(target, args, embedded: bool, cloud):
 
 def _start_cloud(time_scale: float):
     # the CLI wires localcloud in as fixtures/ does; capstone/ never does
-    from localcloud import LocalCloud, suite_profile
+    from capstone import profile
+    from localcloud import LocalCloud
 
-    suite_profile.apply()
-    cloud = LocalCloud(port=0, time_scale=time_scale).start()
-    _say(f"embedded localcloud at {cloud.url} (time scale {time_scale})")
+    settings = profile.offline_settings(time_scale)
+    cloud = LocalCloud(port=0, settings=settings).start()
+    _say(f"embedded localcloud at {cloud.url} (time scale {settings.time_scale})")
     return cloud
 
 

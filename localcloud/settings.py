@@ -27,9 +27,10 @@ class SettingsError(ValueError):
     """A setting has a value localcloud cannot use; the message names it and says what to use."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class CodeDeploySettings:
-    """Waits are AWS seconds (scaled by the time scale when localcloud waits them)."""
+    """Waits are AWS seconds (scaled by the time scale when localcloud waits them). Mutable, so a
+    test can shorten a wait for one case (the conftest restores it)."""
     #: AllowTraffic health wait; 1 h is documented for in-place only (unconfirmed for blue/green).
     allow_traffic_timeout: float = 3600
     #: BlockTraffic drain wait (the target group's deregistration delay decides the real length).
@@ -50,7 +51,7 @@ class CodeDeploySettings:
     stop_answer_wait: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class CodeBuildSettings:
     #: builds running at once; the rest wait QUEUED, first come first served (0 = the CPU count).
     concurrency: int = 0

@@ -1,13 +1,12 @@
 """localcloud's CodeBuild: every operation the suite needs, over builds that really run.
 
 The provider claims all of CodeBuild (projects live here, not in moto) and runs builds on worker
-threads, at most `max_concurrent_builds` at a time (default: the CPU count, overridable with
-LOCALCLOUD_CODEBUILD_CONCURRENCY); the rest wait QUEUED, first come first served.
+threads, at most `max_concurrent_builds` at a time (the `codebuild.concurrency` setting; default
+the CPU count); the rest wait QUEUED, first come first served.
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,26 +19,13 @@ from localcloud.codebuild.runner import BuildRunner
 from localcloud.provider import Provider
 
 log = logging.getLogger("localcloud.codebuild")
-CONCURRENCY_VAR = "LOCALCLOUD_CODEBUILD_CONCURRENCY"
-
-
-def default_concurrency() -> int:
-    raw = os.environ.get(CONCURRENCY_VAR)
-    if raw:
-        value = int(raw)
-        if value < 1:
-            raise ValueError(f"{CONCURRENCY_VAR} must be >= 1, got {value}")
-        return value
-    return os.cpu_count() or 1
-
-
 class CodebuildProvider(Provider):
     service = "codebuild"
 
     def __init__(self, cloud, max_concurrent_builds: int | None = None):
         super().__init__(cloud)
         self.state = CodeBuildState()
-        self.max_concurrent_builds = max_concurrent_builds or default_concurrency()
+        self.max_concurrent_builds = max_concurrent_builds or cloud.settings.codebuild.max_concurrent_builds
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self.builds_api = BuildApi(self)

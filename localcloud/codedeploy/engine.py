@@ -7,17 +7,16 @@ via `cloud.client(...)`, as CodeDeploy itself does; instances are reached throug
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
 from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.codedeploy import alarms, autoscaling as asg_api, traffic
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
+from localcloud.settings import CodeDeploySettings
 from localcloud.codedeploy.models import (
     ALLOW_TRAFFIC_EVENTS, BLOCK_TRAFFIC_EVENTS, GREEN_EVENTS, GREEN_INSTALL_EVENTS, HEALTH_CONSTRAINTS_MESSAGE,
     IN_PLACE_EVENTS, CodeDeployBackend, Deployment, InstanceTarget, LifecycleEvent,
@@ -35,49 +34,6 @@ HEALTH_CONSTRAINTS_INVALID_MESSAGE = (
     "The deployment failed because the minimum number of healthy instances, as defined by your deployment "
     "configuration, is not available."
 )
-
-
-@dataclass
-class Settings:
-    """The UNCONFIRMED behaviours (AWS-SEMANTICS §6), each one setting. Waits are AWS seconds."""
-    #: AllowTraffic health wait; 1 h is documented for in-place only (UNCONFIRMED for blue/green).
-    allow_traffic_timeout: float = 3600
-    #: BlockTraffic drain wait (the target group's deregistration delay decides the real length).
-    block_traffic_timeout: float = 3600
-    #: how long the green ASG may take to have its instances InService.
-    provision_timeout: float = 3600
-    #: real seconds between alarm polls (CloudWatch alarms evaluate per minute on AWS).
-    alarm_poll_interval: float = 1.0
-    #: a failed blue/green deployment with no rollback leaves its green ASG (a user report says AWS
-    #: does; DemocracyClub/WhoCanIVoteFor#855). True deletes it instead.
-    delete_green_without_rollback: bool = False
-    #: after success, attach the group's target groups to the green ASG so its later instances
-    #: register like the original group's did (ASG-level attachment: UNCONFIRMED).
-    attach_target_groups_to_green: bool = True
-    #: with KEEP_ALIVE the original ASG is left in place (UNCONFIRMED); True deletes it anyway.
-    delete_original_asg_on_keep_alive: bool = False
-    #: how long StopDeployment waits for the deployment to reach Stopped before answering Pending.
-    stop_answer_wait: float = 1.0
-
-    @classmethod
-    def from_env(cls, environ=None) -> "Settings":
-        """Defaults, overridden by LOCALCLOUD_CODEDEPLOY_<FIELD> (e.g. ..._ALLOW_TRAFFIC_TIMEOUT=300),
-        so a standalone `capstone cloud` can be tuned without code."""
-        environ = os.environ if environ is None else environ
-        settings = cls()
-        for f in fields(cls):
-            raw = environ.get(f"LOCALCLOUD_CODEDEPLOY_{f.name.upper()}")
-            if raw is None:
-                continue
-            if isinstance(getattr(settings, f.name), bool):
-                value = raw.strip().lower() in ("1", "true", "yes", "on")
-            else:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise ValueError(f"LOCALCLOUD_CODEDEPLOY_{f.name.upper()}={raw!r} is not a number") from None
-            setattr(settings, f.name, value)
-        return settings
 
 
 class Ended(Exception):
@@ -128,7 +84,7 @@ class Run:
 
 
 class Engine:
-    def __init__(self, cloud, backend: CodeDeployBackend, settings: Settings, runtimes: Callable, clients: Callable):
+    def __init__(self, cloud, backend: CodeDeployBackend, settings: CodeDeploySettings, runtimes: Callable, clients: Callable):
         self.cloud = cloud
         self.clients = clients
         self.backend = backend

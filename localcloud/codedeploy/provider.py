@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from localcloud.codedeploy.api import CodeDeployAPI
 from localcloud.codedeploy.clients import Clients
-from localcloud.codedeploy.engine import Engine, Settings
+from localcloud.codedeploy.engine import Engine
 from localcloud.codedeploy.models import CodeDeployBackend
 from localcloud.codedeploy.scale_out import ScaleOut
 from localcloud.fleet.instances import InstanceRuntimes
@@ -19,7 +19,7 @@ class CodedeployProvider(Provider):
 
     def __init__(self, cloud):
         super().__init__(cloud)
-        self.settings = Settings.from_env()
+        self.settings = cloud.settings.codedeploy
         self.clients = Clients(cloud)
         self._fallback_runtimes: InstanceRuntimes | None = None
         self._new_state()

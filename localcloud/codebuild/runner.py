@@ -76,11 +76,12 @@ class BuildRunner:
             log.exception("build %s faulted", build.id)
             build.finish_open_phase("FAULT", [{"statusCode": "INTERNAL_ERROR", "message": f"localcloud fault: {err}"}])
         finally:
-            # Processes and log lines first, so that a client that sees the build complete
-            # also sees its whole log and no process of it still running.
+            # Processes, log lines and the work directory first, so that a client that sees the
+            # build complete also sees its whole log, no process of it still running and nothing
+            # of it left on disk.
             self._release()
-            build.complete_with(status)
             shutil.rmtree(self.work, ignore_errors=True)
+            build.complete_with(status)
 
     def _leave_queue(self) -> str | None:
         """The final status if the build never leaves QUEUED (stopped or queued too long)."""

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from localcloud.clock import Clock
+from localcloud.iam.authorizer import Authorizer
 from localcloud.processes import kill_owner
+from localcloud.services import Services
 from localcloud.settings import Settings
 
 log = logging.getLogger("localcloud")
 
-# Each module exposes `create(cloud) -> Provider`. Order matters only for start(): a provider
-# may look another up in its own start().
+# Each module exposes `create(cloud) -> Provider`; a provider builds its door as `.contract`.
+# Providers reach each other only through `cloud.services`, built once every provider exists.
 PROVIDER_MODULES = (
     "localcloud.events.provider",
     "localcloud.codecommit.provider",
@@ -54,6 +56,10 @@ class LocalCloud:
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
         self.providers: dict[str, object] = {}
+        # Every call through a door is authorized here (see iam/authorizer.py); built before the
+        # providers, which hand it to their doors.
+        self.authorizer = Authorizer()
+        self.services: Services | None = None
         self._server = None
         self._thread: threading.Thread | None = None
         self._clients: dict[tuple[str, str], object] = {}
@@ -71,10 +77,24 @@ class LocalCloud:
             key = module_name.split(".")[1]
             self.providers[key] = provider
             self.router.add(provider)
+        self.services = self._services()
         return self.router
 
+    def _services(self) -> Services:
+        """The typed registry of doors: ours from the providers, moto's services' from their
+        own contract modules."""
+        doors = {name: provider.contract for name, provider in self.providers.items()
+                 if getattr(provider, "contract", None) is not None}
+        moto_doors = dict.fromkeys(("autoscaling", "cloudwatch", "ec2", "elbv2", "iam", "logs", "s3",
+                                    "secretsmanager", "sns", "sqs", "ssm", "sts"))
+        moto_doors.update({k: v for k, v in doors.items() if k in moto_doors})
+        return Services(authorizer=self.authorizer, codecommit=doors["codecommit"], codebuild=doors["codebuild"],
+                        codedeploy=doors.get("codedeploy"), codepipeline=doors["codepipeline"],
+                        events=doors["events"], fleet=doors.get("fleet"), **moto_doors)
+
     def provider(self, name: str):
-        """The provider of a localcloud package, e.g. cloud.provider("codebuild")."""
+        """The provider of a localcloud package, e.g. cloud.provider("codebuild"): for tests and
+        benchmarks that look inside; providers themselves use `services`."""
         return self.providers[name]
 
     @property

@@ -13,10 +13,11 @@ import uuid
 
 from botocore.exceptions import ClientError
 
-from localcloud.aws import AWSError, RequestContext
+from localcloud.aws import RequestContext
 from localcloud.codebuild.models import Build, Project, now, project_arn
 from localcloud.codebuild.paging import page, sort_listing
 from localcloud.iam_trust import trusts
+from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
@@ -24,12 +25,6 @@ SOURCES_NEEDING_LOCATION = ("CODECOMMIT", "S3", "GITHUB", "GITHUB_ENTERPRISE", "
 BUILD_ID = re.compile(r"^(?:arn:aws[a-z-]*:codebuild:[^:]+:\d{12}:build/)?([^:]+:[0-9a-f-]{36})$")
 
 
-def invalid(message: str) -> AWSError:
-    return AWSError("InvalidInputException", message)
-
-
-def not_found(message: str) -> AWSError:
-    return AWSError("ResourceNotFoundException", message)
 
 
 class BuildApi:
@@ -55,15 +50,14 @@ class BuildApi:
     def create_project(self, params: dict, ctx: RequestContext) -> dict:
         name = params["name"]
         if not PROJECT_NAME.match(name):
-            raise invalid("Only alphanumeric characters, dash, and underscore are supported")
+            raise InvalidInputException("Only alphanumeric characters, dash, and underscore are supported")
         config = {k: copy.deepcopy(v) for k, v in params.items() if k != "name"}
         self._check_project(config, ctx)
         self._apply_defaults(config, ctx)
         with self.state.lock:
             store = self.state.region(ctx.region)
             if name in store.projects:
-                raise AWSError("ResourceAlreadyExistsException",
-                               f"Project already exists: {project_arn(ctx.region, ctx.account_id, name)}")
+                raise ResourceAlreadyExistsException(f"Project already exists: {project_arn(ctx.region, ctx.account_id, name)}")
             project = store.projects[name] = Project(name=name, region=ctx.region, account=ctx.account_id, config=config)
             return {"project": project.to_api()}
 
@@ -90,7 +84,7 @@ class BuildApi:
     def batch_get_projects(self, params: dict, ctx: RequestContext) -> dict:
         names = params["names"]
         if not 1 <= len(names) <= 100:
-            raise invalid("Number of project names must be between 1 and 100")
+            raise InvalidInputException("Number of project names must be between 1 and 100")
         found, missing = [], []
         with self.state.lock:
             store = self.state.region(ctx.region)
@@ -109,40 +103,40 @@ class BuildApi:
         name = _project_name(name_or_arn)
         project = self.state.region(ctx.region).projects.get(name)
         if project is None:
-            raise not_found(f"Project cannot be found: {project_arn(ctx.region, ctx.account_id, name)}")
+            raise ResourceNotFoundException(f"Project cannot be found: {project_arn(ctx.region, ctx.account_id, name)}")
         return project
 
     def _check_project(self, config: dict, ctx: RequestContext) -> None:
         source, artifacts = config["source"], config["artifacts"]
         if (source["type"] == "CODEPIPELINE") != (artifacts["type"] == "CODEPIPELINE"):
-            raise invalid("Invalid input: when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE")
+            raise InvalidInputException("Invalid input: when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE")
         if source["type"] in SOURCES_NEEDING_LOCATION and not source.get("location"):
-            raise invalid("Project source location is required")
+            raise InvalidInputException("Project source location is required")
         if source["type"] == "NO_SOURCE" and not source.get("buildspec"):
             # Terraform's docs (from AWS's API behaviour): buildspec "must be set when type is NO_SOURCE"
-            raise invalid("Invalid input: buildspec must be specified when source type is NO_SOURCE")
+            raise InvalidInputException("Invalid input: buildspec must be specified when source type is NO_SOURCE")
         if artifacts["type"] == "NO_ARTIFACTS" and artifacts.get("location"):
-            raise invalid("Invalid artifacts: artifact type NO_ARTIFACTS should have null location")
+            raise InvalidInputException("Invalid artifacts: artifact type NO_ARTIFACTS should have null location")
         if artifacts["type"] == "S3" and not artifacts.get("location"):
-            raise invalid("Invalid artifacts: artifact location is required for artifact type S3")
+            raise InvalidInputException("Invalid artifacts: artifact location is required for artifact type S3")
         for var in config["environment"].get("environmentVariables") or []:
             if not var.get("name"):
-                raise invalid("Invalid input: environment variable name must not be empty")
+                raise InvalidInputException("Invalid input: environment variable name must not be empty")
         self._check_service_role(config["serviceRole"], ctx)
 
     def _check_service_role(self, role_arn: str, ctx: RequestContext) -> None:
         """AWS assumes the role when the project is saved: it must exist and trust CodeBuild."""
         match = ROLE_ARN.match(role_arn)
         if not match:
-            raise invalid("Invalid service role")
+            raise InvalidInputException("Invalid service role")
         if match.group(1) != ctx.account_id:
-            raise invalid("Invalid service role: Service role account ID does not match caller's account")
+            raise InvalidInputException("Invalid service role: Service role account ID does not match caller's account")
         try:
             role = self.provider.clients("iam", ctx.region).get_role(RoleName=match.group(2))["Role"]
         except ClientError:
             role = None
         if role is None or not trusts(role.get("AssumeRolePolicyDocument"), "codebuild.amazonaws.com"):
-            raise invalid(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}")
+            raise InvalidInputException(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}")
 
     @staticmethod
     def _apply_defaults(config: dict, ctx: RequestContext) -> None:
@@ -242,7 +236,7 @@ class BuildApi:
     def batch_get_builds(self, params: dict, ctx: RequestContext) -> dict:
         ids = params["ids"]
         if not 1 <= len(ids) <= 100:
-            raise invalid("Number of build ids must be between 1 and 100")
+            raise InvalidInputException("Number of build ids must be between 1 and 100")
         found, missing = [], []
         with self.state.lock:
             builds = self.state.region(ctx.region).builds
@@ -271,10 +265,10 @@ class BuildApi:
 
     def _build(self, ctx: RequestContext, raw_id: str | None) -> Build:
         if not raw_id or ":" not in raw_id:
-            raise invalid("Invalid build ID provided")
+            raise InvalidInputException("Invalid build ID provided")
         build = self.state.region(ctx.region).builds.get(_build_id(raw_id))
         if build is None:
-            raise not_found(f"Build {raw_id} does not exist")
+            raise ResourceNotFoundException(f"Build {raw_id} does not exist")
         return build
 
     def stop_build(self, params: dict, ctx: RequestContext) -> dict:

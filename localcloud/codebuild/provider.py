@@ -11,12 +11,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from localcloud.aws import AWSError
+
 from localcloud.codebuild.api import BuildApi
+from localcloud.codebuild.contract import CodeBuildContract
 from localcloud.codebuild.models import Build, CodeBuildState
 from localcloud.codebuild.report_api import ReportApi
 from localcloud.codebuild.runner import BuildRunner
 from localcloud.provider import Provider
+from localcloud.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
 
 log = logging.getLogger("localcloud.codebuild")
 class CodebuildProvider(Provider):
@@ -30,6 +32,7 @@ class CodebuildProvider(Provider):
         self._pool_lock = threading.Lock()
         self.builds_api = BuildApi(self)
         self.reports_api = ReportApi(self)
+        self.contract = CodeBuildContract(cloud.authorizer, self)
 
     def operations(self) -> dict:
         return {**self.builds_api.operations(), **self.reports_api.operations()}
@@ -67,7 +70,7 @@ class CodebuildProvider(Provider):
         self._shutdown()
         self.state.reset()
 
-    # -- in-process contract for the CodePipeline engine ----------------------------------------------
+    # -- what the door (contract.py) calls -------------------------------------------------------
     def start_pipeline_build(self, *, region: str, project_name: str, pipeline_name: str,
                              input_artifacts: list[dict], primary_source: str | None,
                              output_artifacts: list[dict], environment_variables: list[dict] | None = None,
@@ -82,7 +85,7 @@ class CodebuildProvider(Provider):
         """
         names = [a["name"] for a in input_artifacts]
         if primary_source is not None and primary_source not in names:
-            raise AWSError("InvalidInputException", f"primary source {primary_source} is not one of the input artifacts {names}")
+            raise InvalidInputException(f"primary source {primary_source} is not one of the input artifacts {names}")
         pipeline = {"name": pipeline_name, "input_artifacts": [dict(a) for a in input_artifacts],
                     "primary_source": primary_source, "output_artifacts": [dict(a) for a in output_artifacts],
                     "source_version": source_version}
@@ -95,8 +98,7 @@ class CodebuildProvider(Provider):
             store = self.state.region(region)
             project = store.projects.get(project_name)
             if project is None:
-                raise AWSError("ResourceNotFoundException",
-                               f"Project cannot be found: arn:aws:codebuild:{region}:{store.account}:project/{project_name}")
+                raise ResourceNotFoundException(f"Project cannot be found: arn:aws:codebuild:{region}:{store.account}:project/{project_name}")
             build = self.builds_api.new_build(project, params, initiator=f"codepipeline/{pipeline_name}", pipeline=pipeline)
         self.submit(build)
         return build.id

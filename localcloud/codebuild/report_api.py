@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import copy
 
-from localcloud.aws import AWSError, RequestContext
-from localcloud.codebuild.api import invalid, not_found
+from localcloud.aws import RequestContext
 from localcloud.codebuild.models import ReportGroup, now, report_group_arn
 from localcloud.codebuild.paging import page, sort_listing
+from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
 
 class ReportApi:
@@ -31,7 +31,7 @@ class ReportApi:
         with self.state.lock:
             groups = self.state.region(ctx.region).report_groups
             if arn in groups:
-                raise AWSError("ResourceAlreadyExistsException", f"Report group {arn} already exists")
+                raise ResourceAlreadyExistsException(f"Report group {arn} already exists")
             group = groups[arn] = ReportGroup(name=name, arn=arn, type=params["type"],
                                               export_config=copy.deepcopy(params["exportConfig"]),
                                               tags=copy.deepcopy(params.get("tags") or []))
@@ -57,7 +57,7 @@ class ReportApi:
             reports = [r for r in store.reports.values() if r.report_group_arn == arn]
             if reports and not params.get("deleteReports"):
                 # DeleteReportGroup docs: with deleteReports false the group must be empty
-                raise invalid(f"Cannot delete report group {arn}: it still has {len(reports)} report(s); "
+                raise InvalidInputException(f"Cannot delete report group {arn}: it still has {len(reports)} report(s); "
                               "delete them first or set deleteReports")
             for report in reports:
                 del store.reports[report.arn]
@@ -73,7 +73,7 @@ class ReportApi:
     def batch_get_report_groups(self, params: dict, ctx: RequestContext) -> dict:
         arns = params["reportGroupArns"]
         if not 1 <= len(arns) <= 100:
-            raise invalid("Number of report group ARNs must be between 1 and 100")
+            raise InvalidInputException("Number of report group ARNs must be between 1 and 100")
         with self.state.lock:
             groups = self.state.region(ctx.region).report_groups
             return {"reportGroups": [groups[a].to_api() for a in arns if a in groups],
@@ -82,7 +82,7 @@ class ReportApi:
     def _group(self, ctx: RequestContext, arn: str) -> ReportGroup:
         group = self.state.region(ctx.region).report_groups.get(arn)
         if group is None:
-            raise not_found(f"Report group {arn} does not exist")
+            raise ResourceNotFoundException(f"Report group {arn} does not exist")
         return group
 
     # -- reports --------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ class ReportApi:
     def batch_get_reports(self, params: dict, ctx: RequestContext) -> dict:
         arns = params["reportArns"]
         if not 1 <= len(arns) <= 100:
-            raise invalid("Number of report ARNs must be between 1 and 100")
+            raise InvalidInputException("Number of report ARNs must be between 1 and 100")
         with self.state.lock:
             reports = self.state.region(ctx.region).reports
             return {"reports": [reports[a].to_api() for a in arns if a in reports],
@@ -120,7 +120,7 @@ class ReportApi:
         with self.state.lock:
             report = self.state.region(ctx.region).reports.get(params["reportArn"])
             if report is None:
-                raise not_found(f"Report {params['reportArn']} does not exist")
+                raise ResourceNotFoundException(f"Report {params['reportArn']} does not exist")
             cases = list(report.test_cases)
         flt = params.get("filter") or {}
         if flt.get("status"):
@@ -140,4 +140,4 @@ class ReportApi:
 def _check_export(config: dict) -> None:
     kind = config.get("exportConfigType")
     if kind == "S3" and not (config.get("s3Destination") or {}).get("bucket"):
-        raise invalid("Invalid export config: s3Destination.bucket is required when exportConfigType is S3")
+        raise InvalidInputException("Invalid export config: s3Destination.bucket is required when exportConfigType is S3")

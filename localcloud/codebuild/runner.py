@@ -11,7 +11,6 @@ import logging
 import re
 import shutil
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -22,8 +21,9 @@ from localcloud.codebuild import reports as report_files
 from localcloud.codebuild import sources
 from localcloud.codebuild.envvars import Resolver, VariableError
 from localcloud.codebuild.logs import BuildLog, Masker
-from localcloud.codebuild.models import Build, CodeBuildState, Report, TestCase, now, report_group_arn
+from localcloud.codebuild.models import Build, CodeBuildState, Report, TestCase, report_group_arn
 from localcloud.codebuild.shell import Interrupted, ShellSession
+from localcloud.principal import Principal
 from localcloud.processes import clean_env, kill_owner
 
 log = logging.getLogger("localcloud.codebuild")
@@ -63,6 +63,8 @@ class BuildRunner:
         self.final_env: dict[str, str] | None = None
         self._released = False
         self.secondary_dirs: dict[str, Path] = {}
+        # CodeBuild acts as the project's service role, in a session named after the build
+        self.principal = Principal.assumed_role(build.service_role, f"AWSCodeBuild-{build.uuid}")
 
     # -- entry point (worker thread) ----------------------------------------------------------
     def run(self) -> None:
@@ -266,8 +268,8 @@ class BuildRunner:
                     sources.extract_zip(data, self.src)
                     build.resolved_source_version = build.source_version
                 elif kind == "CODECOMMIT":
-                    data, commit = sources.codecommit_tree(self.cloud, self.clients, region, build.source.get("location", ""),
-                                                           build.source_version)
+                    data, commit = sources.codecommit_tree(self.cloud.services.codecommit, self.principal, region,
+                                                           build.source.get("location", ""), build.source_version)
                     sources.extract_zip(data, self.src)
                     build.resolved_source_version = commit
                 elif kind == "CODEPIPELINE":

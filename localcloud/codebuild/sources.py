@@ -16,6 +16,8 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from localcloud.codecommit.exceptions import CommitIdDoesNotExistException, RepositoryDoesNotExistException
+
 COMMIT_ID = re.compile(r"^[0-9a-f]{40}$")
 REPO_URL = re.compile(r"/v1/repos/([^/?#]+)/?$")
 
@@ -79,34 +81,34 @@ def s3_object(clients, region: str, bucket: str, key: str, version: str | None =
         ) from None
 
 
-def codecommit_tree(cloud, clients, region: str, location: str, version: str | None) -> tuple[bytes, str]:
-    """(zip of the tree, resolved commit id) of the CodeCommit repository at `location`."""
+def codecommit_tree(codecommit, principal, region: str, location: str, version: str | None) -> tuple[bytes, str]:
+    """(zip of the tree, resolved commit id) of the CodeCommit repository at `location`, read
+    through CodeCommit's door as the build's role (a clone is `codecommit:GitPull`)."""
     match = REPO_URL.search(location or "")
     if not match:
         raise SourceError(f"invalid CodeCommit location {location!r}: expecting https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>")
     repository = match.group(1)
-    provider = cloud.provider("codecommit")
     label = version or "refs/heads/<default branch>"
-    if not provider.repository_exists(region, repository):
-        raise SourceError(f"repository not found for primary source and source version {label}")
-    commit = _resolve_commit(clients, provider, region, repository, version)
+    try:
+        info = codecommit.get_repository(principal, region, repository)
+    except RepositoryDoesNotExistException:
+        raise SourceError(f"repository not found for primary source and source version {label}") from None
+    commit = _resolve_commit(codecommit, principal, region, info, version)
     if commit is None:
         raise SourceError(f"reference not found for primary source and source version {label}")
     try:
-        return provider.archive_commit(region, repository, commit), commit
-    except Exception as err:  # an AWSError from the provider: the commit does not exist
-        message = getattr(err, "message", str(err))
-        raise SourceError(f"{message} for primary source and source version {label}") from None
+        return codecommit.archive_commit(principal, region, repository, commit, action="GitPull"), commit
+    except CommitIdDoesNotExistException as err:
+        raise SourceError(f"{err.message} for primary source and source version {label}") from None
 
 
-def _resolve_commit(clients, provider, region: str, repository: str, version: str | None) -> str | None:
+def _resolve_commit(codecommit, principal, region: str, info, version: str | None) -> str | None:
     if version and COMMIT_ID.match(version):
         return version
     if version:
         branch = version[len("refs/heads/"):] if version.startswith("refs/heads/") else version
     else:
-        info = clients("codecommit", region).get_repository(repositoryName=repository)["repositoryMetadata"]
-        branch = info.get("defaultBranch")
+        branch = info.default_branch
         if not branch:
             return None
-    return provider.branch_head(region, repository, branch)
+    return codecommit.branch_head(principal, region, info.name, branch)

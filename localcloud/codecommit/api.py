@@ -5,7 +5,7 @@ Each handler is `handler(params, ctx) -> output dict`; the router has already va
 """
 from __future__ import annotations
 
-from localcloud.aws import AWSError, RequestContext
+from localcloud.aws import RequestContext
 from localcloud.codecommit.models import (
     CodeCommitBackend,
     check_branch_name,
@@ -13,6 +13,7 @@ from localcloud.codecommit.models import (
     check_tags,
 )
 from localcloud.codecommit.paging import page
+from localcloud.codecommit.exceptions import BranchDoesNotExistException, BranchNameExistsException, CommitDoesNotExistException, CommitIdRequiredException, DefaultBranchCannotBeDeletedException, InvalidCommitIdException, InvalidSystemTagUsageException, MaximumRepositoryNamesExceededException
 
 LIST_REPOSITORIES_PAGE = 1000
 LIST_BRANCHES_PAGE = 100     # UNCONFIRMED: AWS does not document its page size
@@ -55,8 +56,7 @@ class RepositoryAPI:
     def batch_get_repositories(self, params: dict, ctx: RequestContext) -> dict:
         names = params["repositoryNames"]
         if len(names) > MAX_BATCH_NAMES:
-            raise AWSError("MaximumRepositoryNamesExceededException",
-                           f"The maximum number of allowed repository names was exceeded. Currently, this number is {MAX_BATCH_NAMES}.")
+            raise MaximumRepositoryNamesExceededException(f"The maximum number of allowed repository names was exceeded. Currently, this number is {MAX_BATCH_NAMES}.")
         found, missing = [], []
         for name in names:
             check_repository_name(name)
@@ -96,7 +96,7 @@ class RepositoryAPI:
         check_branch_name(branch)
         head = repo.branch_head(branch)
         if head is None:
-            raise AWSError("BranchDoesNotExistException", f"Could not find branch {branch} in {repo.name}.")
+            raise BranchDoesNotExistException(f"Could not find branch {branch} in {repo.name}.")
         return {"branch": {"branchName": branch, "commitId": head}}
 
     def list_branches(self, params: dict, ctx: RequestContext) -> dict:
@@ -110,15 +110,15 @@ class RepositoryAPI:
         ref = check_branch_name(params["branchName"])
         commit_id = params["commitId"]
         if not commit_id:
-            raise AWSError("CommitIdRequiredException", "A commit ID is required.")
+            raise CommitIdRequiredException("A commit ID is required.")
         with repo.open() as git:
             if len(commit_id) != 40 or not all(c in "0123456789abcdefABCDEF" for c in commit_id):
-                raise AWSError("InvalidCommitIdException", f"The specified commit ID is not valid: {commit_id!r}")
+                raise InvalidCommitIdException(f"The specified commit ID is not valid: {commit_id!r}")
             commit = repo.commit(git, commit_id.lower())
             if commit is None:
-                raise AWSError("CommitDoesNotExistException", f"The commit {commit_id} does not exist in {repo.name}.")
+                raise CommitDoesNotExistException(f"The commit {commit_id} does not exist in {repo.name}.")
         if not self.backend.set_ref(repo, ref, None, commit.id):
-            raise AWSError("BranchNameExistsException", f"Branch {params['branchName']} already exists in {repo.name}.")
+            raise BranchNameExistsException(f"Branch {params['branchName']} already exists in {repo.name}.")
         return {}
 
     def delete_branch(self, params: dict, ctx: RequestContext) -> dict:
@@ -126,14 +126,13 @@ class RepositoryAPI:
         branch = params["branchName"]
         ref = check_branch_name(branch)
         if branch == repo.default_branch:
-            raise AWSError("DefaultBranchCannotBeDeletedException",
-                           f"{branch} is the default branch of {repo.name} and cannot be deleted. "
+            raise DefaultBranchCannotBeDeletedException(f"{branch} is the default branch of {repo.name} and cannot be deleted. "
                            "Set another branch as the default branch first.")
         head = repo.branch_head(branch)
         if head is None:
             return {}  # nothing to delete: AWS returns no deletedBranch
         if not self.backend.set_ref(repo, ref, head.encode(), None):
-            raise AWSError("BranchDoesNotExistException", f"Branch {branch} changed while it was being deleted.")
+            raise BranchDoesNotExistException(f"Branch {branch} changed while it was being deleted.")
         return {"deletedBranch": {"branchName": branch, "commitId": head}}
 
     def update_default_branch(self, params: dict, ctx: RequestContext) -> dict:
@@ -141,7 +140,7 @@ class RepositoryAPI:
         branch = params["defaultBranchName"]
         check_branch_name(branch)
         if repo.branch_head(branch) is None:
-            raise AWSError("BranchDoesNotExistException", f"Could not find branch {branch} in {repo.name}.")
+            raise BranchDoesNotExistException(f"Could not find branch {branch} in {repo.name}.")
         with repo.lock:
             self.backend.set_default_branch(repo, branch)
         return {}
@@ -159,7 +158,7 @@ class RepositoryAPI:
         repo = self.backend.by_arn(params["resourceArn"])
         keys = params["tagKeys"]
         if any(k.lower().startswith("aws:") for k in keys):
-            raise AWSError("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
+            raise InvalidSystemTagUsageException("The specified tag is not valid. Key names cannot be prefixed with aws:.")
         with repo.lock:
             for key in keys:
                 repo.tags.pop(key, None)

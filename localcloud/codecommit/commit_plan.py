@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dulwich.objects import Blob
 
-from localcloud.aws import AWSError, b64decode_blob
+from localcloud.aws import b64decode_blob
 from localcloud.codecommit import trees
 from localcloud.codecommit.commits import MAX_COMMIT_CONTENT, MAX_FILE_SIZE
+from localcloud.codecommit.exceptions import FileContentAndSourceFileSpecifiedException, FileContentSizeLimitExceededException, FileDoesNotExistException, FileModeRequiredException, PutFileEntryConflictException, RestrictedSourceFileException, SamePathRequestException, SourceFileOrContentRequiredException
 
 MAX_FILE_ENTRIES = 100       # UNCONFIRMED: the entries of one CreateCommit (MaximumFileEntriesExceededException)
 
@@ -24,17 +25,16 @@ class CommitPlan:
 
     def _claim(self, parts: tuple[str, ...], raw: str) -> None:
         if parts in self.changes:
-            raise AWSError("SamePathRequestException", f"The path {raw} appears in more than one change of this commit.")
+            raise SamePathRequestException(f"The path {raw} appears in more than one change of this commit.")
         for other in self.changes:
             shorter, longer = sorted((parts, other), key=len)
             if longer[:len(shorter)] == shorter:
-                raise AWSError("PutFileEntryConflictException",
-                               f"The path {raw} is both a file and a folder among the changes of this commit.")
+                raise PutFileEntryConflictException(f"The path {raw} is both a file and a folder among the changes of this commit.")
 
     def _existing(self, parts, raw) -> tuple[int, bytes]:
         found = trees.lookup(self.store, self.tree_id, parts)
         if found is None or trees.is_tree(found[0]):
-            raise AWSError("FileDoesNotExistException", f"The file {raw} does not exist in the parent commit.")
+            raise FileDoesNotExistException(f"The file {raw} does not exist in the parent commit.")
         return found
 
     def add_puts(self, entries: list[dict]) -> None:
@@ -43,21 +43,18 @@ class CommitPlan:
             parts = trees.split_path(raw)
             has_content, source = entry.get("fileContent") is not None, entry.get("sourceFile")
             if has_content and source:
-                raise AWSError("FileContentAndSourceFileSpecifiedException",
-                               f"Specify either fileContent or sourceFile for {raw}, not both.")
+                raise FileContentAndSourceFileSpecifiedException(f"Specify either fileContent or sourceFile for {raw}, not both.")
             if not has_content and not source:
-                raise AWSError("SourceFileOrContentRequiredException", f"Specify fileContent or sourceFile for {raw}.")
+                raise SourceFileOrContentRequiredException(f"Specify fileContent or sourceFile for {raw}.")
             self._claim(parts, raw)
             existing = trees.lookup(self.store, self.tree_id, parts)
             if has_content:
                 data = b64decode_blob(entry["fileContent"], "putFiles.member.fileContent")
                 if len(data) > MAX_FILE_SIZE:
-                    raise AWSError("FileContentSizeLimitExceededException",
-                                   f"The file {raw} is larger than 6 MB. Consider making these changes using a Git client.")
+                    raise FileContentSizeLimitExceededException(f"The file {raw} is larger than 6 MB. Consider making these changes using a Git client.")
                 self.content_size += len(data)
                 if self.content_size > MAX_COMMIT_CONTENT:
-                    raise AWSError("FileContentSizeLimitExceededException",
-                                   "The combined file content change size of this commit is over 7 MB.")
+                    raise FileContentSizeLimitExceededException("The combined file content change size of this commit is over 7 MB.")
                 blob = Blob.from_string(data)
                 self.store.add_object(blob)
                 sha = blob.id
@@ -66,7 +63,7 @@ class CommitPlan:
                 src_raw = source["filePath"]
                 src = trees.split_path(src_raw)
                 if src[-1] == ".gitkeep":
-                    raise AWSError("RestrictedSourceFileException", "A .gitkeep file cannot be copied or moved.")
+                    raise RestrictedSourceFileException("A .gitkeep file cannot be copied or moved.")
                 default_mode, sha = self._existing(src, src_raw)
                 if source.get("isMove"):
                     self._claim(src, src_raw)
@@ -93,7 +90,7 @@ class CommitPlan:
             raw = entry["filePath"]
             parts = trees.split_path(raw)
             if not entry.get("fileMode"):
-                raise AWSError("FileModeRequiredException", f"A file mode is required to change {raw}.")
+                raise FileModeRequiredException(f"A file mode is required to change {raw}.")
             self._claim(parts, raw)
             _, sha = self._existing(parts, raw)
             mode = trees.FILE_MODES[entry["fileMode"]]

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from dulwich.objects import Commit, valid_hexsha
 from dulwich.repo import Repo
 
-from localcloud.aws import AWSError
+
 from localcloud.codecommit.models import HEADS, CodeCommitBackend, Repository, check_branch_name
+from localcloud.codecommit.exceptions import BranchDoesNotExistException, BranchNameIsTagNameException, CommitMessageLengthExceededException, InvalidEmailException, InvalidParentCommitIdException, NameLengthExceededException, ParentCommitDoesNotExistException, ParentCommitIdOutdatedException, ParentCommitIdRequiredException
 
 MAX_FILE_SIZE = 6 * 1024 * 1024            # 6 MB per file (quotas page; the model's FileContent max)
 MAX_COMMIT_CONTENT = 7 * 1024 * 1024       # "the combined file content change size is 7 MB"
@@ -39,40 +40,37 @@ def base_for(repo: Repository, git: Repo, branch: str | None, parent_commit_id: 
     ref = check_branch_name(branch)
     branches = git.refs.as_dict(HEADS)
     if (b"refs/tags/" + ref[len(HEADS):]) in git.refs:
-        raise AWSError("BranchNameIsTagNameException", f"The branch name {branch!r} is the name of a tag in {repo.name}.")
+        raise BranchNameIsTagNameException(f"The branch name {branch!r} is the name of a tag in {repo.name}.")
     if not branches:
         if parent_commit_id:
             _check_parent_format(parent_commit_id)
-            raise AWSError("ParentCommitDoesNotExistException",
-                           f"The parent commit ID {parent_commit_id} does not exist: {repo.name} is empty.")
+            raise ParentCommitDoesNotExistException(f"The parent commit ID {parent_commit_id} does not exist: {repo.name} is empty.")
         return Base(ref, None, None)
     head = branches.get(ref[len(HEADS):])
     if head is None:
-        raise AWSError("BranchDoesNotExistException", f"The branch {branch} does not exist in {repo.name}.")
+        raise BranchDoesNotExistException(f"The branch {branch} does not exist in {repo.name}.")
     if not parent_commit_id:
-        raise AWSError("ParentCommitIdRequiredException",
-                       f"A parent commit ID is required: {repo.name} is not empty. Use GetBranch for the tip of {branch}.")
+        raise ParentCommitIdRequiredException(f"A parent commit ID is required: {repo.name} is not empty. Use GetBranch for the tip of {branch}.")
     _check_parent_format(parent_commit_id)
     parent = repo.commit(git, parent_commit_id)
     if parent is None:
-        raise AWSError("ParentCommitDoesNotExistException", f"The parent commit ID {parent_commit_id} does not exist.")
+        raise ParentCommitDoesNotExistException(f"The parent commit ID {parent_commit_id} does not exist.")
     if parent.id != head:
-        raise AWSError("ParentCommitIdOutdatedException",
-                       f"The parent commit ID {parent_commit_id} is not the current tip of branch {branch} "
+        raise ParentCommitIdOutdatedException(f"The parent commit ID {parent_commit_id} is not the current tip of branch {branch} "
                        f"({head.decode()}). Use GetBranch for the current tip.")
     return Base(ref, head, parent)
 
 
 def _check_parent_format(parent_commit_id: str) -> None:
     if len(parent_commit_id) != 40 or not valid_hexsha(parent_commit_id):
-        raise AWSError("InvalidParentCommitIdException", f"The parent commit ID {parent_commit_id!r} is not valid.")
+        raise InvalidParentCommitIdException(f"The parent commit ID {parent_commit_id!r} is not valid.")
 
 
 def identity(name: str | None, email: str | None, default_name: str) -> bytes:
     if name is not None and len(name) > MAX_NAME:
-        raise AWSError("NameLengthExceededException", f"The name exceeds {MAX_NAME} characters.")
+        raise NameLengthExceededException(f"The name exceeds {MAX_NAME} characters.")
     if email is not None and (len(email) > MAX_EMAIL or any(c in email for c in "<>\n\r")):
-        raise AWSError("InvalidEmailException", f"The email address {email[:64]!r} is not valid.")
+        raise InvalidEmailException(f"The email address {email[:64]!r} is not valid.")
     # git refuses these in an identity; it strips them the same way
     clean = "".join(c for c in (name or default_name) if c not in "<>\n\r").strip() or default_name
     return f"{clean} <{email or ''}>".encode()
@@ -80,7 +78,7 @@ def identity(name: str | None, email: str | None, default_name: str) -> bytes:
 
 def check_message(message: str | None) -> None:
     if message is not None and len(message.encode()) > MAX_MESSAGE:
-        raise AWSError("CommitMessageLengthExceededException", "The commit message is longer than 256 KB.")
+        raise CommitMessageLengthExceededException("The commit message is longer than 256 KB.")
 
 
 def commit_tree(backend: CodeCommitBackend, repo: Repository, git: Repo, base: Base, tree_id: bytes, *,
@@ -96,7 +94,6 @@ def commit_tree(backend: CodeCommitBackend, repo: Repository, git: Repo, base: B
     commit.message = message.encode()
     git.object_store.add_object(commit)
     if not backend.set_ref(repo, base.ref, base.head, commit.id):
-        raise AWSError("ParentCommitIdOutdatedException",
-                       f"The branch {base.ref[len(HEADS):].decode()} moved while the commit was made. "
+        raise ParentCommitIdOutdatedException(f"The branch {base.ref[len(HEADS):].decode()} moved while the commit was made. "
                        "Use GetBranch for the current tip and try again.")
     return commit

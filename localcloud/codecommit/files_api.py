@@ -9,7 +9,7 @@ from __future__ import annotations
 from dulwich.diff_tree import tree_changes
 from dulwich.objects import Blob, Commit
 
-from localcloud.aws import AWSError, RequestContext, b64decode_blob
+from localcloud.aws import RequestContext, b64decode_blob
 from localcloud.codecommit import trees
 from localcloud.codecommit.commit_plan import MAX_FILE_ENTRIES, CommitPlan
 from localcloud.codecommit.commits import (
@@ -21,6 +21,7 @@ from localcloud.codecommit.commits import (
 )
 from localcloud.codecommit.models import CodeCommitBackend
 from localcloud.codecommit.paging import page
+from localcloud.codecommit.exceptions import BlobIdDoesNotExistException, CommitIdDoesNotExistException, CommitIdRequiredException, FileContentRequiredException, FileContentSizeLimitExceededException, FileDoesNotExistException, FileEntryRequiredException, FileTooLargeException, FolderDoesNotExistException, InvalidBlobIdException, InvalidCommitIdException, InvalidMaxResultsException, InvalidPathException, MaximumFileEntriesExceededException, NoChangeException, PathDoesNotExistException, SameFileContentException
 
 DIFFERENCES_PAGE = 100       # GetDifferences' default MaxResults
 
@@ -77,11 +78,11 @@ class FilesAPI:
             commit = repo.resolve(git, params.get("commitSpecifier"))
             found = trees.lookup(git.object_store, commit.tree, parts)
             if found is None or trees.is_tree(found[0]) or trees.is_submodule(found[0]):
-                raise AWSError("FileDoesNotExistException", f"The file {params['filePath']} does not exist in commit {commit.id.decode()}.")
+                raise FileDoesNotExistException(f"The file {params['filePath']} does not exist in commit {commit.id.decode()}.")
             blob = git.object_store[found[1]]
             data = blob.as_raw_string()
         if len(data) > MAX_FILE_SIZE:
-            raise AWSError("FileTooLargeException", f"The file {params['filePath']} is larger than 6 MB; use a git client.")
+            raise FileTooLargeException(f"The file {params['filePath']} is larger than 6 MB; use a git client.")
         return {"commitId": commit.id.decode(), "blobId": found[1].decode(), "filePath": trees.join(parts),
                 "fileMode": trees.mode_name(found[0]), "fileSize": len(data), "fileContent": data}
 
@@ -93,7 +94,7 @@ class FilesAPI:
             commit = repo.resolve(git, params.get("commitSpecifier"))
             found = trees.lookup(git.object_store, commit.tree, parts)
             if found is None or not trees.is_tree(found[0]):
-                raise AWSError("FolderDoesNotExistException", f"The folder {raw} does not exist in commit {commit.id.decode()}.")
+                raise FolderDoesNotExistException(f"The folder {raw} does not exist in commit {commit.id.decode()}.")
             children = trees.list_folder(git.object_store, found[1])
         out = {"commitId": commit.id.decode(), "folderPath": raw, "treeId": found[1].decode(),
                "subFolders": [], "files": [], "symbolicLinks": [], "subModules": []}
@@ -114,37 +115,37 @@ class FilesAPI:
         repo = self.backend.get(ctx.region, params["repositoryName"])
         blob_id = params["blobId"]
         if len(blob_id) != 40 or not all(c in "0123456789abcdef" for c in blob_id):
-            raise AWSError("InvalidBlobIdException", f"The specified blob ID is not valid: {blob_id!r}")
+            raise InvalidBlobIdException(f"The specified blob ID is not valid: {blob_id!r}")
         with repo.open() as git:
             try:
                 obj = git.object_store[blob_id.encode()]
             except KeyError:
                 obj = None
             if not isinstance(obj, Blob):
-                raise AWSError("BlobIdDoesNotExistException", f"The blob {blob_id} does not exist in {repo.name}.")
+                raise BlobIdDoesNotExistException(f"The blob {blob_id} does not exist in {repo.name}.")
             data = obj.as_raw_string()
         if len(data) > MAX_FILE_SIZE:
-            raise AWSError("FileTooLargeException", f"The blob {blob_id} is larger than 6 MB; use a git client.")
+            raise FileTooLargeException(f"The blob {blob_id} is larger than 6 MB; use a git client.")
         return {"content": data}
 
     def get_commit(self, params: dict, ctx: RequestContext) -> dict:
         repo = self.backend.get(ctx.region, params["repositoryName"])
         commit_id = params["commitId"]
         if not commit_id:
-            raise AWSError("CommitIdRequiredException", "A commit ID is required.")
+            raise CommitIdRequiredException("A commit ID is required.")
         if len(commit_id) != 40 or not all(c in "0123456789abcdef" for c in commit_id):
-            raise AWSError("InvalidCommitIdException", f"The specified commit ID is not valid: {commit_id!r}")
+            raise InvalidCommitIdException(f"The specified commit ID is not valid: {commit_id!r}")
         with repo.open() as git:
             commit = repo.commit(git, commit_id)
             if commit is None:
-                raise AWSError("CommitIdDoesNotExistException", f"The commit ID {commit_id} does not exist in {repo.name}.")
+                raise CommitIdDoesNotExistException(f"The commit ID {commit_id} does not exist in {repo.name}.")
             return {"commit": commit_json(commit)}
 
     def get_differences(self, params: dict, ctx: RequestContext) -> dict:
         repo = self.backend.get(ctx.region, params["repositoryName"])
         limit = params.get("MaxResults")
         if limit is not None and limit < 1:
-            raise AWSError("InvalidMaxResultsException", f"The specified number of maximum results is not valid: {limit}")
+            raise InvalidMaxResultsException(f"The specified number of maximum results is not valid: {limit}")
         with repo.open() as git:
             store = git.object_store
             after = repo.resolve(git, params["afterCommitSpecifier"])
@@ -174,9 +175,9 @@ class FilesAPI:
             return tree_id
         found = trees.lookup(store, tree_id, trees.split_path(raw_path, allow_root=True))
         if found is None:
-            raise AWSError("PathDoesNotExistException", f"The path {raw_path} does not exist.")
+            raise PathDoesNotExistException(f"The path {raw_path} does not exist.")
         if not trees.is_tree(found[0]):
-            raise AWSError("InvalidPathException", f"The path {raw_path} is a file; give a folder.")
+            raise InvalidPathException(f"The path {raw_path} is a file; give a folder.")
         return found[1]
 
     # -- writes -------------------------------------------------------------------------------
@@ -185,10 +186,9 @@ class FilesAPI:
         parts = trees.split_path(params["filePath"])
         content = b64decode_blob(params["fileContent"], "fileContent")
         if not content:
-            raise AWSError("FileContentRequiredException", "Empty files cannot be added to the repository with this API.")
+            raise FileContentRequiredException("Empty files cannot be added to the repository with this API.")
         if len(content) > MAX_FILE_SIZE:
-            raise AWSError("FileContentSizeLimitExceededException",
-                           "The file cannot be added because it is too large. The maximum file size is 6 MB, and the "
+            raise FileContentSizeLimitExceededException("The file cannot be added because it is too large. The maximum file size is 6 MB, and the "
                            "combined file content change size is 7 MB. Consider making these changes using a Git client.")
         author = identity(params.get("name"), params.get("email"), _default_author(ctx))
         check_message(params.get("commitMessage"))
@@ -200,8 +200,7 @@ class FilesAPI:
             kept = existing[0] if existing is not None and not trees.is_tree(existing[0]) else trees.MODE_NORMAL
             mode = trees.FILE_MODES[params["fileMode"]] if params.get("fileMode") else kept
             if existing is not None and existing == (mode, blob.id):
-                raise AWSError("SameFileContentException",
-                               f"The file {params['filePath']} was not added or updated because its content is exactly "
+                raise SameFileContentException(f"The file {params['filePath']} was not added or updated because its content is exactly "
                                "the same as in the branch.")
             git.object_store.add_object(blob)
             tree_id = trees.apply(git.object_store, base.tree_id, {parts: (mode, blob.id)})
@@ -219,7 +218,7 @@ class FilesAPI:
             base = base_for(repo, git, params["branchName"], params["parentCommitId"])
             existing = trees.lookup(git.object_store, base.tree_id, parts)
             if existing is None or trees.is_tree(existing[0]):
-                raise AWSError("FileDoesNotExistException", f"The file {params['filePath']} does not exist.")
+                raise FileDoesNotExistException(f"The file {params['filePath']} does not exist.")
             tree_id = trees.apply(git.object_store, base.tree_id, {parts: None},
                                   keep_empty_folders=bool(params.get("keepEmptyFolders")))
             message = params.get("commitMessage") or f"Deleted {trees.join(parts)}"  # UNCONFIRMED default
@@ -231,11 +230,9 @@ class FilesAPI:
         repo = self.backend.get(ctx.region, params["repositoryName"])
         puts, deletes, modes = params.get("putFiles") or [], params.get("deleteFiles") or [], params.get("setFileModes") or []
         if not (puts or deletes or modes):
-            raise AWSError("FileEntryRequiredException",
-                           "The commit cannot be created because no files have been specified as added, updated, or changed.")
+            raise FileEntryRequiredException("The commit cannot be created because no files have been specified as added, updated, or changed.")
         if len(puts) + len(deletes) + len(modes) > MAX_FILE_ENTRIES:
-            raise AWSError("MaximumFileEntriesExceededException",
-                           f"A commit made with CreateCommit can change at most {MAX_FILE_ENTRIES} files; use a git client.")
+            raise MaximumFileEntriesExceededException(f"A commit made with CreateCommit can change at most {MAX_FILE_ENTRIES} files; use a git client.")
         author = identity(params.get("authorName"), params.get("email"), _default_author(ctx))
         check_message(params.get("commitMessage"))
         with repo.lock, repo.open() as git:
@@ -247,8 +244,7 @@ class FilesAPI:
             tree_id = trees.apply(git.object_store, base.tree_id, plan.changes,
                                   keep_empty_folders=bool(params.get("keepEmptyFolders")))
             if tree_id == base.tree_id:
-                raise AWSError("NoChangeException",
-                               "The commit cannot be created because no changes will be made to the repository as a "
+                raise NoChangeException("The commit cannot be created because no changes will be made to the repository as a "
                                "result of this commit. A commit must contain at least one change.")
             message = params.get("commitMessage") or "Commit made with CreateCommit"  # UNCONFIRMED default
             commit = commit_tree(self.backend, repo, git, base, tree_id, author=author, message=message)

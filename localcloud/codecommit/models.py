@@ -20,7 +20,8 @@ from dulwich.objects import Commit, valid_hexsha
 from dulwich.refs import check_ref_format
 from dulwich.repo import Repo
 
-from localcloud.aws import AWSError
+
+from localcloud.codecommit.exceptions import BranchNameRequiredException, CommitDoesNotExistException, InvalidBranchNameException, InvalidRepositoryNameException, InvalidResourceArnException, InvalidSystemTagUsageException, RepositoryDoesNotExistException, RepositoryNameExistsException, RepositoryNameRequiredException, ResourceArnRequiredException, TooManyTagsException
 
 ZERO_SHA = b"0" * 40
 HEADS = b"refs/heads/"
@@ -39,28 +40,26 @@ def check_repository_name(name: str) -> None:
     # The model's pattern is a whole-string match in AWS (Java regex `matches`); names ending in
     # ".git" are refused by the quotas page.
     if not NAME_PATTERN.fullmatch(name) or name.lower().endswith(".git"):
-        raise AWSError("InvalidRepositoryNameException",
-                       f"{name!r} is not a valid repository name: use 1-100 letters, digits, '.', '_' or '-', "
+        raise InvalidRepositoryNameException(f"{name!r} is not a valid repository name: use 1-100 letters, digits, '.', '_' or '-', "
                        "not ending in .git")
 
 
-def check_branch_name(name: str | None, *, required_code: str = "BranchNameRequiredException") -> bytes:
+def check_branch_name(name: str | None) -> bytes:
     if not name:
-        raise AWSError(required_code, "A branch name is required.")
+        raise BranchNameRequiredException("A branch name is required.")
     ref = HEADS + name.encode()
     # Branch names are git refs (git-check-ref-format); a 40-hex name would shadow commit IDs.
     if len(name) > 256 or not check_ref_format(ref) or re.fullmatch(r"[0-9a-fA-F]{40}", name):
-        raise AWSError("InvalidBranchNameException", f"The specified reference name is not valid: {name!r}")
+        raise InvalidBranchNameException(f"The specified reference name is not valid: {name!r}")
     return ref
 
 
 def check_tags(tags: dict[str, str], existing: dict[str, str] | None = None) -> None:
     for key in tags:
         if key.lower().startswith("aws:"):
-            raise AWSError("InvalidSystemTagUsageException",
-                           f"The specified tag is not valid. Key names cannot be prefixed with aws:. ({key})")
+            raise InvalidSystemTagUsageException(f"The specified tag is not valid. Key names cannot be prefixed with aws:. ({key})")
     if len({**(existing or {}), **tags}) > MAX_TAGS:
-        raise AWSError("TooManyTagsException", f"The maximum number of tags for a repository is {MAX_TAGS}.")
+        raise TooManyTagsException(f"The maximum number of tags for a repository is {MAX_TAGS}.")
 
 
 @dataclass
@@ -86,7 +85,7 @@ class Repository:
         try:
             return Repo(str(self.path))
         except NotGitRepository:
-            raise AWSError("RepositoryDoesNotExistException", f"{self.name} does not exist") from None
+            raise RepositoryDoesNotExistException(f"{self.name} does not exist") from None
 
     def metadata(self, base_url: str) -> dict:
         return {
@@ -131,8 +130,7 @@ class Repository:
         """A commitSpecifier (commit ID, branch, tag or full ref; default branch if None)."""
         if specifier is None:
             if self.default_branch is None:
-                raise AWSError("CommitDoesNotExistException",
-                               f"No commit was specified and the repository {self.name} has no default branch.")
+                raise CommitDoesNotExistException(f"No commit was specified and the repository {self.name} has no default branch.")
             specifier = self.default_branch
         found = self.commit(git, specifier)
         if found is not None:
@@ -147,7 +145,7 @@ class Repository:
                 obj = git.object_store[obj.object[1]]
             if isinstance(obj, Commit):
                 return obj
-        raise AWSError("CommitDoesNotExistException", f"The commit {specifier!r} does not exist in {self.name}.")
+        raise CommitDoesNotExistException(f"The commit {specifier!r} does not exist in {self.name}.")
 
 
 class CodeCommitBackend:
@@ -166,7 +164,7 @@ class CodeCommitBackend:
         check_tags(tags)
         with self._lock:
             if (region, name) in self.repositories:
-                raise AWSError("RepositoryNameExistsException", f"Repository named {name} already exists")
+                raise RepositoryNameExistsException(f"Repository named {name} already exists")
             path = self.root / region / f"{name}.git"
             if path.exists():  # left by a crashed delete: the repository is gone, its files too
                 shutil.rmtree(path, ignore_errors=True)
@@ -179,11 +177,11 @@ class CodeCommitBackend:
 
     def get(self, region: str, name: str | None) -> Repository:
         if not name:
-            raise AWSError("RepositoryNameRequiredException", "A repository name is required.")
+            raise RepositoryNameRequiredException("A repository name is required.")
         check_repository_name(name)
         repo = self.repositories.get((region, name))
         if repo is None:
-            raise AWSError("RepositoryDoesNotExistException", f"{name} does not exist")
+            raise RepositoryDoesNotExistException(f"{name} does not exist")
         return repo
 
     def find(self, region: str, name: str) -> Repository | None:
@@ -217,13 +215,13 @@ class CodeCommitBackend:
 
     def by_arn(self, arn: str | None) -> Repository:
         if not arn:
-            raise AWSError("ResourceArnRequiredException", "A resource ARN is required.")
+            raise ResourceArnRequiredException("A resource ARN is required.")
         parts = arn.split(":")
         if len(parts) != 6 or parts[:3] != ["arn", "aws", "codecommit"] or not parts[5]:
-            raise AWSError("InvalidResourceArnException", f"The value for the resource ARN is not valid: {arn}")
+            raise InvalidResourceArnException(f"The value for the resource ARN is not valid: {arn}")
         repo = self.repositories.get((parts[3], parts[5]))
         if repo is None or parts[4] != repo.account_id:
-            raise AWSError("RepositoryDoesNotExistException", f"{parts[5]} does not exist")
+            raise RepositoryDoesNotExistException(f"{parts[5]} does not exist")
         return repo
 
     def reset(self) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from dulwich.objects import Blob, Tree
 
-from localcloud.aws import AWSError
+
+from localcloud.codecommit.exceptions import DirectoryNameConflictsWithFileNameException, FileNameConflictsWithDirectoryNameException, InvalidPathException, PathRequiredException
 
 MODE_NORMAL = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -44,18 +45,17 @@ def split_path(raw: str | None, *, allow_root: bool = False) -> tuple[str, ...]:
     if raw == "" and allow_root:
         return ()  # the AWS CLI's own example reads the root folder with --folder-path ""
     if raw is None or raw == "":
-        raise AWSError("PathRequiredException", "The folderPath for a location cannot be null." if allow_root
+        raise PathRequiredException("The folderPath for a location cannot be null." if allow_root
                        else "The filePath for a location cannot be null.")
     if len(raw) > MAX_PATH_LENGTH or "\0" in raw:
-        raise AWSError("InvalidPathException", f"The specified path is not valid: {raw[:100]!r}")
+        raise InvalidPathException(f"The specified path is not valid: {raw[:100]!r}")
     parts = tuple(p for p in raw.split("/") if p not in ("", "."))
     if any(p == ".." or p.lower() == ".git" for p in parts):
-        raise AWSError("InvalidPathException",
-                       f"The specified path is not valid: {raw!r} must stay inside the repository")
+        raise InvalidPathException(f"The specified path is not valid: {raw!r} must stay inside the repository")
     if not parts and not allow_root:
-        raise AWSError("InvalidPathException", f"The specified path is not valid: {raw!r} names no file")
+        raise InvalidPathException(f"The specified path is not valid: {raw!r} names no file")
     if len(parts) - 1 > MAX_DEPTH:
-        raise AWSError("InvalidPathException", f"The specified path is not valid: {raw!r} is deeper than {MAX_DEPTH} directories")
+        raise InvalidPathException(f"The specified path is not valid: {raw!r} is deeper than {MAX_DEPTH} directories")
     return parts
 
 
@@ -133,8 +133,7 @@ def apply(store, tree_id: bytes | None, changes: dict[tuple[str, ...], Change], 
                 del new[key]
             continue
         if existing is not None and is_tree(existing[0]):
-            raise AWSError("FileNameConflictsWithDirectoryNameException",
-                           f"A file cannot be added because its name {name!r} is the name of a folder in this repository.")
+            raise FileNameConflictsWithDirectoryNameException(f"A file cannot be added because its name {name!r} is the name of a folder in this repository.")
         new.add(key, change[0], change[1])
     for name, sub_changes in below.items():
         key = name.encode()
@@ -142,8 +141,7 @@ def apply(store, tree_id: bytes | None, changes: dict[tuple[str, ...], Change], 
         if existing is not None and not is_tree(existing[0]):
             if all(c is None for c in sub_changes.values()):
                 continue  # deleting below a file: nothing there to delete
-            raise AWSError("DirectoryNameConflictsWithFileNameException",
-                           f"A file cannot be added because the folder {name!r} in its path is a file in this repository.")
+            raise DirectoryNameConflictsWithFileNameException(f"A file cannot be added because the folder {name!r} in its path is a file in this repository.")
         sub_id = apply(store, existing[1] if existing else None, sub_changes, keep_empty_folders=keep_empty_folders)
         if len(store[sub_id]) == 0:
             if existing is not None and keep_empty_folders:

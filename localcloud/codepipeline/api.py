@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 from localcloud import paging
-from localcloud.aws import AWSError, RequestContext
+from localcloud.aws import RequestContext
 from localcloud.codepipeline.actions import type_key
 from localcloud.codepipeline.actions.approval_manual import DECIDED
 from localcloud.codepipeline.declaration import normalize
@@ -18,6 +18,7 @@ from localcloud.codepipeline.models import (
 )
 from localcloud.codepipeline.triggers import PIPELINE_ARN
 from localcloud.iam_trust import role_trusts
+from localcloud.codepipeline.exceptions import ActionNotFoundException, ApprovalAlreadyCompletedException, ConflictException, DuplicatedStopRequestException, InvalidApprovalTokenException, InvalidArnException, InvalidStructureException, InvalidTagsException, NotLatestPipelineExecutionException, PipelineExecutionNotFoundException, PipelineExecutionNotStoppableException, PipelineNameInUseException, PipelineNotFoundException, PipelineVersionNotFoundException, ResourceNotFoundException, StageNotFoundException, StageNotRetryableException, TooManyTagsException, ValidationException
 
 #: UNCONFIRMED (AWS-SEMANTICS.md §1.2/§6): old docs say executions killed by an edit become
 #: Failed, the newer model has Cancelled. localcloud uses Cancelled (set "Failed" for the old
@@ -44,48 +45,45 @@ class CodePipelineAPI:
     def _pipeline(self, ctx: RequestContext, name: str) -> Pipeline:
         pipeline = self.store.get(ctx.account_id, ctx.region, name)
         if pipeline is None or pipeline.deleted:
-            raise AWSError("PipelineNotFoundException", f"Account '{ctx.account_id}' does not have a pipeline with name '{name}'")
+            raise PipelineNotFoundException(f"Account '{ctx.account_id}' does not have a pipeline with name '{name}'")
         return pipeline
 
     @staticmethod
     def _execution(pipeline: Pipeline, execution_id: str) -> PipelineExecution:
         execution = pipeline.executions.get(execution_id)
         if execution is None:
-            raise AWSError("PipelineExecutionNotFoundException",
-                           f"Pipeline execution ID {execution_id} does not exist in pipeline {pipeline.name}")
+            raise PipelineExecutionNotFoundException(f"Pipeline execution ID {execution_id} does not exist in pipeline {pipeline.name}")
         return execution
 
     @staticmethod
     def _stage(pipeline: Pipeline, stage_name: str) -> dict:
         stage = pipeline.stage(stage_name)
         if stage is None:
-            raise AWSError("StageNotFoundException", f"Stage {stage_name} not found in pipeline {pipeline.name}")
+            raise StageNotFoundException(f"Stage {stage_name} not found in pipeline {pipeline.name}")
         return stage
 
     def _check_resources(self, declaration: dict) -> None:
         """The role must exist and trust codepipeline.amazonaws.com; the artifact buckets must exist."""
         iam = self.provider.client("iam")
         if not role_trusts(iam, declaration["roleArn"], "codepipeline.amazonaws.com"):
-            raise AWSError("InvalidStructureException",
-                           f"CodePipeline is not authorized to perform AssumeRole on role {declaration['roleArn']}")
+            raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {declaration['roleArn']}")
         stores = [declaration["artifactStore"]] if declaration.get("artifactStore") else list(declaration["artifactStores"].values())
         for store in stores:
             try:
                 self.provider.client("s3").head_bucket(Bucket=store["location"])
             except Exception:
                 # UNCONFIRMED wording; the exception type is the one CreatePipeline uses for structure.
-                raise AWSError("InvalidStructureException",
-                               f"The artifact store location {store['location']} (an S3 bucket) does not exist "
+                raise InvalidStructureException(f"The artifact store location {store['location']} (an S3 bucket) does not exist "
                                "or CodePipeline cannot access it") from None
 
     @staticmethod
     def _check_tags(tags: list[dict], existing: int = 0) -> None:
         for tag in tags:
             if tag["key"].startswith("aws:"):
-                raise AWSError("InvalidTagsException", "Not allowed to modify system tags. System tags start with 'aws:'. "
+                raise InvalidTagsException("Not allowed to modify system tags. System tags start with 'aws:'. "
                                "msg=[Caller is an end user and not allowed to mutate system tags]")
         if existing + len(tags) > 50:
-            raise AWSError("TooManyTagsException", "Tag limit exceeded: a pipeline can have at most 50 tags")
+            raise TooManyTagsException("Tag limit exceeded: a pipeline can have at most 50 tags")
 
     # -- pipelines -----------------------------------------------------------------------------
     def create_pipeline(self, params: dict, ctx: RequestContext) -> dict:
@@ -93,7 +91,7 @@ class CodePipelineAPI:
         tags = params.get("tags") or []
         with self.store.cond:
             if self.store.get(ctx.account_id, ctx.region, name):
-                raise AWSError("PipelineNameInUseException", f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
+                raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
         self._check_tags(tags)
         declaration = normalize(params["pipeline"], ctx.region)
         self._check_resources(declaration)
@@ -106,7 +104,7 @@ class CodePipelineAPI:
         self.provider.poller.remember(pipeline)
         with self.store.cond:
             if self.store.get(ctx.account_id, ctx.region, name):
-                raise AWSError("PipelineNameInUseException", f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
+                raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
             self.store.put(pipeline)
         # "The pipeline starts to run after you create it" (§1.2, §5.14).
         self.provider.start_execution(pipeline, {"triggerType": "CreatePipeline", "triggerDetail": ctx.caller_arn})
@@ -116,7 +114,7 @@ class CodePipelineAPI:
         pipeline = self._pipeline(ctx, params["name"])
         version = params.get("version")
         if version is not None and version not in pipeline.versions:
-            raise AWSError("PipelineVersionNotFoundException", f"Pipeline version {version} of pipeline {pipeline.name} does not exist")
+            raise PipelineVersionNotFoundException(f"Pipeline version {version} of pipeline {pipeline.name} does not exist")
         declaration = pipeline.versions[version] if version is not None else pipeline.declaration
         return {"pipeline": copy.deepcopy(declaration), "metadata": pipeline.metadata()}
 
@@ -124,7 +122,7 @@ class CodePipelineAPI:
         name = params["pipeline"]["name"]
         pipeline = self.store.get(ctx.account_id, ctx.region, name)
         if pipeline is None or pipeline.deleted:
-            raise AWSError("ResourceNotFoundException", f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
+            raise ResourceNotFoundException(f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
         declaration = normalize(params["pipeline"], ctx.region)
         self._check_resources(declaration)
         heads = self.provider.poller.heads(declaration, pipeline.region)  # see create_pipeline
@@ -164,17 +162,17 @@ class CodePipelineAPI:
         variables = {}
         for variable in params.get("variables") or []:
             if variable["name"] not in declared:
-                raise AWSError("ValidationException", f"Variable {variable['name']} is not defined in pipeline {pipeline.name}")
+                raise ValidationException(f"Variable {variable['name']} is not defined in pipeline {pipeline.name}")
             variables[variable["name"]] = variable["value"]
         sources = {a["name"]: a for a in pipeline.declaration["stages"][0]["actions"]}
         overrides = []
         for revision in params.get("sourceRevisions") or []:
             action = sources.get(revision["actionName"])
             if action is None:
-                raise AWSError("ValidationException", f"Source action {revision['actionName']} was not found in pipeline {pipeline.name}")
+                raise ValidationException(f"Source action {revision['actionName']} was not found in pipeline {pipeline.name}")
             allowed = REVISION_TYPES.get(type_key(action), set())
             if revision["revisionType"] not in allowed:
-                raise AWSError("ValidationException", f"Revision type {revision['revisionType']} is not supported by "
+                raise ValidationException(f"Revision type {revision['revisionType']} is not supported by "
                                f"source action {revision['actionName']} ({action['actionTypeId']['provider']})")
             overrides.append(revision)
         execution = self.provider.start_execution(
@@ -189,12 +187,10 @@ class CodePipelineAPI:
             execution = self._execution(pipeline, params["pipelineExecutionId"])
             abandon = bool(params.get("abandon"))
             if execution.final:
-                raise AWSError("PipelineExecutionNotStoppableException",
-                               f"Unable to stop pipeline execution {execution.pipeline_execution_id}: its status is "
+                raise PipelineExecutionNotStoppableException(f"Unable to stop pipeline execution {execution.pipeline_execution_id}: its status is "
                                f"{execution.status}; only an InProgress execution can be stopped")
             if execution.status == EXEC_STOPPING and not abandon:
-                raise AWSError("DuplicatedStopRequestException",
-                               f"Execution {execution.pipeline_execution_id} is already stopping; only a stop and "
+                raise DuplicatedStopRequestException(f"Execution {execution.pipeline_execution_id} is already stopping; only a stop and "
                                "abandon request is accepted now")
             self.engine.stop(pipeline, execution, abandon, params.get("reason"))
         return {"pipelineExecutionId": execution.pipeline_execution_id}
@@ -206,23 +202,23 @@ class CodePipelineAPI:
             self._stage(pipeline, stage_name)
             execution = self._execution(pipeline, params["pipelineExecutionId"])
             if execution.pipeline_version != pipeline.version:
-                raise AWSError("StageNotRetryableException", "Unable to retry: the pipeline structure has changed since "
+                raise StageNotRetryableException("Unable to retry: the pipeline structure has changed since "
                                f"execution {execution.pipeline_execution_id} ran")
             stage_execution = execution.stages.get(stage_name)
             if stage_execution is None or stage_execution.status not in (STAGE_FAILED, STAGE_STOPPED) \
                     or execution.status not in (EXEC_FAILED, EXEC_STOPPED):
-                raise AWSError("StageNotRetryableException", f"Stage {stage_name} of execution "
+                raise StageNotRetryableException(f"Stage {stage_name} of execution "
                                f"{execution.pipeline_execution_id} is not in a failed or stopped state")
             gate = pipeline.gates[stage_name]
             if gate.latest is not stage_execution:
-                raise AWSError("NotLatestPipelineExecutionException", f"Stage {stage_name} has run a later execution; "
+                raise NotLatestPipelineExecutionException(f"Stage {stage_name} has run a later execution; "
                                f"execution {execution.pipeline_execution_id} is out of date")
             if gate.holders:
-                raise AWSError("ConflictException", f"Stage {stage_name} is busy with another execution")
+                raise ConflictException(f"Stage {stage_name} is busy with another execution")
             if params["retryMode"] == "FAILED_ACTIONS" and not any(
                     a.status in (ACTION_FAILED, ACTION_ABANDONED) for a in stage_execution.actions.values()) \
                     and stage_execution.status == STAGE_FAILED:
-                raise AWSError("StageNotRetryableException", f"Stage {stage_name} contains no failed actions")
+                raise StageNotRetryableException(f"Stage {stage_name} contains no failed actions")
             self.engine.retry(pipeline, execution, stage_name, params["retryMode"])
         return {"pipelineExecutionId": execution.pipeline_execution_id}
 
@@ -303,16 +299,16 @@ class CodePipelineAPI:
             stage = self._stage(pipeline, params["stageName"])
             action = next((a for a in stage["actions"] if a["name"] == params["actionName"]), None)
             if action is None:
-                raise AWSError("ActionNotFoundException", f"Action {params['actionName']} not found in stage "
+                raise ActionNotFoundException(f"Action {params['actionName']} not found in stage "
                                f"{params['stageName']} of pipeline {pipeline.name}")
             approval = pipeline.approvals.get(params["token"])
             if approval is None or (approval.stage_name, approval.action_name) != (params["stageName"], params["actionName"]):
-                raise AWSError("InvalidApprovalTokenException", "The approval request already received a response or has "
+                raise InvalidApprovalTokenException("The approval request already received a response or has "
                                "expired: the token does not belong to the approval pending on this action")
             if approval.state == DECIDED:
-                raise AWSError("ApprovalAlreadyCompletedException", f"The approval action has already been {approval.status.lower()}")
+                raise ApprovalAlreadyCompletedException(f"The approval action has already been {approval.status.lower()}")
             if approval.state != "pending":
-                raise AWSError("InvalidApprovalTokenException", "The approval request already received a response or has expired")
+                raise InvalidApprovalTokenException("The approval request already received a response or has expired")
             approved_at = self.engine.decide_approval(pipeline, approval, params["result"]["status"],
                                                       params["result"]["summary"], ctx.caller_arn)
         return {"approvedAt": approved_at}
@@ -324,7 +320,7 @@ class CodePipelineAPI:
         names = [s["name"] for s in pipeline.declaration["stages"]]
         index = names.index(stage_name)
         if index + 1 >= len(names):
-            raise AWSError("ValidationException", f"Stage {stage_name} is the last stage; it has no outbound transition")
+            raise ValidationException(f"Stage {stage_name} is the last stage; it has no outbound transition")
         return names[index + 1]
 
     def disable_stage_transition(self, params: dict, ctx: RequestContext) -> dict:
@@ -350,11 +346,11 @@ class CodePipelineAPI:
     def _tagged(self, arn: str) -> Pipeline:
         match = PIPELINE_ARN.match(arn)
         if not match:
-            raise AWSError("InvalidArnException", f"The ARN {arn} is not a valid CodePipeline pipeline ARN")
+            raise InvalidArnException(f"The ARN {arn} is not a valid CodePipeline pipeline ARN")
         region, account, name = match.groups()
         pipeline = self.store.get(account, region, name)
         if pipeline is None or pipeline.deleted:
-            raise AWSError("ResourceNotFoundException", f"The resource with the ARN {arn} does not exist")
+            raise ResourceNotFoundException(f"The resource with the ARN {arn} does not exist")
         return pipeline
 
     def tag_resource(self, params: dict, ctx: RequestContext) -> dict:
@@ -370,7 +366,7 @@ class CodePipelineAPI:
             pipeline = self._tagged(params["resourceArn"])
             for key in params["tagKeys"]:
                 if key.startswith("aws:"):
-                    raise AWSError("InvalidTagsException", "Not allowed to modify system tags. System tags start with 'aws:'.")
+                    raise InvalidTagsException("Not allowed to modify system tags. System tags start with 'aws:'.")
             for key in params["tagKeys"]:
                 pipeline.tags.pop(key, None)
         return {}

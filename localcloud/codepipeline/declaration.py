@@ -9,44 +9,39 @@ from __future__ import annotations
 import copy
 import re
 
-from localcloud.aws import AWSError
+from localcloud.exceptions import ServiceError
 from localcloud.codepipeline.actions import KNOWN_AWS_TYPES, RUNNERS, SHAPES, type_key
+from localcloud.codepipeline.exceptions import InvalidActionDeclarationException, InvalidStageDeclarationException, InvalidStructureException, ValidationException
 
 V2_ONLY_MODES = ("QUEUED", "PARALLEL")
 
-def _structure(message: str) -> AWSError:
-    return AWSError("InvalidStructureException", message)
-
-
-def _action_error(message: str) -> AWSError:
-    return AWSError("InvalidActionDeclarationException", message)
 
 
 def normalize(declaration: dict, region: str) -> dict:
     d = copy.deepcopy(declaration)  # names were checked against the model by the router
     if bool(d.get("artifactStore")) == bool(d.get("artifactStores")):
-        raise _structure("You must include either artifactStore or artifactStores in your pipeline, but you cannot use "
+        raise InvalidStructureException("You must include either artifactStore or artifactStores in your pipeline, but you cannot use "
                          "both. If you create a cross-region action in your pipeline, you must use artifactStores.")
     if d.get("artifactStores") and region not in d["artifactStores"]:
-        raise _structure(f"artifactStores must include an artifact store for the pipeline's Region {region}")
+        raise InvalidStructureException(f"artifactStores must include an artifact store for the pipeline's Region {region}")
     _pipeline_type(d)
     stages = d["stages"]
     if len(stages) < 2:
-        raise _structure(f"Pipeline has only {len(stages)} stage(s). There should be a minimum of 2 stages in a pipeline")
-    _unique([s["name"] for s in stages], "stage name", "InvalidStageDeclarationException")
+        raise InvalidStructureException(f"Pipeline has only {len(stages)} stage(s). There should be a minimum of 2 stages in a pipeline")
+    _unique([s["name"] for s in stages], "stage name", InvalidStageDeclarationException)
     produced: dict[str, tuple[int, int]] = {}      # artifact -> (stage index, runOrder)
     namespaces: set[str] = set()
     for index, stage in enumerate(stages):
         if not stage.get("actions"):
-            raise AWSError("InvalidStageDeclarationException", f"Stage {stage['name']} must contain at least one action")
+            raise InvalidStageDeclarationException(f"Stage {stage['name']} must contain at least one action")
         _unique([a["name"] for a in stage["actions"]], f"action name in stage {stage['name']}",
-                "InvalidStageDeclarationException")
+                InvalidStageDeclarationException)
         categories = {a["actionTypeId"]["category"] for a in stage["actions"]}
         if index == 0 and categories != {"Source"}:
-            raise _structure("The first stage of a pipeline must contain at least one source action, "
+            raise InvalidStructureException("The first stage of a pipeline must contain at least one source action, "
                              "and can only contain source actions.")
         if index > 0 and "Source" in categories:
-            raise _structure(f"Stage {stage['name']}: only the first stage of a pipeline may contain source actions.")
+            raise InvalidStructureException(f"Stage {stage['name']}: only the first stage of a pipeline may contain source actions.")
         for action in stage["actions"]:
             action.setdefault("runOrder", 1)
             action.setdefault("configuration", {})
@@ -56,7 +51,7 @@ def normalize(declaration: dict, region: str) -> dict:
         for action in stage["actions"]:
             for artifact in action["outputArtifacts"]:
                 if artifact["name"] in produced:
-                    raise _structure(f"Output artifact name {artifact['name']} is used more than once in the pipeline; "
+                    raise InvalidStructureException(f"Output artifact name {artifact['name']} is used more than once in the pipeline; "
                                      "artifact names must be unique")
                 produced[artifact["name"]] = (index, action["runOrder"])
     _inputs_exist(stages)
@@ -70,17 +65,17 @@ def _pipeline_type(d: dict) -> None:
         # "Including V2 parameters ... will result in the pipeline having the V2 type" (model doc).
         d["pipelineType"] = "V2" if v2_features else "V1"
     if d["pipelineType"] == "V1" and d.get("executionMode") in V2_ONLY_MODES:
-        raise AWSError("ValidationException", f"Execution mode {d['executionMode']} requires pipeline type V2")
+        raise ValidationException(f"Execution mode {d['executionMode']} requires pipeline type V2")
     if d["pipelineType"] == "V1" and (d.get("variables") or d.get("triggers")):
-        raise AWSError("ValidationException", "Pipeline variables and triggers require pipeline type V2")
+        raise ValidationException("Pipeline variables and triggers require pipeline type V2")
     d.setdefault("executionMode", "SUPERSEDED")   # the API default, V2 included (§1.1, §5.12)
 
 
-def _unique(names: list[str], what: str, code: str) -> None:
+def _unique(names: list[str], what: str, error: type[ServiceError]) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise AWSError(code, f"Duplicate {what}: {name}")
+            raise error(f"Duplicate {what}: {name}")
         seen.add(name)
 
 
@@ -89,14 +84,14 @@ def _action(action: dict, stage_index: int, produced: dict, namespaces: set[str]
     t = action["actionTypeId"]
     name = action["name"]
     if key not in RUNNERS and key not in KNOWN_AWS_TYPES:
-        raise _action_error(f"ActionType (Category: '{t['category']}', Provider: '{t['provider']}', Owner: "
+        raise InvalidActionDeclarationException(f"ActionType (Category: '{t['category']}', Provider: '{t['provider']}', Owner: "
                             f"'{t['owner']}', Version: '{t['version']}') in action '{name}' is not available")
     if action.get("timeoutInMinutes") is not None and key != ("Approval", "AWS", "Manual"):
-        raise _action_error(f"Action '{name}': timeoutInMinutes is available only to the manual approval action type")
+        raise InvalidActionDeclarationException(f"Action '{name}': timeoutInMinutes is available only to the manual approval action type")
     namespace = action.get("namespace")
     if namespace:
         if namespace in namespaces or namespace in ("codepipeline", "variables"):
-            raise _action_error(f"Action '{name}': the namespace {namespace} is already in use")
+            raise InvalidActionDeclarationException(f"Action '{name}': the namespace {namespace} is already in use")
         namespaces.add(namespace)
     shape = SHAPES.get(key)
     if shape is None:
@@ -104,21 +99,21 @@ def _action(action: dict, stage_index: int, produced: dict, namespaces: set[str]
     config = action["configuration"]
     for required in shape["required"]:
         if not config.get(required):
-            raise _action_error(f"Action configuration for action '{name}' is missing required configuration '{required}'")
+            raise InvalidActionDeclarationException(f"Action configuration for action '{name}' is missing required configuration '{required}'")
     for present in config:
         if present not in shape["allowed"]:
-            raise _action_error(f"Action configuration for action '{name}' contains unknown configuration '{present}'")
+            raise InvalidActionDeclarationException(f"Action configuration for action '{name}' contains unknown configuration '{present}'")
     if "PollForSourceChanges" in config and config["PollForSourceChanges"] not in ("true", "false"):
-        raise _action_error(f"Action '{name}': PollForSourceChanges must be \"true\" or \"false\"")
+        raise InvalidActionDeclarationException(f"Action '{name}': PollForSourceChanges must be \"true\" or \"false\"")
     if config.get("OutputArtifactFormat", "CODE_ZIP") not in ("CODE_ZIP", "CODEBUILD_CLONE_REF"):
-        raise _action_error(f"Action '{name}': OutputArtifactFormat must be CODE_ZIP or CODEBUILD_CLONE_REF")
+        raise InvalidActionDeclarationException(f"Action '{name}': OutputArtifactFormat must be CODE_ZIP or CODEBUILD_CLONE_REF")
     for direction, member in (("inputs", "inputArtifacts"), ("outputs", "outputArtifacts")):
         lo, hi = shape[direction]
         count = len(action[member])
         if not lo <= count <= hi:
             kind = "input" if direction == "inputs" else "output"
             bound = f"exactly {lo}" if lo == hi else f"between {lo} and {hi}"
-            raise _action_error(f"Action '{name}' of type {t['category']}/{t['provider']} must have {bound} "
+            raise InvalidActionDeclarationException(f"Action '{name}' of type {t['category']}/{t['provider']} must have {bound} "
                                 f"{kind} artifact(s), found {count}")
 
 
@@ -133,7 +128,7 @@ def _inputs_exist(stages: list[dict]) -> None:
             for action in by_order[order]:
                 for artifact in action["inputArtifacts"]:
                     if artifact["name"] not in available:
-                        raise _structure(f"Input Artifact Bundle {artifact['name']} in action '{action['name']}' is "
+                        raise InvalidStructureException(f"Input Artifact Bundle {artifact['name']} in action '{action['name']}' is "
                                          "not declared as an output artifact of any preceding action")
             for action in by_order[order]:
                 available.update(a["name"] for a in action["outputArtifacts"])
@@ -146,9 +141,9 @@ def _triggers(d: dict) -> None:
         name = trigger["gitConfiguration"]["sourceActionName"]
         action = sources.get(name)
         if action is None:
-            raise _structure(f"Trigger source action {name} was not found in the pipeline's source stage")
+            raise InvalidStructureException(f"Trigger source action {name} was not found in the pipeline's source stage")
         if action["actionTypeId"]["provider"] != "CodeStarSourceConnection":
-            raise _structure(f"Trigger configuration is only supported for CodeStarSourceConnection source actions; "
+            raise InvalidStructureException(f"Trigger configuration is only supported for CodeStarSourceConnection source actions; "
                              f"action {name} uses provider {action['actionTypeId']['provider']}")
 
 

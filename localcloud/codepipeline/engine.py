@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import datetime
 from typing import Callable
@@ -29,12 +30,20 @@ from localcloud.codepipeline.models import (
     STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, Pipeline, PipelineExecution, StageExecution, Store, now,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
+from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codepipeline")
 
 #: How an action is run: (engine, pipeline, execution, action execution, ActionRun) -> Outcome.
 #: Tests swap this for fake actions; the provider uses the registered runner modules.
 RunnerLookup = Callable[[dict], object]
+
+
+def action_principal(declaration: dict, action: dict) -> Principal:
+    """The session an action acts as: the action's own role where it names one, else the
+    pipeline's service role. CodePipeline names its sessions by the time in milliseconds."""
+    role_arn = action.get("roleArn") or declaration.get("roleArn")
+    return Principal.assumed_role(role_arn, str(int(time.time() * 1000)))
 
 
 class Engine:
@@ -270,6 +279,7 @@ class Engine:
             open_approval=lambda expires: self._open_approval(pipeline, record, expires),
             artifact_revisions={rev["artifact"]: rev.get("revisionId") for rev in execution.source_revisions.values()
                                 if rev.get("artifact")},
+            principal=action_principal(execution.declaration, action),
         )
         thread = threading.Thread(target=self._run_action, args=(pipeline, execution, record, runner, run),
                                   name=f"codepipeline-action-{action['name']}", daemon=True)

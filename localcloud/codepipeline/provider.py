@@ -13,14 +13,17 @@ import threading
 
 from localcloud.codepipeline import actions as action_types
 from localcloud.codepipeline.api import CodePipelineAPI
-from localcloud.codepipeline.engine import Engine
+from localcloud.codepipeline.contract import CodePipelineContract
+from localcloud.codepipeline.engine import Engine, action_principal
 from localcloud.codepipeline.models import PARALLEL, Pipeline, PipelineExecution, Store
 from localcloud.codepipeline.triggers import EventBridgeTarget, SourcePoller
+from localcloud.principal import Principal
 from localcloud.provider import Provider
 
 log = logging.getLogger("localcloud.codepipeline")
 
-PIPELINE_ARN_PREFIX = "arn:aws:codepipeline:"
+#: CodePipeline emits its state-change events as itself
+SERVICE_PRINCIPAL = "codepipeline.amazonaws.com"
 
 
 class CodepipelineProvider(Provider):
@@ -33,6 +36,7 @@ class CodepipelineProvider(Provider):
         self.poller = SourcePoller(self)
         self.events_target = EventBridgeTarget(self)
         self.api = CodePipelineAPI(self)
+        self.contract = CodePipelineContract(cloud.authorizer, self.events_target)
         self._events: queue.Queue = queue.Queue()
         self._publisher: threading.Thread | None = None
 
@@ -54,7 +58,8 @@ class CodepipelineProvider(Provider):
                 runner = action_types.runner_for(action)
                 if runner is None or not hasattr(runner, "capture"):
                     continue
-                revision = runner.capture(self.cloud, action.get("region") or pipeline.region,
+                revision = runner.capture(self.cloud, action_principal(pipeline.declaration, action),
+                                          action.get("region") or pipeline.region,
                                           action.get("configuration") or {}, event)
                 if revision:
                     revisions[action["name"]] = revision
@@ -65,10 +70,9 @@ class CodepipelineProvider(Provider):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        events = self.cloud.provider("events")
-        events.register_target(PIPELINE_ARN_PREFIX, self.events_target.deliver)
         self.engine.listeners.append(lambda detail_type, item: self._events.put((detail_type, item)))
-        self._publisher = threading.Thread(target=self._publish_loop, args=(events,), name="codepipeline-events", daemon=True)
+        self._publisher = threading.Thread(target=self._publish_loop, args=(self.cloud.services.events,),
+                                           name="codepipeline-events", daemon=True)
         self._publisher.start()
         self.poller.start()
 
@@ -80,8 +84,9 @@ class CodepipelineProvider(Provider):
             detail_type, payload = item
             pipeline = payload["pipeline"]
             try:
-                events.publish(source="aws.codepipeline", detail_type=detail_type, detail=payload["detail"],
-                               resources=[pipeline.arn], region=pipeline.region, account=pipeline.account_id)
+                events.put_service_event(Principal.service(SERVICE_PRINCIPAL, pipeline.account_id),
+                                         source="aws.codepipeline", detail_type=detail_type, detail=payload["detail"],
+                                         resources=[pipeline.arn], region=pipeline.region)
             except Exception:
                 log.exception("publishing %s failed", detail_type)
 

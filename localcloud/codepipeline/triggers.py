@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from localcloud.codepipeline.actions import runner_for
 from localcloud.codepipeline.declaration import polling_sources
 from localcloud.events.targets import render_input
+from localcloud.codepipeline.engine import action_principal
 from localcloud.iam_trust import role_trusts
 
 log = logging.getLogger("localcloud.codepipeline")
@@ -105,7 +106,8 @@ class SourcePoller:
         out = {}
         for action in polling_sources(declaration):
             runner = runner_for(action)
-            revision = runner.capture(self.provider.cloud, action.get("region") or region,
+            revision = runner.capture(self.provider.cloud, action_principal(declaration, action),
+                                      action.get("region") or region,
                                       action.get("configuration") or {}, None)
             out[action["name"]] = (revision or {}).get("revisionId")
         return out

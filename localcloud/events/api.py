@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
-from localcloud.aws import AWSError, RequestContext
+from localcloud.aws import RequestContext
 from localcloud.events.bus import EventBus, entry_to_event
+from localcloud.events.exceptions import ResourceNotFoundException
 
 
 def _entry_error(entry: dict) -> tuple[str, str] | None:
@@ -30,7 +31,7 @@ def _entry_error(entry: dict) -> tuple[str, str] | None:
 
 def put_events(bus: EventBus):
     def handler(params: dict, ctx: RequestContext) -> dict:
-        from moto.events.exceptions import ResourceNotFoundException
+        from moto.events.exceptions import ResourceNotFoundException as MotoNotFound
 
         entries = params["Entries"]
         bus_names = [(e.get("EventBusName") or "default").split("/")[-1] for e in entries]
@@ -38,8 +39,8 @@ def put_events(bus: EventBus):
         for name in dict.fromkeys(bus_names):
             try:
                 bus.bus_for(ctx.account_id, ctx.region, name)
-            except ResourceNotFoundException:
-                raise AWSError("ResourceNotFoundException", f"Event bus {name} does not exist.") from None
+            except MotoNotFound:
+                raise ResourceNotFoundException(f"Event bus {name} does not exist.") from None
         results, failed = [], 0
         for entry, bus_name in zip(entries, bus_names):
             problem = _entry_error(entry)

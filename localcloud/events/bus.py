@@ -9,9 +9,10 @@ to moto unchanged); only *delivery* lives here, because moto's own `put_events`
 
 Delivery is asynchronous, as on AWS: `publish` returns the event once it is queued, and one
 worker thread delivers in publish order (so two pushes start two pipeline executions in order).
-A target whose ARN starts with a registered prefix (e.g. "arn:aws:codepipeline:") goes to the
-registered `deliver` callable; SQS queues and CloudWatch Logs groups are written through moto's
-backends; anything else moto can deliver (archives, other buses) goes through moto's rule code.
+Each target is reached through its service's door: a pipeline through CodePipeline's
+(`deliver_event`, which acts as the target's role), SQS queues and CloudWatch Logs groups
+through theirs; anything else moto can deliver (archives, other buses) goes through moto's rule
+code.
 """
 from __future__ import annotations
 
@@ -28,8 +29,6 @@ from typing import Callable
 from localcloud.events.targets import render_input
 
 log = logging.getLogger("localcloud.events")
-
-Deliver = Callable[[dict, dict, dict, str], None]   # deliver(event, target, rule, region)
 
 
 def _iso(moment: datetime) -> str:
@@ -60,23 +59,14 @@ def _moto_backend(account: str, region: str):
 
 
 class EventBus:
-    def __init__(self, default_account: str):
+    def __init__(self, default_account: str, services: Callable):
         self.default_account = default_account
-        self._handlers: list[tuple[str, Deliver]] = []
+        self._services = services  # () -> localcloud.services.Services (built after the bus)
         self._queue: queue.Queue = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
-
-    # -- the in-process contract --------------------------------------------------------------
-    def register_target(self, arn_prefix: str, deliver: Deliver) -> None:
-        """Targets whose Arn starts with `arn_prefix` are handed to `deliver(event, target, rule,
-        region)` on the delivery thread. A later registration for the same prefix replaces it."""
-        with self._lock:
-            self._handlers = [(p, d) for p, d in self._handlers if p != arn_prefix]
-            self._handlers.append((arn_prefix, deliver))
-            self._handlers.sort(key=lambda h: -len(h[0]))  # most specific prefix first
 
     def publish(self, *, source: str, detail_type: str, detail: dict, resources: list[str],
                 region: str, account: str | None = None, event_bus: str = "default",
@@ -144,15 +134,12 @@ class EventBus:
 
     def _deliver(self, event: dict, target: dict, rule, region: str) -> None:
         arn = target.get("Arn", "")
-        with self._lock:
-            handler = next((d for p, d in self._handlers if arn.startswith(p)), None)
-        rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
-        if handler is not None:
-            handler(copy.deepcopy(event), target, rule_info, region)
-            return
         parts = arn.split(":", 5)
         service = parts[2] if len(parts) > 2 else ""
-        if service == "sqs":
+        if service == "codepipeline":
+            rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
+            self._services().codepipeline.deliver_event(copy.deepcopy(event), target, rule_info)
+        elif service == "sqs":
             self._to_sqs(event, target, rule, parts)
         elif service == "logs" and len(parts) > 5 and parts[5].startswith("log-group:"):
             self._to_log_group(event, target, rule, parts)

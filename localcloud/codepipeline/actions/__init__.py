@@ -2,7 +2,7 @@
 
 A runner module exposes `run(run: ActionRun) -> Outcome`, called on its own thread; it may block
 (a build, a deployment, an approval) and must return soon after `run.abandoned` becomes true.
-Source runners also expose `capture(cloud, region, configuration, event) -> dict | None`: the
+Source runners also expose `capture(cloud, principal, region, configuration, event) -> dict | None`: the
 revision an execution gets at the moment it is triggered (AWS-SEMANTICS.md §1.2).
 Action types AWS offers but localcloud does not run are in KNOWN_AWS_TYPES: a pipeline may use
 them, and the action then fails with a clear errorDetails (never a hang).
@@ -14,6 +14,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codepipeline")
 
@@ -105,6 +107,7 @@ class ActionRun:
     report: Callable[..., None]                   # report(external_execution_id=..., summary=..., ...)
     open_approval: Callable[..., Any] | None = None  # approval actions: registers and returns an Approval
     artifact_revisions: dict[str, str] = field(default_factory=dict)  # artifact name -> source revision id
+    principal: Principal | None = None            # the role session the action acts as (doors take it)
 
     @property
     def abandoned(self) -> bool:

@@ -1,18 +1,18 @@
 """Build (or Test) / AWS / CodeBuild: start a build with the input artifacts, follow it to the end.
 
-Starts through the codebuild provider's in-process `start_pipeline_build` (as CodePipeline calls
-StartBuild with a CODEPIPELINE source inside AWS), then polls BatchGetBuilds through the API,
-adaptively (20 ms, backing off to 250 ms). A failed build fails the action with the errorDetails
-AWS shows (AWS-SEMANTICS.md §1.7: JobFailed, "Build terminated with state: FAILED. Phase: ...").
+Starts and follows the build through CodeBuild's door, as the pipeline's role (inside AWS,
+CodePipeline calls StartBuild with a CODEPIPELINE source); the wait is on the build's completion
+event. A failed build fails the action with the errorDetails AWS shows (JobFailed, "Build
+terminated with state: FAILED. Phase: ...").
 """
 from __future__ import annotations
 
 import json
 
+from localcloud.codebuild.contract import BuildResult
 from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
 
 ACTION_TIMEOUT_SECONDS = 8 * 3600  # CodeBuild action timeout (limits.md)
-FINAL = {"SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED"}
 
 
 def build_url(region: str, build_id: str) -> str:
@@ -33,28 +33,24 @@ def _environment_variables(raw: str | None) -> list[dict] | None:
     return [{"name": v["name"], "value": str(v["value"]), "type": v.get("type", "PLAINTEXT")} for v in value]
 
 
-def failure_message(build: dict) -> str:
+def failure_message(build: BuildResult) -> str:
     """`Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: ...`
-    from the build's failing phase (the wording is well attested, not documented: §6)."""
-    status = build.get("buildStatus", "FAILED")
-    text = f"Build terminated with state: {status}"
-    for phase in build.get("phases") or []:
-        if phase.get("phaseStatus") in ("FAILED", "FAULT", "TIMED_OUT", "STOPPED", "CLIENT_ERROR"):
-            contexts = phase.get("contexts") or []
-            ctx = contexts[0] if contexts else {}
-            text += f". Phase: {phase.get('phaseType')}"
-            if ctx.get("statusCode"):
-                text += f", Code: {ctx['statusCode']}"
-            if ctx.get("message"):
-                text += f", Message: {ctx['message']}"
-            break
+    from the build's failing phase (the wording is well attested by users, not documented)."""
+    text = f"Build terminated with state: {build.status}"
+    phase = build.failing_phase()
+    if phase is not None:
+        text += f". Phase: {phase.phase_type}"
+        if phase.status_code:
+            text += f", Code: {phase.status_code}"
+        if phase.message:
+            text += f", Message: {phase.message}"
     return text
 
 
 def run(run: ActionRun) -> Outcome:
     config = run.configuration
     project = config["ProjectName"]
-    provider = run.cloud.provider("codebuild")
+    codebuild = run.cloud.services.codebuild
     try:
         env = _environment_variables(config.get("EnvironmentVariables"))
     except ValueError as err:
@@ -66,8 +62,8 @@ def run(run: ActionRun) -> Outcome:
     primary_name = primary or (run.input_artifacts[0]["name"] if run.input_artifacts else None)
     source_version = run.artifact_revisions.get(primary_name)
     try:
-        build_id = provider.start_pipeline_build(
-            region=run.region, project_name=project, pipeline_name=run.pipeline_name,
+        build_id = codebuild.start_pipeline_build(
+            run.principal, region=run.region, project_name=project, pipeline_name=run.pipeline_name,
             input_artifacts=run.input_artifacts, primary_source=primary, output_artifacts=run.output_artifacts,
             environment_variables=env, source_version=source_version,
         )
@@ -77,21 +73,16 @@ def run(run: ActionRun) -> Outcome:
                               f"Status Code: 400; Error Code: {code})")
     url = build_url(run.region, build_id)
     run.report(external_execution_id=build_id, external_execution_url=url)
-    codebuild = run.client("codebuild")
-
-    def finished():
-        builds = codebuild.batch_get_builds(ids=[build_id]).get("builds") or []
-        return builds[0] if builds and builds[0].get("buildStatus") in FINAL else None
-
     try:
-        build = run.poll(finished, what=f"build {build_id}", deadline_seconds=run.cloud.clock.scaled(ACTION_TIMEOUT_SECONDS))
+        build = codebuild.wait_for_build(run.principal, run.region, build_id, stop=run.abandon_event,
+                                         timeout=run.cloud.clock.scaled(ACTION_TIMEOUT_SECONDS))
     except TimeoutError:
         return Outcome.failed("JobFailed", f"Build {build_id} did not finish within the action timeout",
                               external_execution_id=build_id, external_execution_url=url)
     if build is None:  # abandoned
         return Outcome.failed("JobFailed", "abandoned", external_execution_id=build_id)
-    variables = {v["name"]: v.get("value", "") for v in build.get("exportedEnvironmentVariables") or []}
-    if build["buildStatus"] == "SUCCEEDED":
+    variables = build.exported_variables
+    if build.succeeded:
         return Outcome("Succeeded", external_execution_id=build_id, external_execution_url=url, output_variables=variables)
     message = failure_message(build)
     return Outcome.failed("JobFailed", message, summary=message, external_execution_id=build_id,

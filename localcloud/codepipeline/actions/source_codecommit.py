@@ -1,19 +1,16 @@
 """Source / AWS / CodeCommit: the commit an execution was triggered for, zipped into the artifact store.
 
-Talks to the codecommit provider in-process (branch_head, commit_metadata, archive_commit,
-repository_exists), as CodePipeline talks to CodeCommit inside AWS, and to S3 through the API.
-Output: one artifact (CODE_ZIP), output variables and execution result as
-action-reference-CodeCommit.md lists them (AWS-SEMANTICS.md §1.7).
+Reads the repository through CodeCommit's door as the pipeline's role, as CodePipeline does
+inside AWS, and writes the artifact to S3. Output: one artifact (CODE_ZIP), output variables and
+the execution result as the CodeCommit action reference lists them.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from localcloud.codecommit.exceptions import RepositoryDoesNotExistException
 from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
-
-
-def _codecommit(cloud):
-    return cloud.provider("codecommit")
+from localcloud.principal import Principal
 
 
 def commit_url(region: str, repository: str, commit_id: str) -> str:
@@ -26,7 +23,7 @@ def repository_url(region: str, repository: str, branch: str) -> str:
             f"{repository}/browse/refs/heads/{branch}?region={region}")
 
 
-def capture(cloud, region: str, configuration: dict, event: dict | None = None) -> dict | None:
+def capture(cloud, principal: Principal, region: str, configuration: dict, event: dict | None = None) -> dict | None:
     """The revision at trigger time: the pushed commit when the event is about this branch, else
     the branch head now (AWS clones HEAD when the push happens, §1.2)."""
     repository, branch = configuration.get("RepositoryName"), configuration.get("BranchName")
@@ -34,9 +31,8 @@ def capture(cloud, region: str, configuration: dict, event: dict | None = None) 
     if (event and event.get("source") == "aws.codecommit" and detail.get("repositoryName") == repository
             and detail.get("referenceName") == branch and detail.get("commitId")):
         return {"revisionId": detail["commitId"]}
-    provider = _codecommit(cloud)
     try:
-        head = provider.branch_head(region, repository, branch)
+        head = cloud.services.codecommit.branch_head(principal, region, repository, branch)
     except Exception:  # a missing repository fails the action later, with AWS's message
         return None
     return {"revisionId": head} if head else None
@@ -53,25 +49,27 @@ def _iso(value) -> str | None:
 def run(run: ActionRun) -> Outcome:
     config = run.configuration
     repository, branch = config["RepositoryName"], config["BranchName"]
-    provider = _codecommit(run.cloud)
+    codecommit = run.cloud.services.codecommit
     if config.get("OutputArtifactFormat", "CODE_ZIP") == "CODEBUILD_CLONE_REF":
         # The byte format of a full-clone reference is undocumented (AWS-SEMANTICS.md §6); refuse
         # plainly rather than hand CodeBuild something it cannot read.
         return Outcome.failed("ConfigurationError", "localcloud does not implement OutputArtifactFormat "
                               "CODEBUILD_CLONE_REF; use CODE_ZIP (the default)")
-    if not provider.repository_exists(run.region, repository):
+    try:
+        codecommit.get_repository(run.principal, run.region, repository)
+    except RepositoryDoesNotExistException:
         # UNCONFIRMED wording: AWS reports a missing repository as a configuration error.
         return Outcome.failed("ConfigurationError", f"The action failed because the AWS CodeCommit repository "
                               f"{repository} was not found. Make sure the repository exists, and then try again.")
     captured = (run.captured_revision or {}).get("revisionId")
-    commit_id = captured or provider.branch_head(run.region, repository, branch)
+    commit_id = captured or codecommit.branch_head(run.principal, run.region, repository, branch)
     if not commit_id:
         return Outcome.failed("ConfigurationError", f"The action failed because no branch named {branch} was found in the "
                               f"selected AWS CodeCommit repository {repository}. Make sure you are using the correct "
                               "branch name, and then try again. Error: null")
     try:
-        meta = provider.commit_metadata(run.region, repository, commit_id)
-        archive = provider.archive_commit(run.region, repository, commit_id)
+        commit = codecommit.get_commit(run.principal, run.region, repository, commit_id)
+        archive = codecommit.archive_commit(run.principal, run.region, repository, commit_id)
     except Exception as err:
         code, message = client_error_text(err)
         return Outcome.failed("ConfigurationError", f"The action failed because the commit {commit_id} could not be "
@@ -81,7 +79,7 @@ def run(run: ActionRun) -> Outcome:
     s3 = run.client("s3")
     for artifact in run.output_artifacts:
         s3.put_object(Bucket=artifact["bucket"], Key=artifact["key"], Body=archive)
-    message = (meta.get("message") or "").strip()
+    message = commit.message.strip()
     url = commit_url(run.region, repository, commit_id)
     return Outcome(
         "Succeeded",
@@ -93,10 +91,10 @@ def run(run: ActionRun) -> Outcome:
             "CommitMessage": message,
             "RepositoryName": repository,
             "BranchName": branch,
-            "AuthorDate": _iso(meta.get("authorDate")),
-            "CommitterDate": _iso(meta.get("committerDate")),
+            "AuthorDate": _iso(commit.author_date),
+            "CommitterDate": _iso(commit.committer_date),
         },
         revision={"revisionId": commit_id, "revisionChangeIdentifier": commit_id, "revisionSummary": message,
-                  "revisionUrl": url, "created": meta.get("committerDate") or meta.get("authorDate"),
+                  "revisionUrl": url, "created": commit.committer_date or commit.author_date,
                   "entityUrl": repository_url(run.region, repository, branch)},
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
 
 
-def capture(cloud, region: str, configuration: dict, event: dict | None = None) -> dict | None:
+def capture(cloud, principal, region: str, configuration: dict, event: dict | None = None) -> dict | None:
     try:
         head = cloud.client("s3", region).head_object(Bucket=configuration["S3Bucket"], Key=configuration["S3ObjectKey"])
     except Exception:

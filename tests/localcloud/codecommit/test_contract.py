@@ -1,4 +1,4 @@
-"""The in-process contract the CodePipeline engine calls on the codecommit provider."""
+"""CodeCommit's door (contract.py): what CodePipeline and CodeBuild do with a repository."""
 from __future__ import annotations
 
 import io
@@ -8,32 +8,38 @@ from datetime import datetime
 
 import pytest
 
-from localcloud.aws import AWSError
+from localcloud.codecommit.exceptions import CommitIdDoesNotExistException, RepositoryDoesNotExistException
+from localcloud.principal import Principal
 
 pytestmark = pytest.mark.integration
 
+PIPELINE = Principal.assumed_role("arn:aws:iam::123456789012:role/pipeline-role", "1700000000000")
 
-def test_contract_over_a_real_repository(localcloud, codecommit, repo_name):
-    provider = localcloud.provider("codecommit")
-    assert provider.repository_exists("us-east-1", repo_name) is False
+
+def test_door_over_a_real_repository(localcloud, codecommit, repo_name):
+    door = localcloud.services.codecommit
+    with pytest.raises(RepositoryDoesNotExistException):
+        door.get_repository(PIPELINE, "us-east-1", repo_name)
     codecommit.create_repository(repositoryName=repo_name)
-    assert provider.repository_exists("us-east-1", repo_name) is True
-    assert provider.repository_exists("eu-west-1", repo_name) is False
-    assert provider.branch_head("us-east-1", repo_name, "main") is None
+    info = door.get_repository(PIPELINE, "us-east-1", repo_name)
+    assert info.name == repo_name and info.arn.endswith(f":{repo_name}") and info.default_branch is None
+    with pytest.raises(RepositoryDoesNotExistException):
+        door.get_repository(PIPELINE, "eu-west-1", repo_name)
+    assert door.branch_head(PIPELINE, "us-east-1", repo_name, "main") is None
 
     made = codecommit.create_commit(repositoryName=repo_name, branchName="main", authorName="Dev", email="dev@example.com",
                                     commitMessage="release 1", putFiles=[
                                         {"filePath": "scripts/start.sh", "fileContent": b"#!/bin/sh\necho up\n", "fileMode": "EXECUTABLE"},
                                         {"filePath": "app/main.py", "fileContent": b"print('v1')\n"}])
-    head = provider.branch_head("us-east-1", repo_name, "main")
+    head = door.branch_head(PIPELINE, "us-east-1", repo_name, "main")
     assert head == made["commitId"]
 
-    meta = provider.commit_metadata("us-east-1", repo_name, head)
-    assert meta["commitId"] == head and meta["treeId"] == made["treeId"] and meta["parents"] == []
-    assert (meta["message"], meta["authorName"], meta["authorEmail"]) == ("release 1", "Dev", "dev@example.com")
-    assert isinstance(meta["authorDate"], datetime) and meta["authorDate"].tzinfo is not None
+    commit = door.get_commit(PIPELINE, "us-east-1", repo_name, head)
+    assert commit.commit_id == head and commit.tree_id == made["treeId"] and commit.parents == ()
+    assert (commit.message, commit.author_name, commit.author_email) == ("release 1", "Dev", "dev@example.com")
+    assert isinstance(commit.author_date, datetime) and commit.author_date.tzinfo is not None
 
-    archive = zipfile.ZipFile(io.BytesIO(provider.archive_commit("us-east-1", repo_name, head)))
+    archive = zipfile.ZipFile(io.BytesIO(door.archive_commit(PIPELINE, "us-east-1", repo_name, head)))
     assert sorted(archive.namelist()) == ["app/main.py", "scripts/start.sh"]
     assert archive.read("app/main.py") == b"print('v1')\n"
     script_mode = archive.getinfo("scripts/start.sh").external_attr >> 16
@@ -41,14 +47,25 @@ def test_contract_over_a_real_repository(localcloud, codecommit, repo_name):
     assert not (archive.getinfo("app/main.py").external_attr >> 16) & 0o111
 
 
-def test_contract_errors(localcloud, repo):
-    provider = localcloud.provider("codecommit")
-    with pytest.raises(AWSError) as exc:
-        provider.commit_metadata("us-east-1", repo["repositoryName"], "0" * 40)
-    assert exc.value.code == "CommitIdDoesNotExistException"
-    with pytest.raises(AWSError) as exc:
-        provider.archive_commit("us-east-1", "no-such-repository", "0" * 40)
-    assert exc.value.code == "RepositoryDoesNotExistException"
-    with pytest.raises(AWSError) as exc:
-        provider.branch_head("us-east-1", "no-such-repository", "main")
-    assert exc.value.code == "RepositoryDoesNotExistException"
+def test_door_authorizes_the_action_aws_checks(localcloud, codecommit, repo):
+    name = repo["repositoryName"]
+    made = codecommit.create_commit(repositoryName=name, branchName="main", putFiles=[
+        {"filePath": "a.txt", "fileContent": b"a"}])
+    door = localcloud.services.codecommit
+    localcloud.authorizer.log.clear()
+    door.branch_head(PIPELINE, "us-east-1", name, "main")
+    door.archive_commit(PIPELINE, "us-east-1", name, made["commitId"], action="GitPull")
+    arn = f"arn:aws:codecommit:us-east-1:123456789012:{name}"
+    seen = [(d.principal, d.action, d.resource) for d in localcloud.authorizer.log.decisions() if d.resource == arn]
+    assert seen == [(PIPELINE.arn, "codecommit:GetBranch", arn), (PIPELINE.arn, "codecommit:GitPull", arn)]
+
+
+def test_door_errors_are_typed(localcloud, repo):
+    door = localcloud.services.codecommit
+    with pytest.raises(CommitIdDoesNotExistException) as exc:
+        door.get_commit(PIPELINE, "us-east-1", repo["repositoryName"], "0" * 40)
+    assert (exc.value.code, exc.value.status) == ("CommitIdDoesNotExistException", 400)
+    with pytest.raises(RepositoryDoesNotExistException):
+        door.archive_commit(PIPELINE, "us-east-1", "no-such-repository", "0" * 40)
+    with pytest.raises(RepositoryDoesNotExistException):
+        door.branch_head(PIPELINE, "us-east-1", "no-such-repository", "main")

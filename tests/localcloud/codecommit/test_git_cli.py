@@ -32,7 +32,7 @@ def _queue_rule(aws, repo_arn: str, branch: str = "main") -> str:
 
 def _messages(localcloud, sqs, url: str) -> list[dict]:
     """Every event delivered to the queue, once EventBridge's asynchronous delivery is done."""
-    assert localcloud.provider("events").wait_idle(10)
+    assert localcloud.services.events.wait_idle(10)
     found: list[dict] = []
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])

@@ -37,7 +37,6 @@ def create(cp, infra, repo, poll="false"):
 
 def test_a_push_starts_the_pipeline_through_an_eventbridge_rule(cp, aws, infra, source_repo, localcloud):
     codecommit, events = aws("codecommit"), aws("events")
-    assert hasattr(localcloud.provider("events"), "register_target")
     repo = source_repo[0]
     name, pipeline_arn = create(cp, infra, repo)
     repo_arn = codecommit.get_repository(repositoryName=repo)["repositoryMetadata"]["Arn"]
@@ -59,7 +58,7 @@ def test_a_push_starts_nothing_without_rule_or_polling(cp, aws, infra, source_re
     repo = source_repo[0]
     name, _ = create(cp, infra, repo, poll="false")
     support.push(codecommit, repo, "app.txt", "v2")
-    localcloud.provider("events").wait_idle()
+    localcloud.services.events.wait_idle()
     time.sleep(localcloud.clock.scaled(60) * 1.5)  # past one (scaled) polling period
     assert len(support.executions(cp, name)) == 1
 
@@ -71,7 +70,7 @@ def test_a_rule_whose_role_does_not_trust_events_starts_nothing(cp, aws, infra, 
     repo_arn = codecommit.get_repository(repositoryName=repo)["repositoryMetadata"]["Arn"]
     push_rule(events, repo_arn, pipeline_arn, infra.pipeline_role)   # trusts codepipeline, not events
     support.push(codecommit, repo, "app.txt", "v2")
-    assert localcloud.provider("events").wait_idle()
+    assert localcloud.services.events.wait_idle()
     assert len(support.executions(cp, name)) == 1
 
 
@@ -160,7 +159,7 @@ def test_execution_state_changes_are_published_to_eventbridge(cp, aws, infra, so
     wait_status(cp, name, execution_id, "Succeeded")
 
     def states():
-        localcloud.provider("events").wait_idle()
+        localcloud.services.events.wait_idle()
         got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
         seen.extend(json.loads(m["Body"])["detail"]["state"] for m in got)
         return "SUCCEEDED" in seen

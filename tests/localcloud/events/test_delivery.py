@@ -34,7 +34,7 @@ def _rule(events, pattern: dict, targets: list[dict], **kwargs) -> str:
 
 
 def _drain(localcloud, sqs, url: str) -> list[str]:
-    assert localcloud.provider("events").wait_idle(10)
+    assert localcloud.services.events.wait_idle(10)
     bodies: list[str] = []
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
@@ -60,16 +60,16 @@ def test_put_events_reaches_an_sqs_target_with_the_full_envelope(localcloud, aws
     assert event["resources"] == ["arn:aws:s3:::b"] and event["detail"] == {"level": "high"}
 
 
-def test_registered_prefix_receives_matching_events(localcloud, events):
+def test_a_pipeline_target_is_reached_through_codepipelines_door(localcloud, events, monkeypatch):
     seen: list[tuple] = []
     done = threading.Event()
 
-    def deliver(event, target, rule, region):
-        seen.append((event, target, rule, region))
+    def deliver(event, target, rule):
+        seen.append((event, target, rule))
         done.set()
 
     prefix = f"arn:aws:codepipeline:us-east-1:123456789012:seam-{uuid.uuid4().hex[:6]}"
-    localcloud.provider("events").register_target(prefix, deliver)
+    monkeypatch.setattr(localcloud.services.codepipeline, "deliver_event", deliver)
     source = f"app.{uuid.uuid4().hex[:6]}"
     target = {"Id": "pipeline", "Arn": prefix + "-pipe", "RoleArn": "arn:aws:iam::123456789012:role/events",
               "InputTransformer": {"InputPathsMap": {"c": "$.detail.commitId"},
@@ -77,8 +77,8 @@ def test_registered_prefix_receives_matching_events(localcloud, events):
     rule = _rule(events, {"source": [source]}, [target])
     events.put_events(Entries=[{"Source": source, "DetailType": "Push", "Detail": json.dumps({"commitId": "abc"})}])
     assert done.wait(10)
-    event, got_target, got_rule, region = seen[0]
-    assert event["detail"] == {"commitId": "abc"} and region == "us-east-1"
+    event, got_target, got_rule = seen[0]
+    assert event["detail"] == {"commitId": "abc"} and event["region"] == "us-east-1"
     assert got_target == target
     assert got_rule["Name"] == rule and got_rule["Arn"].endswith(f":rule/{rule}")
 
@@ -158,6 +158,6 @@ def test_log_group_target_gets_the_event(localcloud, aws, events):
     source = f"app.{uuid.uuid4().hex[:6]}"
     _rule(events, {"source": [source]}, [{"Id": "log", "Arn": f"arn:aws:logs:us-east-1:123456789012:log-group:{group}:*"}])
     event_id = events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": '{"n": 1}'}])["Entries"][0]["EventId"]
-    assert localcloud.provider("events").wait_idle(10)
+    assert localcloud.services.events.wait_idle(10)
     messages = [json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]]
     assert [(m["id"], m["detail"]) for m in messages] == [(event_id, {"n": 1})]

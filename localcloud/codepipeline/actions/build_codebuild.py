@@ -3,7 +3,7 @@
 Starts through the codebuild provider's in-process `start_pipeline_build` (as CodePipeline calls
 StartBuild with a CODEPIPELINE source inside AWS), then polls BatchGetBuilds through the API,
 adaptively (20 ms, backing off to 250 ms). A failed build fails the action with the errorDetails
-AWS shows (AWS-SEMANTICS.md §1.7: JobFailed, "Build terminated with state: FAILED. Phase: ...").
+AWS shows (JobFailed, "Build terminated with state: FAILED. Phase: ..."; see docs/aws-behaviour.md).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _environment_variables(raw: str | None) -> list[dict] | None:
 
 def failure_message(build: dict) -> str:
     """`Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: ...`
-    from the build's failing phase (the wording is well attested, not documented: §6)."""
+    from the build's failing phase (the wording is well attested in public logs, not documented)."""
     status = build.get("buildStatus", "FAILED")
     text = f"Build terminated with state: {status}"
     for phase in build.get("phases") or []:

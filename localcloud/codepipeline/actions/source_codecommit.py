@@ -3,7 +3,7 @@
 Talks to the codecommit provider in-process (branch_head, commit_metadata, archive_commit,
 repository_exists), as CodePipeline talks to CodeCommit inside AWS, and to S3 through the API.
 Output: one artifact (CODE_ZIP), output variables and execution result as
-action-reference-CodeCommit.md lists them (AWS-SEMANTICS.md §1.7).
+https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeCommit.html lists them.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def repository_url(region: str, repository: str, branch: str) -> str:
 
 def capture(cloud, region: str, configuration: dict, event: dict | None = None) -> dict | None:
     """The revision at trigger time: the pushed commit when the event is about this branch, else
-    the branch head now (AWS clones HEAD when the push happens, §1.2)."""
+    the branch head now (AWS clones HEAD when the push happens, concepts-how-it-works.html)."""
     repository, branch = configuration.get("RepositoryName"), configuration.get("BranchName")
     detail = (event or {}).get("detail") or {}
     if (event and event.get("source") == "aws.codecommit" and detail.get("repositoryName") == repository
@@ -55,7 +55,7 @@ def run(run: ActionRun) -> Outcome:
     repository, branch = config["RepositoryName"], config["BranchName"]
     provider = _codecommit(run.cloud)
     if config.get("OutputArtifactFormat", "CODE_ZIP") == "CODEBUILD_CLONE_REF":
-        # The byte format of a full-clone reference is undocumented (AWS-SEMANTICS.md §6); refuse
+        # The byte format of a full-clone reference is undocumented (docs/aws-behaviour.md); refuse
         # plainly rather than hand CodeBuild something it cannot read.
         return Outcome.failed("ConfigurationError", "localcloud does not implement OutputArtifactFormat "
                               "CODEBUILD_CLONE_REF; use CODE_ZIP (the default)")

@@ -1,6 +1,6 @@
 """Runs one build for real: phases, one shell session, masking, logs, reports, artifacts.
 
-Phase transitions follow AWS-SEMANTICS §2.2: a failing command skips the rest of its phase but
+Phase transitions follow the user guide's build phase transitions: a failing command skips the rest of its phase but
 `finally` still runs; a BUILD failure still runs POST_BUILD and UPLOAD_ARTIFACTS with
 CODEBUILD_BUILD_SUCCEEDING=0; an INSTALL or PRE_BUILD failure goes to FINALIZING; `on-failure`
 ABORT ends the build's phases there and CONTINUE moves on to the next phase.
@@ -28,7 +28,7 @@ from localcloud.processes import clean_env, kill_owner
 
 log = logging.getLogger("localcloud.codebuild")
 
-# UNCONFIRMED (AWS-SEMANTICS §2.2): whether UPLOAD_ARTIFACTS runs after an INSTALL or PRE_BUILD
+# UNCONFIRMED (docs/aws-behaviour.md, "Module constants"): whether UPLOAD_ARTIFACTS runs after an INSTALL or PRE_BUILD
 # failure. The documented transition diagram goes straight to FINALIZING, so it does not.
 UPLOAD_AFTER_EARLY_FAILURE = False
 NO_CONTEXT = [{"statusCode": "", "message": ""}]  # what AWS shows for a phase that succeeded

@@ -32,7 +32,7 @@ from localcloud.codedeploy.appspec import AppSpec, AppSpecError
 
 log = logging.getLogger("localcloud.codedeploy.agent")
 
-LOG_TAIL_CHARS = 4096   # "up to the last 4 KB of the diagnostic log" [M:codedeploy LogTail]
+LOG_TAIL_CHARS = 4096   # "up to the last 4 KB of the diagnostic log" (botocore codedeploy model, LogTail)
 #: how long a script's stdout/stderr may stay open after it exits (a background process that
 #: did not redirect its output) before the event fails, in real seconds.
 OUTPUT_CLOSE_GRACE = 2.0

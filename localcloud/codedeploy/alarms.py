@@ -1,7 +1,7 @@
 """Deployment alarm monitoring: poll the group's CloudWatch alarms while a deployment is active.
 
 "If any of the specified alarms are activated, the deployment stops, and the status is updated to
-Stopped" ([UG-CD] monitoring-create-alarms.md). With ignorePollAlarmFailure false (the default), a
+Stopped" (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html). With ignorePollAlarmFailure false (the default), a
 deployment also stops when the alarm state cannot be retrieved.
 """
 from __future__ import annotations

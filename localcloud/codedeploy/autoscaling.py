@@ -9,7 +9,7 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 # Copied from the original group so that green is "a template ... including the same number of
-# running instances and many other configuration options" ([UG-CD] welcome.md).
+# running instances and many other configuration options" (https://docs.aws.amazon.com/codedeploy/latest/userguide/welcome.html).
 _COPIED = ("HealthCheckType", "HealthCheckGracePeriod", "DefaultCooldown", "TerminationPolicies",
            "NewInstancesProtectedFromScaleIn", "CapacityRebalance", "DefaultInstanceWarmup",
            "ServiceLinkedRoleARN", "MaxInstanceLifetime", "PlacementGroup")
@@ -30,7 +30,7 @@ def healthy_instances(group: dict) -> list[str]:
 
 
 def green_name(group_name: str, deployment_id: str) -> str:
-    # [UG-CD] integrations-aws-auto-scaling.md: CodeDeploy_deployment_group_name_deployment_id
+    # https://docs.aws.amazon.com/codedeploy/latest/userguide/integrations-aws-auto-scaling.html: CodeDeploy_deployment_group_name_deployment_id
     return f"CodeDeploy_{group_name}_{deployment_id}"
 
 

@@ -1,6 +1,6 @@
 """The deployment state machine: one worker thread per deployment, plus one alarm watcher.
 
-Statuses Created -> InProgress -> (Ready) -> Succeeded | Failed | Stopped (AWS-SEMANTICS §3.5).
+Statuses Created -> InProgress -> (Ready) -> Succeeded | Failed | Stopped (docs/aws-behaviour.md, "CodeDeploy").
 Everything outside CodeDeploy (Auto Scaling, ELB, CloudWatch, S3) is reached only through its API
 via `cloud.client(...)`, as CodeDeploy itself does; instances are reached through their agent.
 """
@@ -470,7 +470,7 @@ class Engine:
 
         self._ready_wait(run)
 
-        # Reroute: green in, then blue out ([UG-CD] welcome.md: install -> register green -> deregister blue).
+        # Reroute: green in, then blue out (https://docs.aws.amazon.com/codedeploy/latest/userguide/welcome.html: install -> register green -> deregister blue).
         def allow(target: InstanceTarget) -> bool:
             ok = self._run_events(run, target, ALLOW_TRAFFIC_EVENTS, action)
             if ok:
@@ -490,7 +490,7 @@ class Engine:
         if not all(self._parallel(block, blue)):
             run.check()
             # "the overall deployment is marked as Failed if even a single original instance fails
-            # to be deregistered successfully" ([UG-CD] instances-health.md)
+            # to be deregistered successfully" (https://docs.aws.amazon.com/codedeploy/latest/userguide/instances-health.html)
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
         run.check()
 

@@ -19,7 +19,7 @@ from localcloud.clock import Clock
 
 SERVER = "Server"
 
-# Event order for one instance, by what the instance is in the deployment (AWS-SEMANTICS §3.3).
+# Event order for one instance, by what the instance is in the deployment (reference-appspec-file-structure-hooks.html).
 IN_PLACE_EVENTS = (
     "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic",
     "ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
@@ -150,7 +150,7 @@ class DeploymentGroup:
         return self.deployment_style["deploymentType"] == "BLUE_GREEN"
 
     def hook_name(self) -> str:
-        # UNCONFIRMED suffix (AWS-SEMANTICS §3.2): we use the documented prefix plus the group id.
+        # UNCONFIRMED suffix (docs/aws-behaviour.md, "Other unconfirmed choices"): the documented prefix plus the group id.
         return f"CodeDeploy-managed-automatic-launch-deployment-hook-{self.name}-{self.group_id[:8]}"
 
     def to_info(self) -> dict:

@@ -6,7 +6,7 @@ and CodeDeploy is told (the one in-process seam: `localcloud.fleet.lifecycle_hoo
 standing in for AWS's hook notification). CodeDeploy then, through the Auto Scaling API only:
 - group never deployed successfully: nothing to install, CompleteLifecycleAction CONTINUE;
 - otherwise: a new deployment of the group's LAST SUCCESSFUL revision to just that instance,
-  heartbeats every 5 (AWS) minutes while it runs ([UG-CD] integrations-aws-auto-scaling.md),
+  heartbeats every 5 (AWS) minutes while it runs (https://docs.aws.amazon.com/codedeploy/latest/userguide/integrations-aws-auto-scaling.html),
   then CONTINUE when it Succeeded, ABANDON otherwise (Auto Scaling terminates the instance).
 
 Not done (documented): `outdatedInstancesStrategy` UPDATE's follow-on CodeDeployAutoUpdate

@@ -1,4 +1,4 @@
-"""CodePipeline operations: request dicts in, AWS-shaped dicts out (AWS-SEMANTICS.md §1.5).
+"""CodePipeline operations: request dicts in, AWS-shaped dicts out (the botocore codepipeline model).
 
 The router has validated each request against the botocore model already. Handlers look state
 up in the Store, apply the rules AWS applies, and hand executions to the Engine.
@@ -20,7 +20,7 @@ from localcloud.codepipeline.triggers import PIPELINE_ARN
 from localcloud.iam_trust import role_trusts
 from localcloud.codepipeline.exceptions import ActionNotFoundException, ApprovalAlreadyCompletedException, ConflictException, DuplicatedStopRequestException, InvalidApprovalTokenException, InvalidArnException, InvalidStructureException, InvalidTagsException, NotLatestPipelineExecutionException, PipelineExecutionNotFoundException, PipelineExecutionNotStoppableException, PipelineNameInUseException, PipelineNotFoundException, PipelineVersionNotFoundException, ResourceNotFoundException, StageNotFoundException, StageNotRetryableException, TooManyTagsException, ValidationException
 
-#: UNCONFIRMED (AWS-SEMANTICS.md §1.2/§6): old docs say executions killed by an edit become
+#: UNCONFIRMED (docs/aws-behaviour.md, "Module constants"): old docs say executions killed by an edit become
 #: Failed, the newer model has Cancelled. localcloud uses Cancelled (set "Failed" for the old
 #: behaviour); the statusSummary says why either way.
 UPDATE_ENDS_EXECUTIONS_WITH = "Cancelled"
@@ -106,7 +106,7 @@ class CodePipelineAPI:
             if self.store.get(ctx.account_id, ctx.region, name):
                 raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
             self.store.put(pipeline)
-        # "The pipeline starts to run after you create it" (§1.2, §5.14).
+        # "The pipeline starts to run after you create it" (pipelines-create.html).
         self.provider.start_execution(pipeline, {"triggerType": "CreatePipeline", "triggerDetail": ctx.caller_arn})
         return {"pipeline": copy.deepcopy(declaration), "tags": sorted(tags, key=lambda t: t["key"])}
 
@@ -262,7 +262,7 @@ class CodePipelineAPI:
     def get_pipeline_state(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["name"])
         with self.store.cond:
-            show_token = pipeline.execution_mode != PARALLEL   # §1.6: no token in PARALLEL mode
+            show_token = pipeline.execution_mode != PARALLEL   # no token in PARALLEL mode (PutApprovalResult's model doc)
             stages = []
             for stage in pipeline.declaration["stages"]:
                 name = stage["name"]

@@ -1,7 +1,7 @@
-"""Artifact locations in the S3 artifact store, with AWS's key layout (AWS-SEMANTICS.md §1.8).
+"""Artifact locations in the S3 artifact store, with AWS's key layout (docs/aws-behaviour.md, "CodePipeline").
 
-`<pipeline name[:20]>/<artifact name[:10]>/<7 random [A-Za-z0-9]>`, no `.zip` suffix (§5.11). The
-suffix length and alphabet are inferred from public examples (UNCONFIRMED, see §6).
+`<pipeline name[:20]>/<artifact name[:10]>/<7 random [A-Za-z0-9]>`, no `.zip` suffix. The
+suffix length and alphabet are inferred from public examples (UNCONFIRMED, see docs/aws-behaviour.md).
 """
 from __future__ import annotations
 

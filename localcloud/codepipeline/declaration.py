@@ -1,7 +1,7 @@
 """Pipeline declaration rules CreatePipeline/UpdatePipeline enforce beyond the botocore model.
 
 The router already checked the model (lengths, patterns, enums, required members). Here: the
-structure rules of reference-pipeline-structure.md and AWS-SEMANTICS.md §1.1, with the exception
+structure rules of reference-pipeline-structure.html (docs/aws-behaviour.md, "CodePipeline"), with the exception
 types AWS uses. Returns the declaration as GetPipeline shows it (defaults filled in).
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _pipeline_type(d: dict) -> None:
         raise ValidationException(f"Execution mode {d['executionMode']} requires pipeline type V2")
     if d["pipelineType"] == "V1" and (d.get("variables") or d.get("triggers")):
         raise ValidationException("Pipeline variables and triggers require pipeline type V2")
-    d.setdefault("executionMode", "SUPERSEDED")   # the API default, V2 included (§1.1, §5.12)
+    d.setdefault("executionMode", "SUPERSEDED")   # the API default, V2 included (concepts-how-it-works.html)
 
 
 def _unique(names: list[str], what: str, error: type[ServiceError]) -> None:
@@ -135,7 +135,7 @@ def _inputs_exist(stages: list[dict]) -> None:
 
 
 def _triggers(d: dict) -> None:
-    """V2 triggers drive CodeStarSourceConnection source actions only (§1.1, §5.13)."""
+    """V2 triggers drive CodeStarSourceConnection source actions only (the model's `providerType` enum)."""
     sources = {a["name"]: a for a in d["stages"][0]["actions"]}
     for trigger in d.get("triggers") or []:
         name = trigger["gitConfiguration"]["sourceActionName"]
@@ -149,7 +149,7 @@ def _triggers(d: dict) -> None:
 
 def polling_sources(declaration: dict) -> list[dict]:
     """Source actions CodePipeline polls: PollForSourceChanges "true" or omitted (the default is
-    polling, §1.3), unless a V2 trigger takes over change detection for that action."""
+    polling, action-reference-CodeCommit.html), unless a V2 trigger takes over change detection for that action."""
     triggered = {t["gitConfiguration"]["sourceActionName"] for t in declaration.get("triggers") or []}
     out = []
     for action in declaration["stages"][0]["actions"]:

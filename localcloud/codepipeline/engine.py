@@ -1,6 +1,6 @@
 """The execution engine: one worker thread per pipeline execution, stage locking, supersede/queue rules.
 
-Rules (AWS-SEMANTICS.md §1.2):
+Rules (https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html):
 - A stage holds one execution at a time (SUPERSEDED, QUEUED); executions wait in front of it.
 - SUPERSEDED: a newer execution arriving in front of a stage overtakes the one waiting there,
   which ends `Superseded`. Supersession happens only between stages, never inside one.
@@ -268,7 +268,7 @@ class Engine:
             return record
         revision = execution.source_revisions.get(action["name"])
         if execution.execution_mode == PARALLEL and revision and not revision.get("override"):
-            revision = None   # PARALLEL: the source action reads HEAD when it starts (§1.2)
+            revision = None   # PARALLEL: the source action reads HEAD when it starts (execution-modes.html)
         run = ActionRun(
             cloud=self.cloud, pipeline_name=pipeline.name, pipeline_arn=pipeline.arn,
             pipeline_execution_id=execution.pipeline_execution_id, execution_mode=execution.execution_mode,
@@ -348,7 +348,7 @@ class Engine:
             pipeline.approvals[approval.token] = approval
             record.token = approval.token
             # The approval's external id is its token: PARALLEL pipelines hide the token from
-            # GetPipelineState and approvers read it from ListActionExecutions instead (§1.6).
+            # GetPipelineState and approvers read it from ListActionExecutions instead (PutApprovalResult's model doc).
             record.external_execution_id = approval.token
             record.approval = approval
             if record.status != ACTION_IN_PROGRESS:     # abandoned before it opened

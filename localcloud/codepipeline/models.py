@@ -3,7 +3,7 @@
 Only state and its AWS-shaped views live here; what moves an execution forward is engine.py.
 Every mutation happens under `Store.cond` (one condition for the whole provider: contention is
 negligible at localcloud's scale and one lock makes the stage-locking rules easy to reason about).
-Status values are exactly botocore's enums (AWS-SEMANTICS.md §1.4): there is no action-level
+Status values are exactly botocore's enums (the codepipeline model): there is no action-level
 Stopped, Cancelled or Superseded.
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ class ActionExecution:
         self.last_update_time = now()
 
     def state_view(self, show_token: bool) -> dict:
-        """ActionExecution as GetPipelineState shows it (token only while InProgress, §5.1)."""
+        """ActionExecution as GetPipelineState shows it (token only while InProgress, on the action, never the stage)."""
         return {
             "actionExecutionId": self.action_execution_id,
             "status": self.status,

@@ -1,6 +1,6 @@
 """localcloud's CodePipeline: every operation the suite uses, backed by a real execution engine.
 
-moto's pipelines execute nothing (LESSONS.md), so this provider claims all of them: state in
+moto's pipelines execute nothing (executions succeed at once), so this provider claims all of them: state in
 models.py, operations in api.py, executions in engine.py, actions in actions/, triggers in
 triggers.py. State changes are published to EventBridge as AWS does (`aws.codepipeline`
 events), on their own thread so the engine never waits for a subscriber.
@@ -50,7 +50,7 @@ class CodepipelineProvider(Provider):
     def start_execution(self, pipeline: Pipeline, trigger: dict, *, event: dict | None = None,
                         overrides: list[dict] | None = None, variables: dict | None = None,
                         client_token: str | None = None) -> PipelineExecution:
-        """Capture each source action's revision now (the moment of the trigger, §1.2), then start.
+        """Capture each source action's revision now (the moment of the trigger, concepts-how-it-works.html), then start.
         Captured outside the engine's lock: it calls other providers."""
         revisions: dict[str, dict] = {}
         if pipeline.execution_mode != PARALLEL and not (client_token and client_token in pipeline.client_tokens):

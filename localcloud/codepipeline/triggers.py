@@ -1,9 +1,9 @@
 """What starts an execution besides the API: EventBridge rules and PollForSourceChanges.
 
-- EventBridge (§1.3): the events provider calls `deliver` for a rule target whose Arn is a
+- EventBridge (pipelines-trigger-source-repo-changes-cli.html): the events provider calls `deliver` for a rule target whose Arn is a
   pipeline. The target's RoleArn must exist and trust events.amazonaws.com, else the invocation
   fails silently as on AWS (logged here). Trigger `CloudWatchEvent`; `triggerDetail` is the rule
-  ARN (UNCONFIRMED, §6). An InputTransformer whose output carries `sourceRevisions` overrides the
+  ARN (UNCONFIRMED, see docs/aws-behaviour.md). An InputTransformer whose output carries `sourceRevisions` overrides the
   source revision, as pipelines-trigger-source-overrides.html describes.
 - Polling: a source action with PollForSourceChanges "true" or omitted is checked every
   POLL_INTERVAL_SECONDS (scaled by the clock); a new head starts trigger `PollForSourceChanges`.
@@ -68,7 +68,7 @@ class EventBridgeTarget:
                         "invocation failed", rule.get("Name"), role_arn)
             return
         self.provider.start_execution(
-            pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule["Arn"]},  # UNCONFIRMED (§6)
+            pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule["Arn"]},  # UNCONFIRMED (docs/aws-behaviour.md)
             event=event, overrides=source_overrides(event, target, rule),
         )
 

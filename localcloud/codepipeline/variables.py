@@ -1,4 +1,4 @@
-"""`#{namespace.variable}` resolution in action configuration (AWS-SEMANTICS.md §1.9).
+"""`#{namespace.variable}` resolution in action configuration (https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
 
 Namespaces: `codepipeline` (PipelineExecutionId), `variables` (pipeline-level V2 variables) and
 each action's `namespace` once that action has succeeded. A reference that cannot be resolved

@@ -3,7 +3,7 @@
 A runner module exposes `run(run: ActionRun) -> Outcome`, called on its own thread; it may block
 (a build, a deployment, an approval) and must return soon after `run.abandoned` becomes true.
 Source runners also expose `capture(cloud, principal, region, configuration, event) -> dict | None`: the
-revision an execution gets at the moment it is triggered (AWS-SEMANTICS.md §1.2).
+revision an execution gets at the moment it is triggered (https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html).
 Action types AWS offers but localcloud does not run are in KNOWN_AWS_TYPES: a pipeline may use
 them, and the action then fails with a clear errorDetails (never a hang).
 """

@@ -1,6 +1,6 @@
 """Approval / AWS / Manual: wait for PutApprovalResult, a timeout, or being abandoned.
 
-The token is a UUID on the action's latestExecution while it waits (AWS-SEMANTICS.md §1.6, §5.1).
+The token is a UUID on the action's latestExecution (never the stage's) while it waits (https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals.html).
 Timeout: `timeoutInMinutes` or 7 days, scaled by the cloud's clock; a timeout fails the action
 like a rejection. When `NotificationArn` is set, the approval request is published to that SNS
 topic in the JSON format of approvals-json-format.md.
@@ -73,12 +73,12 @@ def run(run: ActionRun) -> Outcome:
     decided = approval.event.wait(run.cloud.clock.scaled(minutes * 60))
     if not decided:
         approval.state = EXPIRED
-        # UNCONFIRMED: the errorDetails of a timed-out approval (AWS-SEMANTICS.md §6).
+        # UNCONFIRMED: the errorDetails of a timed-out approval (docs/aws-behaviour.md, "Other unconfirmed choices").
         return Outcome.failed("JobFailed", f"Approval timed out after {minutes} minutes without a response")
     if approval.state != DECIDED:   # abandoned (stop, supersede of a retried run, pipeline update)
         return Outcome.failed("JobFailed", "abandoned")
     if approval.status == "Approved":
         return Outcome("Succeeded", summary=approval.summary)
-    # UNCONFIRMED: the errorDetails of a rejection (§6); the reviewer's summary stays the summary.
+    # UNCONFIRMED: the errorDetails of a rejection (docs/aws-behaviour.md); the reviewer's summary stays the summary.
     return Outcome.failed("JobFailed", f"Rejected by {approval.decided_by}: {approval.summary or ''}".rstrip(": "),
                           summary=approval.summary)

@@ -1,9 +1,9 @@
 """Deploy / AWS / CodeDeploy: CreateDeployment with the input artifact as an S3 zip revision,
 then follow the deployment to its end through GetDeployment.
 
-The action waits for the whole deployment, blue termination wait included (AWS-SEMANTICS.md
-§1.7, §5.8); `Ready` (waiting for a manual reroute) is not an end. `bundleType: zip` is presumed
-(UNCONFIRMED, §6). CodeDeploy's own automatic rollback is a separate deployment CodePipeline does
+The action waits for the whole deployment, blue termination wait included (docs/aws-behaviour.md,
+"CodePipeline"); `Ready` (waiting for a manual reroute) is not an end. `bundleType: zip` is presumed
+(UNCONFIRMED, see docs/aws-behaviour.md). CodeDeploy's own automatic rollback is a separate deployment CodePipeline does
 not follow: the action fails because the original deployment failed.
 """
 from __future__ import annotations

@@ -25,7 +25,7 @@ def repository_url(region: str, repository: str, branch: str) -> str:
 
 def capture(cloud, principal: Principal, region: str, configuration: dict, event: dict | None = None) -> dict | None:
     """The revision at trigger time: the pushed commit when the event is about this branch, else
-    the branch head now (AWS clones HEAD when the push happens, §1.2)."""
+    the branch head now (AWS clones HEAD when the push happens, concepts-how-it-works.html)."""
     repository, branch = configuration.get("RepositoryName"), configuration.get("BranchName")
     detail = (event or {}).get("detail") or {}
     if (event and event.get("source") == "aws.codecommit" and detail.get("repositoryName") == repository
@@ -51,7 +51,7 @@ def run(run: ActionRun) -> Outcome:
     repository, branch = config["RepositoryName"], config["BranchName"]
     codecommit = run.cloud.services.codecommit
     if config.get("OutputArtifactFormat", "CODE_ZIP") == "CODEBUILD_CLONE_REF":
-        # The byte format of a full-clone reference is undocumented (AWS-SEMANTICS.md §6); refuse
+        # The byte format of a full-clone reference is undocumented (docs/aws-behaviour.md); refuse
         # plainly rather than hand CodeBuild something it cannot read.
         return Outcome.failed("ConfigurationError", "localcloud does not implement OutputArtifactFormat "
                               "CODEBUILD_CLONE_REF; use CODE_ZIP (the default)")

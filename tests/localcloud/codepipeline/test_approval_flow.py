@@ -31,7 +31,7 @@ def test_creation_run_waits_for_approval_and_approve_succeeds_it(cp, aws, infra,
     source, approval = state["stageStates"]
     assert source["latestExecution"] == {"pipelineExecutionId": execution_id, "status": "Succeeded", "type": "STANDARD"}
     assert approval["latestExecution"]["status"] == "InProgress"
-    assert "token" not in approval["latestExecution"], "the token lives on the action, not the stage (§5.1)"
+    assert "token" not in approval["latestExecution"], "the token lives on the action, not the stage"
     source_action = source["actionStates"][0]
     assert source_action["latestExecution"]["externalExecutionId"] == commit
     assert source_action["latestExecution"]["summary"] == "add README.md"

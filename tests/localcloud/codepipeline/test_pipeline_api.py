@@ -33,7 +33,7 @@ def test_create_get_list_and_defaults(cp, infra, source_repo):
     assert answer["pipeline"]["version"] == 1
     assert answer["tags"] == [{"key": "team", "value": "ci"}]
     got = cp.get_pipeline(name=declaration["name"])
-    assert got["pipeline"]["executionMode"] == "SUPERSEDED", "the API default, V2 included (§5.12)"
+    assert got["pipeline"]["executionMode"] == "SUPERSEDED", "the API default, V2 included"
     assert got["pipeline"]["stages"][1]["actions"][0]["runOrder"] == 1
     assert got["metadata"]["pipelineArn"] == f"arn:aws:codepipeline:us-east-1:123456789012:{declaration['name']}"
     listed = {p["name"]: p for p in cp.list_pipelines()["pipelines"]}

@@ -94,7 +94,7 @@ def test_input_transformer_source_revisions_override_the_revision(cp, aws, infra
 def test_poll_for_source_changes_by_default_starts_on_a_new_commit(cp, aws, infra, source_repo):
     codecommit = aws("codecommit")
     repo = source_repo[0]
-    name, _ = create(cp, infra, repo, poll=None)   # omitted: CodePipeline polls (§1.3)
+    name, _ = create(cp, infra, repo, poll=None)   # omitted: CodePipeline polls (action-reference-CodeCommit.html)
     commit = support.push(codecommit, repo, "app.txt", "v2")
     newest = wait_for(lambda: (lambda e: e[0] if len(e) == 2 else None)(support.executions(cp, name)),
                       "a polling-started execution", timeout=10)

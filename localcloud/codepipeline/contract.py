@@ -20,7 +20,9 @@ class CodePipelineContract(Contract):
         super().__init__(authorizer)
         self._events_target = events_target
 
-    def deliver_event(self, event: dict, target: dict, rule: dict) -> None:
+    def deliver_event(self, event: dict, target: dict, rule: dict, input_body: str | None) -> None:
         """Start the target pipeline for `event` matched by `rule` ({"Name", "Arn", "EventBusName"}),
-        as the target's role; a missing pipeline or an unusable role fails the invocation."""
-        self._events_target.deliver(event, target, rule, event.get("region", ""))
+        as the target's role; a missing pipeline or an unusable role fails the invocation.
+        `input_body` is what EventBridge rendered from the target's Input, InputPath or
+        InputTransformer (None without one): it may carry `sourceRevisions` overrides."""
+        self._events_target.deliver(event, target, rule, input_body)

@@ -7,7 +7,6 @@ types AWS uses. Returns the declaration as GetPipeline shows it (defaults filled
 from __future__ import annotations
 
 import copy
-import re
 
 from localcloud.exceptions import ServiceError
 from localcloud.codepipeline.actions import KNOWN_AWS_TYPES, RUNNERS, SHAPES, type_key

@@ -14,11 +14,9 @@ import json
 import logging
 import re
 import threading
-from urllib.parse import unquote
 
 from localcloud.codepipeline.actions import runner_for
 from localcloud.codepipeline.declaration import polling_sources
-from localcloud.events.targets import render_input
 from localcloud.codepipeline.engine import action_principal
 from localcloud.iam_trust import role_trusts
 
@@ -32,13 +30,13 @@ MIN_REAL_INTERVAL = 0.05
 PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:codepipeline:([a-z0-9-]+):(\d{12}):([A-Za-z0-9.@\-_]+)$")
 
 
-def source_overrides(event: dict, target: dict, rule: dict) -> list[dict]:
+def source_overrides(input_body: str | None) -> list[dict]:
     """sourceRevisions the target's Input / InputPath / InputTransformer hands the pipeline, as
     StartPipelineExecution would take them (pipelines-trigger-source-overrides)."""
-    if not any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")):
+    if input_body is None:
         return []
     try:
-        payload = json.loads(render_input(event, target, rule_name=rule.get("Name", ""), rule_arn=rule.get("Arn", "")))
+        payload = json.loads(input_body)
     except ValueError:
         return []
     if not isinstance(payload, dict) or "sourceRevisions" not in payload:
@@ -52,7 +50,7 @@ class EventBridgeTarget:
     def __init__(self, provider):
         self.provider = provider
 
-    def deliver(self, event: dict, target: dict, rule: dict, region: str) -> None:
+    def deliver(self, event: dict, target: dict, rule: dict, input_body: str | None) -> None:
         match = PIPELINE_ARN.match(target.get("Arn", ""))
         if not match:
             log.warning("EventBridge target %s is not a pipeline ARN: dropped", target.get("Arn"))
@@ -69,7 +67,7 @@ class EventBridgeTarget:
             return
         self.provider.start_execution(
             pipeline, {"triggerType": "CloudWatchEvent", "triggerDetail": rule["Arn"]},  # UNCONFIRMED (docs/aws-behaviour.md)
-            event=event, overrides=source_overrides(event, target, rule),
+            event=event, overrides=source_overrides(input_body),
         )
 
 

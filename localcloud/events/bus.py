@@ -138,7 +138,9 @@ class EventBus:
         service = parts[2] if len(parts) > 2 else ""
         if service == "codepipeline":
             rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
-            self._services().codepipeline.deliver_event(copy.deepcopy(event), target, rule_info)
+            body = (render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
+                    if any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")) else None)
+            self._services().codepipeline.deliver_event(copy.deepcopy(event), target, rule_info, body)
         elif service == "sqs":
             self._to_sqs(event, target, rule, parts)
         elif service == "logs" and len(parts) > 5 and parts[5].startswith("log-group:"):

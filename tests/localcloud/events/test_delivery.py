@@ -64,8 +64,8 @@ def test_a_pipeline_target_is_reached_through_codepipelines_door(localcloud, eve
     seen: list[tuple] = []
     done = threading.Event()
 
-    def deliver(event, target, rule):
-        seen.append((event, target, rule))
+    def deliver(event, target, rule, body):
+        seen.append((event, target, rule, body))
         done.set()
 
     prefix = f"arn:aws:codepipeline:us-east-1:123456789012:seam-{uuid.uuid4().hex[:6]}"
@@ -77,8 +77,9 @@ def test_a_pipeline_target_is_reached_through_codepipelines_door(localcloud, eve
     rule = _rule(events, {"source": [source]}, [target])
     events.put_events(Entries=[{"Source": source, "DetailType": "Push", "Detail": json.dumps({"commitId": "abc"})}])
     assert done.wait(10)
-    event, got_target, got_rule = seen[0]
+    event, got_target, got_rule, body = seen[0]
     assert event["detail"] == {"commitId": "abc"} and event["region"] == "us-east-1"
+    assert json.loads(body) == {"sourceRevisions": [{"revisionValue": "abc"}]}, "EventBridge renders the input"
     assert got_target == target
     assert got_rule["Name"] == rule and got_rule["Arn"].endswith(f":rule/{rule}")
 

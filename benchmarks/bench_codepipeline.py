@@ -29,8 +29,8 @@ from localcloud import LocalCloud  # noqa: E402
 from localcloud.settings import Settings  # noqa: E402
 from localcloud.clock import Clock  # noqa: E402
 from localcloud.codepipeline.actions import Outcome  # noqa: E402
-from localcloud.codepipeline.engine import Engine  # noqa: E402
-from localcloud.codepipeline.models import Pipeline, Store  # noqa: E402
+from localcloud.codepipeline.engine import ExecutionEngine  # noqa: E402
+from localcloud.codepipeline.models import Pipeline, CodePipelineBackend  # noqa: E402
 
 GOALS = {"transition_ms": 50.0, "push_s": 1.0}
 
@@ -56,8 +56,8 @@ class _Cloud:
 
 
 def transitions(executions: int, stages: int) -> tuple[list[float], list[float]]:
-    store = Store()
-    engine = Engine(_Cloud(), store, runner_lookup=lambda action: _Instant())
+    store = CodePipelineBackend()
+    engine = ExecutionEngine(_Cloud(), store, runner_lookup=lambda action: _Instant())
     action = {"actionTypeId": {"category": "Build", "owner": "AWS", "provider": "Instant", "version": "1"},
               "runOrder": 1, "configuration": {}, "inputArtifacts": [], "outputArtifacts": []}
     declaration = {"name": "bench", "roleArn": "arn:aws:iam::123456789012:role/r", "version": 1,

@@ -33,7 +33,7 @@ class BuildApi:
     def __init__(self, provider):
         self.provider = provider
         self.cloud = provider.cloud
-        self.state = provider.state
+        self.backend = provider.backend
         self._idempotency: dict[tuple[str, str], str] = {}
 
     def operations(self) -> dict:
@@ -54,15 +54,15 @@ class BuildApi:
         config = {k: copy.deepcopy(v) for k, v in params.items() if k != "name"}
         self._check_project(config, ctx)
         self._apply_defaults(config, ctx)
-        with self.state.lock:
-            store = self.state.region(ctx.region)
+        with self.backend.lock:
+            store = self.backend.region(ctx.region)
             if name in store.projects:
                 raise ResourceAlreadyExistsException(f"Project already exists: {project_arn(ctx.region, ctx.account_id, name)}")
             project = store.projects[name] = Project(name=name, region=ctx.region, account=ctx.account_id, config=config)
             return {"project": project.to_api()}
 
     def update_project(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             project = self._project(ctx, params["name"])
             config = copy.deepcopy(project.config)
         for key, value in params.items():
@@ -70,15 +70,15 @@ class BuildApi:
                 config[key] = copy.deepcopy(value)
         self._check_project(config, ctx)
         self._apply_defaults(config, ctx)
-        with self.state.lock:
+        with self.backend.lock:
             project.config = config
             project.last_modified = now()
             return {"project": project.to_api()}
 
     def delete_project(self, params: dict, ctx: RequestContext) -> dict:
         name = _project_name(params["name"])
-        with self.state.lock:
-            self.state.region(ctx.region).projects.pop(name, None)  # idempotent, as AWS
+        with self.backend.lock:
+            self.backend.region(ctx.region).projects.pop(name, None)  # idempotent, as AWS
         return {}
 
     def batch_get_projects(self, params: dict, ctx: RequestContext) -> dict:
@@ -86,22 +86,22 @@ class BuildApi:
         if not 1 <= len(names) <= 100:
             raise InvalidInputException("Number of project names must be between 1 and 100")
         found, missing = [], []
-        with self.state.lock:
-            store = self.state.region(ctx.region)
+        with self.backend.lock:
+            store = self.backend.region(ctx.region)
             for raw in names:
                 project = store.projects.get(_project_name(raw))
                 (found.append(project.to_api()) if project else missing.append(raw))
         return {"projects": found, "projectsNotFound": missing}
 
     def list_projects(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            projects = sort_listing(self.state.region(ctx.region).projects.values(), params, "NAME")
+        with self.backend.lock:
+            projects = sort_listing(self.backend.region(ctx.region).projects.values(), params, "NAME")
         names, token = page([p.name for p in projects], params.get("nextToken"), 100)
         return {"projects": names, "nextToken": token}
 
     def _project(self, ctx: RequestContext, name_or_arn: str) -> Project:
         name = _project_name(name_or_arn)
-        project = self.state.region(ctx.region).projects.get(name)
+        project = self.backend.region(ctx.region).projects.get(name)
         if project is None:
             raise ResourceNotFoundException(f"Project cannot be found: {project_arn(ctx.region, ctx.account_id, name)}")
         return project
@@ -170,10 +170,10 @@ class BuildApi:
     # -- builds -------------------------------------------------------------------------------
     def start_build(self, params: dict, ctx: RequestContext) -> dict:
         token = params.get("idempotencyToken")
-        with self.state.lock:
+        with self.backend.lock:
             project = self._project(ctx, params["projectName"])
             if token and (project.name, token) in self._idempotency:
-                build = self.state.region(ctx.region).builds.get(self._idempotency[(project.name, token)])
+                build = self.backend.region(ctx.region).builds.get(self._idempotency[(project.name, token)])
                 if build is not None:
                     return {"build": build.to_api()}
             build = self.new_build(project, params, initiator=_initiator(ctx))
@@ -230,7 +230,7 @@ class BuildApi:
         build.enter("SUBMITTED")
         build.finish_phase("SUCCEEDED", None)
         build.enter("QUEUED")
-        self.state.region(project.region).builds[build.id] = build
+        self.backend.region(project.region).builds[build.id] = build
         return build
 
     def batch_get_builds(self, params: dict, ctx: RequestContext) -> dict:
@@ -238,22 +238,22 @@ class BuildApi:
         if not 1 <= len(ids) <= 100:
             raise InvalidInputException("Number of build ids must be between 1 and 100")
         found, missing = [], []
-        with self.state.lock:
-            builds = self.state.region(ctx.region).builds
+        with self.backend.lock:
+            builds = self.backend.region(ctx.region).builds
             for raw in ids:
                 build = builds.get(_build_id(raw))
                 (found.append(build) if build else missing.append(raw))
         return {"builds": [b.to_api() for b in found], "buildsNotFound": missing}
 
     def list_builds(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            builds = list(self.state.region(ctx.region).builds.values())
+        with self.backend.lock:
+            builds = list(self.backend.region(ctx.region).builds.values())
         return self._list_ids(builds, params)
 
     def list_builds_for_project(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             project = self._project(ctx, params["projectName"])
-            builds = [b for b in self.state.region(ctx.region).builds.values() if b.project_name == project.name]
+            builds = [b for b in self.backend.region(ctx.region).builds.values() if b.project_name == project.name]
         return self._list_ids(builds, params)
 
     @staticmethod
@@ -266,20 +266,20 @@ class BuildApi:
     def _build(self, ctx: RequestContext, raw_id: str | None) -> Build:
         if not raw_id or ":" not in raw_id:
             raise InvalidInputException("Invalid build ID provided")
-        build = self.state.region(ctx.region).builds.get(_build_id(raw_id))
+        build = self.backend.region(ctx.region).builds.get(_build_id(raw_id))
         if build is None:
             raise ResourceNotFoundException(f"Build {raw_id} does not exist")
         return build
 
     def stop_build(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             build = self._build(ctx, params["id"])
         if not build.complete:
             self.provider.stop_build(build)
         return {"build": build.to_api()}
 
     def retry_build(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             old = self._build(ctx, params.get("id"))
             project = self._project(ctx, old.project_name)
             overrides = {
@@ -293,8 +293,8 @@ class BuildApi:
 
     def batch_delete_builds(self, params: dict, ctx: RequestContext) -> dict:
         deleted, not_deleted = [], []
-        with self.state.lock:
-            builds = self.state.region(ctx.region).builds
+        with self.backend.lock:
+            builds = self.backend.region(ctx.region).builds
             for raw in params["ids"]:
                 build = builds.get(_build_id(raw))
                 if build is None:

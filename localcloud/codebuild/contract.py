@@ -73,8 +73,8 @@ class CodeBuildContract(Contract):
                        timeout: float) -> BuildResult | None:
         """The build's result once it ends; None if `stop` is set first. TimeoutError after
         `timeout` seconds (already scaled) without an end."""
-        with self._provider.state.lock:
-            build = self._provider.state.region(region).builds.get(build_id)
+        with self._provider.backend.lock:
+            build = self._provider.backend.region(region).builds.get(build_id)
         if build is None:
             raise ResourceNotFoundException(f"Build {build_id} does not exist")
         # BatchGetBuilds is authorized on the project's ARN

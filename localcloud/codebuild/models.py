@@ -311,7 +311,7 @@ class RegionStore:
         self.reports: dict[str, Report] = {}        # by ARN, insertion order = creation order
 
 
-class CodeBuildState:
+class CodeBuildBackend:
     """All regions' state behind one lock (operations are short; builds hold no lock)."""
 
     def __init__(self):

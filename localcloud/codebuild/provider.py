@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from localcloud.codebuild.api import BuildApi
 from localcloud.codebuild.contract import CodeBuildContract
-from localcloud.codebuild.models import Build, CodeBuildState
+from localcloud.codebuild.models import Build, CodeBuildBackend
 from localcloud.codebuild.report_api import ReportApi
 from localcloud.codebuild.runner import BuildRunner
 from localcloud.provider import Provider
@@ -26,7 +26,7 @@ class CodebuildProvider(Provider):
 
     def __init__(self, cloud, max_concurrent_builds: int | None = None):
         super().__init__(cloud)
-        self.state = CodeBuildState()
+        self.backend = CodeBuildBackend()
         self.max_concurrent_builds = max_concurrent_builds or cloud.settings.codebuild.max_concurrent_builds
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -43,7 +43,7 @@ class CodebuildProvider(Provider):
     # -- running builds ------------------------------------------------------------------------
     def submit(self, build: Build) -> None:
         """Queue a registered build; it leaves QUEUED when a worker is free."""
-        runner = BuildRunner(self.cloud, self.clients, self.state, build, queued_at=time.monotonic())
+        runner = BuildRunner(self.cloud, self.clients, self.backend, build, queued_at=time.monotonic())
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.max_concurrent_builds, thread_name_prefix="codebuild")
@@ -56,7 +56,7 @@ class CodebuildProvider(Provider):
         build.completed.wait(5)
 
     def _shutdown(self) -> None:
-        for build in self.state.all_builds():
+        for build in self.backend.all_builds():
             build.stop_requested.set()
         with self._pool_lock:
             pool, self._pool = self._pool, None
@@ -68,7 +68,7 @@ class CodebuildProvider(Provider):
 
     def reset(self) -> None:
         self._shutdown()
-        self.state.reset()
+        self.backend.reset()
 
     # -- what the door (contract.py) calls -------------------------------------------------------
     def start_pipeline_build(self, *, region: str, project_name: str, pipeline_name: str,
@@ -94,8 +94,8 @@ class CodebuildProvider(Provider):
         if primary is not None:
             # a pipeline build's sourceVersion is its primary input artifact's S3 object
             params["sourceVersion"] = f"arn:aws:s3:::{primary['bucket']}/{primary['key']}"
-        with self.state.lock:
-            store = self.state.region(region)
+        with self.backend.lock:
+            store = self.backend.region(region)
             project = store.projects.get(project_name)
             if project is None:
                 raise ResourceNotFoundException(f"Project cannot be found: arn:aws:codebuild:{region}:{store.account}:project/{project_name}")

@@ -11,7 +11,7 @@ from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlrea
 
 class ReportApi:
     def __init__(self, provider):
-        self.state = provider.state
+        self.backend = provider.backend
 
     def operations(self) -> dict:
         return {
@@ -28,8 +28,8 @@ class ReportApi:
         name = params["name"]
         arn = report_group_arn(ctx.region, ctx.account_id, name)
         _check_export(params["exportConfig"])
-        with self.state.lock:
-            groups = self.state.region(ctx.region).report_groups
+        with self.backend.lock:
+            groups = self.backend.region(ctx.region).report_groups
             if arn in groups:
                 raise ResourceAlreadyExistsException(f"Report group {arn} already exists")
             group = groups[arn] = ReportGroup(name=name, arn=arn, type=params["type"],
@@ -38,7 +38,7 @@ class ReportApi:
             return {"reportGroup": group.to_api()}
 
     def update_report_group(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             group = self._group(ctx, params["arn"])
             if params.get("exportConfig") is not None:
                 _check_export(params["exportConfig"])
@@ -50,8 +50,8 @@ class ReportApi:
 
     def delete_report_group(self, params: dict, ctx: RequestContext) -> dict:
         arn = params["arn"]
-        with self.state.lock:
-            store = self.state.region(ctx.region)
+        with self.backend.lock:
+            store = self.backend.region(ctx.region)
             if arn not in store.report_groups:
                 return {}  # deleting what is gone succeeds, as AWS's idempotent deletes do
             reports = [r for r in store.reports.values() if r.report_group_arn == arn]
@@ -65,8 +65,8 @@ class ReportApi:
         return {}
 
     def list_report_groups(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            groups = sort_listing(self.state.region(ctx.region).report_groups.values(), params, "CREATED_TIME")
+        with self.backend.lock:
+            groups = sort_listing(self.backend.region(ctx.region).report_groups.values(), params, "CREATED_TIME")
         arns, token = page([g.arn for g in groups], params.get("nextToken"), params.get("maxResults") or 100)
         return {"reportGroups": arns, "nextToken": token}
 
@@ -74,27 +74,27 @@ class ReportApi:
         arns = params["reportGroupArns"]
         if not 1 <= len(arns) <= 100:
             raise InvalidInputException("Number of report group ARNs must be between 1 and 100")
-        with self.state.lock:
-            groups = self.state.region(ctx.region).report_groups
+        with self.backend.lock:
+            groups = self.backend.region(ctx.region).report_groups
             return {"reportGroups": [groups[a].to_api() for a in arns if a in groups],
                     "reportGroupsNotFound": [a for a in arns if a not in groups]}
 
     def _group(self, ctx: RequestContext, arn: str) -> ReportGroup:
-        group = self.state.region(ctx.region).report_groups.get(arn)
+        group = self.backend.region(ctx.region).report_groups.get(arn)
         if group is None:
             raise ResourceNotFoundException(f"Report group {arn} does not exist")
         return group
 
     # -- reports --------------------------------------------------------------------------------
     def list_reports_for_report_group(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
+        with self.backend.lock:
             group = self._group(ctx, params["reportGroupArn"])
-            reports = [r for r in self.state.region(ctx.region).reports.values() if r.report_group_arn == group.arn]
+            reports = [r for r in self.backend.region(ctx.region).reports.values() if r.report_group_arn == group.arn]
         return self._list(reports, params)
 
     def list_reports(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            reports = list(self.state.region(ctx.region).reports.values())
+        with self.backend.lock:
+            reports = list(self.backend.region(ctx.region).reports.values())
         return self._list(reports, params)
 
     @staticmethod
@@ -111,14 +111,14 @@ class ReportApi:
         arns = params["reportArns"]
         if not 1 <= len(arns) <= 100:
             raise InvalidInputException("Number of report ARNs must be between 1 and 100")
-        with self.state.lock:
-            reports = self.state.region(ctx.region).reports
+        with self.backend.lock:
+            reports = self.backend.region(ctx.region).reports
             return {"reports": [reports[a].to_api() for a in arns if a in reports],
                     "reportsNotFound": [a for a in arns if a not in reports]}
 
     def describe_test_cases(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            report = self.state.region(ctx.region).reports.get(params["reportArn"])
+        with self.backend.lock:
+            report = self.backend.region(ctx.region).reports.get(params["reportArn"])
             if report is None:
                 raise ResourceNotFoundException(f"Report {params['reportArn']} does not exist")
             cases = list(report.test_cases)
@@ -132,8 +132,8 @@ class ReportApi:
         return {"testCases": [c.to_api() for c in chosen], "nextToken": token}
 
     def delete_report(self, params: dict, ctx: RequestContext) -> dict:
-        with self.state.lock:
-            self.state.region(ctx.region).reports.pop(params["arn"], None)
+        with self.backend.lock:
+            self.backend.region(ctx.region).reports.pop(params["arn"], None)
         return {}
 
 

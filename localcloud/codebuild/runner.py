@@ -21,7 +21,7 @@ from localcloud.codebuild import reports as report_files
 from localcloud.codebuild import sources
 from localcloud.codebuild.envvars import Resolver, VariableError
 from localcloud.codebuild.logs import BuildLog, Masker
-from localcloud.codebuild.models import Build, CodeBuildState, Report, TestCase, report_group_arn
+from localcloud.codebuild.models import Build, CodeBuildBackend, Report, TestCase, report_group_arn
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
 from localcloud.processes import clean_env, kill_owner
@@ -43,10 +43,10 @@ class PhaseFailure(Exception):
 
 
 class BuildRunner:
-    def __init__(self, cloud, clients, state: CodeBuildState, build: Build, queued_at: float):
+    def __init__(self, cloud, clients, backend: CodeBuildBackend, build: Build, queued_at: float):
         self.cloud = cloud
         self.clients = clients  # clients(service, region) -> a cached boto3 client to localcloud
-        self.state = state
+        self.backend = backend
         self.build = build
         self.queued_at = queued_at
         self.owner = cloud.owner("build", build.id)
@@ -467,10 +467,10 @@ class BuildRunner:
     def _report(self, key: str, selection) -> None:
         build = self.build
         kind = buildspec_mod.report_type(selection.file_format)
-        store = self.state.region(build.region)
+        store = self.backend.region(build.region)
         if key.startswith("arn:aws:codebuild:"):
             group_arn = key
-            with self.state.lock:
+            with self.backend.lock:
                 group = store.report_groups.get(group_arn)
             if group is None:
                 self._agent(f"Report group {key} does not exist; report skipped")
@@ -478,7 +478,7 @@ class BuildRunner:
         else:
             name = f"{build.project_name}-{key}"
             group_arn = report_group_arn(build.region, build.account, name)
-            group = self.state.ensure_report_group(build.region, name, group_arn, kind)
+            group = self.backend.ensure_report_group(build.region, name, group_arn, kind)
         if group.type != kind:
             self._agent(f"Report group {group.name} is of type {group.type}, not {kind}; report skipped")
             return
@@ -487,7 +487,7 @@ class BuildRunner:
         report = Report(arn=f"arn:aws:codebuild:{build.region}:{build.account}:report/{group.name}:{uuid.uuid4()}",
                         type=kind, name=key, report_group_arn=group_arn, execution_id=build.arn,
                         export_config=dict(group.export_config))
-        with self.state.lock:
+        with self.backend.lock:
             store.reports[report.arn] = report
             build.report_arns.append(report.arn)
         if not files:

@@ -1,7 +1,7 @@
 """CodePipeline operations: request dicts in, AWS-shaped dicts out (the botocore codepipeline model).
 
 The router has validated each request against the botocore model already. Handlers look state
-up in the Store, apply the rules AWS applies, and hand executions to the Engine.
+up in the CodePipelineBackend, apply the rules AWS applies, and hand executions to the ExecutionEngine.
 """
 from __future__ import annotations
 
@@ -38,12 +38,12 @@ def _page(items: list, params: dict, default: int, key: str = "nextToken") -> tu
 class CodePipelineAPI:
     def __init__(self, provider):
         self.provider = provider
-        self.store = provider.store
+        self.backend = provider.backend
         self.engine = provider.engine
 
     # -- lookups -------------------------------------------------------------------------------
     def _pipeline(self, ctx: RequestContext, name: str) -> Pipeline:
-        pipeline = self.store.get(ctx.account_id, ctx.region, name)
+        pipeline = self.backend.get(ctx.account_id, ctx.region, name)
         if pipeline is None or pipeline.deleted:
             raise PipelineNotFoundException(f"Account '{ctx.account_id}' does not have a pipeline with name '{name}'")
         return pipeline
@@ -89,8 +89,8 @@ class CodePipelineAPI:
     def create_pipeline(self, params: dict, ctx: RequestContext) -> dict:
         name = params["pipeline"]["name"]
         tags = params.get("tags") or []
-        with self.store.cond:
-            if self.store.get(ctx.account_id, ctx.region, name):
+        with self.backend.cond:
+            if self.backend.get(ctx.account_id, ctx.region, name):
                 raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
         self._check_tags(tags)
         declaration = normalize(params["pipeline"], ctx.region)
@@ -102,10 +102,10 @@ class CodePipelineAPI:
         # Before the poller can see the pipeline: otherwise it takes every head as new and starts
         # a PollForSourceChanges execution beside the CreatePipeline one.
         self.provider.poller.remember(pipeline)
-        with self.store.cond:
-            if self.store.get(ctx.account_id, ctx.region, name):
+        with self.backend.cond:
+            if self.backend.get(ctx.account_id, ctx.region, name):
                 raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
-            self.store.put(pipeline)
+            self.backend.put(pipeline)
         # "The pipeline starts to run after you create it" (pipelines-create.html).
         self.provider.start_execution(pipeline, {"triggerType": "CreatePipeline", "triggerDetail": ctx.caller_arn})
         return {"pipeline": copy.deepcopy(declaration), "tags": sorted(tags, key=lambda t: t["key"])}
@@ -120,13 +120,13 @@ class CodePipelineAPI:
 
     def update_pipeline(self, params: dict, ctx: RequestContext) -> dict:
         name = params["pipeline"]["name"]
-        pipeline = self.store.get(ctx.account_id, ctx.region, name)
+        pipeline = self.backend.get(ctx.account_id, ctx.region, name)
         if pipeline is None or pipeline.deleted:
             raise ResourceNotFoundException(f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
         declaration = normalize(params["pipeline"], ctx.region)
         self._check_resources(declaration)
         heads = self.provider.poller.heads(declaration, pipeline.region)  # see create_pipeline
-        with self.store.cond:
+        with self.backend.cond:
             declaration["version"] = pipeline.version + 1
             running = [e for e in pipeline.executions.values() if not e.final]
             for execution in running:
@@ -137,21 +137,21 @@ class CodePipelineAPI:
         return {"pipeline": copy.deepcopy(declaration)}
 
     def delete_pipeline(self, params: dict, ctx: RequestContext) -> dict:
-        pipeline = self.store.get(ctx.account_id, ctx.region, params["name"])
+        pipeline = self.backend.get(ctx.account_id, ctx.region, params["name"])
         if pipeline is None:
             return {}   # AWS answers 200 for a pipeline that does not exist
-        with self.store.cond:
+        with self.backend.cond:
             pipeline.deleted = True
             for execution in pipeline.executions.values():
                 if not execution.final:
                     self.engine.stop(pipeline, execution, abandon=True, reason="The pipeline was deleted")
-            self.store.remove(pipeline)
-            self.store.cond.notify_all()
+            self.backend.remove(pipeline)
+            self.backend.cond.notify_all()
         return {}
 
     def list_pipelines(self, params: dict, ctx: RequestContext) -> dict:
-        with self.store.cond:
-            pipelines = sorted(self.store.in_region(ctx.account_id, ctx.region), key=lambda p: p.name)
+        with self.backend.cond:
+            pipelines = sorted(self.backend.in_region(ctx.account_id, ctx.region), key=lambda p: p.name)
             page, token = _page([p.summary() for p in pipelines if not p.deleted], params, 100)
         return {"pipelines": page, "nextToken": token}
 
@@ -183,7 +183,7 @@ class CodePipelineAPI:
 
     def stop_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
-        with self.store.cond:
+        with self.backend.cond:
             execution = self._execution(pipeline, params["pipelineExecutionId"])
             abandon = bool(params.get("abandon"))
             if execution.final:
@@ -198,7 +198,7 @@ class CodePipelineAPI:
     def retry_stage_execution(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
         stage_name = params["stageName"]
-        with self.store.cond:
+        with self.backend.cond:
             self._stage(pipeline, stage_name)
             execution = self._execution(pipeline, params["pipelineExecutionId"])
             if execution.pipeline_version != pipeline.version:
@@ -224,13 +224,13 @@ class CodePipelineAPI:
 
     def get_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
-        with self.store.cond:
+        with self.backend.cond:
             return {"pipelineExecution": self._execution(pipeline, params["pipelineExecutionId"]).view()}
 
     def list_pipeline_executions(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
         succeeded_in = ((params.get("filter") or {}).get("succeededInStage") or {}).get("stageName")
-        with self.store.cond:
+        with self.backend.cond:
             executions = sorted(pipeline.executions.values(), key=lambda e: e.ordinal, reverse=True)
             if succeeded_in:
                 executions = [e for e in executions
@@ -241,7 +241,7 @@ class CodePipelineAPI:
     def list_action_executions(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
         flt = params.get("filter") or {}
-        with self.store.cond:
+        with self.backend.cond:
             records = list(reversed(pipeline.action_history))
             execution_id = flt.get("pipelineExecutionId") or (flt.get("latestInPipelineExecution") or {}).get("pipelineExecutionId")
             if execution_id:
@@ -261,7 +261,7 @@ class CodePipelineAPI:
 
     def get_pipeline_state(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["name"])
-        with self.store.cond:
+        with self.backend.cond:
             show_token = pipeline.execution_mode != PARALLEL   # no token in PARALLEL mode (PutApprovalResult's model doc)
             stages = []
             for stage in pipeline.declaration["stages"]:
@@ -295,7 +295,7 @@ class CodePipelineAPI:
     # -- approvals and transitions -------------------------------------------------------------
     def put_approval_result(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
-        with self.store.cond:
+        with self.backend.cond:
             stage = self._stage(pipeline, params["stageName"])
             action = next((a for a in stage["actions"] if a["name"] == params["actionName"]), None)
             if action is None:
@@ -325,7 +325,7 @@ class CodePipelineAPI:
 
     def disable_stage_transition(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
-        with self.store.cond:
+        with self.backend.cond:
             target = self._transition_stage(pipeline, params["stageName"], params["transitionType"])
             transition = pipeline.transitions[target]
             transition.enabled, transition.disabled_reason = False, params["reason"]
@@ -334,12 +334,12 @@ class CodePipelineAPI:
 
     def enable_stage_transition(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
-        with self.store.cond:
+        with self.backend.cond:
             target = self._transition_stage(pipeline, params["stageName"], params["transitionType"])
             transition = pipeline.transitions[target]
             transition.enabled, transition.disabled_reason = True, None
             transition.last_changed_by, transition.last_changed_at = ctx.caller_arn, now()
-            self.store.cond.notify_all()
+            self.backend.cond.notify_all()
         return {}
 
     # -- tags ----------------------------------------------------------------------------------
@@ -348,13 +348,13 @@ class CodePipelineAPI:
         if not match:
             raise InvalidArnException(f"The ARN {arn} is not a valid CodePipeline pipeline ARN")
         region, account, name = match.groups()
-        pipeline = self.store.get(account, region, name)
+        pipeline = self.backend.get(account, region, name)
         if pipeline is None or pipeline.deleted:
             raise ResourceNotFoundException(f"The resource with the ARN {arn} does not exist")
         return pipeline
 
     def tag_resource(self, params: dict, ctx: RequestContext) -> dict:
-        with self.store.cond:
+        with self.backend.cond:
             pipeline = self._tagged(params["resourceArn"])
             new = [t for t in params["tags"] if t["key"] not in pipeline.tags]
             self._check_tags(params["tags"], len(pipeline.tags) + len(new) - len(params["tags"]))
@@ -362,7 +362,7 @@ class CodePipelineAPI:
         return {}
 
     def untag_resource(self, params: dict, ctx: RequestContext) -> dict:
-        with self.store.cond:
+        with self.backend.cond:
             pipeline = self._tagged(params["resourceArn"])
             for key in params["tagKeys"]:
                 if key.startswith("aws:"):
@@ -372,7 +372,7 @@ class CodePipelineAPI:
         return {}
 
     def list_tags_for_resource(self, params: dict, ctx: RequestContext) -> dict:
-        with self.store.cond:
+        with self.backend.cond:
             pipeline = self._tagged(params["resourceArn"])
             return {"tags": [{"key": k, "value": v} for k, v in sorted(pipeline.tags.items())]}
 

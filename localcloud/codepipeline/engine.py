@@ -27,7 +27,7 @@ from localcloud.codepipeline.models import (
     ACTION_ABANDONED, ACTION_FAILED, ACTION_IN_PROGRESS, ACTION_SUCCEEDED,
     EXEC_CANCELLED, EXEC_FAILED, EXEC_IN_PROGRESS, EXEC_STOPPED, EXEC_STOPPING, EXEC_SUCCEEDED, EXEC_SUPERSEDED,
     PARALLEL, QUEUED, STAGE_CANCELLED, STAGE_FAILED, STAGE_IN_PROGRESS, STAGE_STOPPED, STAGE_STOPPING,
-    STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, Pipeline, PipelineExecution, StageExecution, Store, now,
+    STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
 from localcloud.principal import Principal
@@ -46,11 +46,11 @@ def action_principal(declaration: dict, action: dict) -> Principal:
     return Principal.assumed_role(role_arn, str(int(time.time() * 1000)))
 
 
-class Engine:
-    def __init__(self, cloud, store: Store, runner_lookup: RunnerLookup = action_types.runner_for):
+class ExecutionEngine:
+    def __init__(self, cloud, backend: CodePipelineBackend, runner_lookup: RunnerLookup = action_types.runner_for):
         self.cloud = cloud
-        self.store = store
-        self.cond = store.cond
+        self.backend = backend
+        self.cond = backend.cond
         self.runner_lookup = runner_lookup
         self.listeners: list[Callable[[str, dict], None]] = []   # (detail-type, detail) state-change hooks
 
@@ -67,7 +67,7 @@ class Engine:
             execution = PipelineExecution(
                 pipeline_name=pipeline.name, pipeline_version=pipeline.version,
                 declaration=pipeline.versions[pipeline.version], execution_mode=pipeline.execution_mode,
-                trigger=trigger, ordinal=self.store.next_ordinal(), variables=resolved,
+                trigger=trigger, ordinal=self.backend.next_ordinal(), variables=resolved,
             )
             for action_name, revision in (revisions or {}).items():
                 execution.source_revisions[action_name] = dict(revision)

@@ -1,7 +1,7 @@
 """CodePipeline state: pipelines (with every version), executions, stage and action executions.
 
 Only state and its AWS-shaped views live here; what moves an execution forward is engine.py.
-Every mutation happens under `Store.cond` (one condition for the whole provider: contention is
+Every mutation happens under `CodePipelineBackend.cond` (one condition for the whole provider: contention is
 negligible at localcloud's scale and one lock makes the stage-locking rules easy to reason about).
 Status values are exactly botocore's enums (the codepipeline model): there is no action-level
 Stopped, Cancelled or Superseded.
@@ -282,7 +282,7 @@ class Pipeline:
                 "executionMode": self.execution_mode, "created": self.created, "updated": self.updated}
 
 
-class Store:
+class CodePipelineBackend:
     """All pipelines of one localcloud, per (account, region)."""
 
     def __init__(self):

@@ -14,8 +14,8 @@ import threading
 from localcloud.codepipeline import actions as action_types
 from localcloud.codepipeline.api import CodePipelineAPI
 from localcloud.codepipeline.contract import CodePipelineContract
-from localcloud.codepipeline.engine import Engine, action_principal
-from localcloud.codepipeline.models import PARALLEL, Pipeline, PipelineExecution, Store
+from localcloud.codepipeline.engine import ExecutionEngine, action_principal
+from localcloud.codepipeline.models import PARALLEL, Pipeline, PipelineExecution, CodePipelineBackend
 from localcloud.codepipeline.triggers import EventBridgeTarget, SourcePoller
 from localcloud.principal import Principal
 from localcloud.provider import Provider
@@ -31,8 +31,8 @@ class CodepipelineProvider(Provider):
 
     def __init__(self, cloud):
         super().__init__(cloud)
-        self.store = Store()
-        self.engine = Engine(cloud, self.store)
+        self.backend = CodePipelineBackend()
+        self.engine = ExecutionEngine(cloud, self.backend)
         self.poller = SourcePoller(self)
         self.events_target = EventBridgeTarget(self)
         self.api = CodePipelineAPI(self)
@@ -91,18 +91,18 @@ class CodepipelineProvider(Provider):
                 log.exception("publishing %s failed", detail_type)
 
     def _abandon_everything(self) -> None:
-        with self.store.cond:
-            for pipeline in self.store.all():
+        with self.backend.cond:
+            for pipeline in self.backend.all():
                 pipeline.deleted = True
                 for execution in pipeline.executions.values():
                     if not execution.final:
                         self.engine.stop(pipeline, execution, abandon=True, reason="localcloud stopped")
-            self.store.cond.notify_all()
+            self.backend.cond.notify_all()
 
     def reset(self) -> None:
         self._abandon_everything()
-        with self.store.cond:
-            self.store.clear()
+        with self.backend.cond:
+            self.backend.clear()
 
     def stop(self) -> None:
         self.poller.stop()

@@ -56,7 +56,7 @@ class EventBridgeTarget:
             log.warning("EventBridge target %s is not a pipeline ARN: dropped", target.get("Arn"))
             return
         pipeline_region, account, name = match.groups()
-        pipeline = self.provider.store.get(account, pipeline_region, name)
+        pipeline = self.provider.backend.get(account, pipeline_region, name)
         if pipeline is None or pipeline.deleted:
             log.warning("EventBridge rule %s: pipeline %s does not exist; invocation failed", rule.get("Name"), name)
             return
@@ -94,7 +94,7 @@ class SourcePoller:
 
     def _loop(self) -> None:
         while not self.stop_event.wait(self.interval):
-            for pipeline in self.provider.store.all():
+            for pipeline in self.provider.backend.all():
                 try:
                     self.check(pipeline)
                 except Exception:

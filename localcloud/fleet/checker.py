@@ -21,7 +21,7 @@ from typing import Callable
 import urllib3
 
 from localcloud.fleet import moto_state
-from localcloud.fleet.health import HealthRegistry, ProbeResult, Target, TargetGroupHealth, code_matches, parse_matcher, response_code_mismatch
+from localcloud.fleet.health import HealthRegistry, ProbeResult, RegisteredTarget, TargetGroupHealth, code_matches, parse_matcher, response_code_mismatch
 
 log = logging.getLogger("localcloud.fleet.health")
 
@@ -33,7 +33,7 @@ Address = tuple[str, int]
 
 
 class HealthChecker:
-    def __init__(self, registry: HealthRegistry, clock, resolve: Callable[[object, Target], Address | None]):
+    def __init__(self, registry: HealthRegistry, clock, resolve: Callable[[object, RegisteredTarget], Address | None]):
         self.registry = registry
         self.clock = clock
         self.resolve = resolve  # (moto target group, target) -> where the target listens, or None
@@ -115,7 +115,7 @@ class HealthChecker:
                 return
             self._pool.submit(self._probe_one, group, target_group, target)
 
-    def _probe_one(self, group: TargetGroupHealth, target_group, target: Target) -> None:
+    def _probe_one(self, group: TargetGroupHealth, target_group, target: RegisteredTarget) -> None:
         try:
             result = self.probe(target_group, target)
             with group.lock:
@@ -128,7 +128,7 @@ class HealthChecker:
             target.probing = False
 
     # -- the probe -----------------------------------------------------------------------------
-    def probe(self, target_group, target: Target) -> ProbeResult:
+    def probe(self, target_group, target: RegisteredTarget) -> ProbeResult:
         address = self.resolve(target_group, target)
         if address is None:  # no runtime, or a terminated one: nothing listens
             return ProbeResult.failed("Target.FailedHealthChecks")

@@ -23,8 +23,8 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from localcloud.fleet import moto_state
-from localcloud.fleet.health import HealthRegistry, Target
-from localcloud.fleet.proxy import StreamedResponse, TargetError, TargetProxy, alb_error, read_body, request_headers, response_headers
+from localcloud.fleet.health import HealthRegistry, RegisteredTarget
+from localcloud.fleet.proxy import StreamedResponse, UnreachableTarget, TargetProxy, alb_error, read_body, request_headers, response_headers
 
 log = logging.getLogger("localcloud.fleet.alb")
 
@@ -93,7 +93,7 @@ class WeightedChoice:
 
 
 class DataPlane:
-    def __init__(self, registry: HealthRegistry, resolve: Callable[[object, Target], tuple[str, int] | None]):
+    def __init__(self, registry: HealthRegistry, resolve: Callable[[object, RegisteredTarget], tuple[str, int] | None]):
         self.registry = registry
         self.resolve = resolve
         self.proxy = TargetProxy()
@@ -185,7 +185,7 @@ class DataPlane:
             headers = request_headers(environ, int(listener.port), listener.protocol or "HTTP")
             response = self.proxy.forward(address, environ.get("REQUEST_METHOD", "GET"), path, headers,
                                           read_body(environ), self._idle_timeout(lb))
-        except TargetError as exc:
+        except UnreachableTarget as exc:
             release()
             log.debug("%s", exc)
             return alb_error(exc.status, start_response)

@@ -68,7 +68,7 @@ def code_matches(code: int, ranges: list[tuple[int, int]]) -> bool:
 
 
 @dataclass
-class Target:
+class RegisteredTarget:
     id: str
     port: int
     state: str = INITIAL
@@ -123,8 +123,8 @@ class TargetGroupHealth:
     """The health view of one target group: registered and draining targets."""
 
     arn: str
-    targets: dict[str, Target] = field(default_factory=dict)
-    draining: dict[str, Target] = field(default_factory=dict)
+    targets: dict[str, RegisteredTarget] = field(default_factory=dict)
+    draining: dict[str, RegisteredTarget] = field(default_factory=dict)
     in_use: bool = False
     next_check: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -135,7 +135,7 @@ class TargetGroupHealth:
             for entry in entries:
                 self.draining.pop(entry["Id"], None)
                 if entry["Id"] not in self.targets:
-                    target = Target(entry["Id"], int(entry.get("Port") or 0))
+                    target = RegisteredTarget(entry["Id"], int(entry.get("Port") or 0))
                     if not self.in_use:
                         target.not_in_use()
                     self.targets[entry["Id"]] = target
@@ -164,11 +164,11 @@ class TargetGroupHealth:
             for target in self.targets.values():
                 target.back_in_use() if in_use else target.not_in_use()
 
-    def lookup(self, target_id: str) -> Target | None:
+    def lookup(self, target_id: str) -> RegisteredTarget | None:
         with self.lock:
             return self.targets.get(target_id) or self.draining.get(target_id)
 
-    def pick(self) -> Target | None:
+    def pick(self) -> RegisteredTarget | None:
         """The next target for a new request (round robin), or None: no target may serve."""
         with self.lock:
             candidates = [t for t in self.targets.values() if t.state == HEALTHY]
@@ -183,7 +183,7 @@ class TargetGroupHealth:
             target.in_flight += 1
             return target
 
-    def release(self, target: Target) -> None:
+    def release(self, target: RegisteredTarget) -> None:
         with self.lock:
             target.in_flight = max(0, target.in_flight - 1)
 

@@ -17,8 +17,9 @@ import logging
 
 from localcloud.fleet import lifecycle_hooks, moto_hooks, moto_state
 from localcloud.fleet.checker import HealthChecker
+from localcloud.fleet.contract import FleetContract
 from localcloud.fleet.dataplane import DataPlane
-from localcloud.fleet.health import HealthRegistry, Target
+from localcloud.fleet.health import HealthRegistry, RegisteredTarget
 from localcloud.fleet.instances import InstanceRuntimes
 from localcloud.provider import Provider
 
@@ -33,6 +34,7 @@ class FleetProvider(Provider):
     def __init__(self, cloud):
         super().__init__(cloud)
         self.runtimes = InstanceRuntimes(cloud)
+        self.contract = FleetContract(cloud.authorizer, self.runtimes)
         self.health = HealthRegistry()
         self.checker = HealthChecker(self.health, cloud.clock, self.address_of)
         self.dataplane = DataPlane(self.health, self.address_of)
@@ -61,7 +63,7 @@ class FleetProvider(Provider):
         lifecycle_hooks.uninstall()
 
     # -- where a target listens ----------------------------------------------------------------
-    def address_of(self, target_group, target: Target) -> tuple[str, int] | None:
+    def address_of(self, target_group, target: RegisteredTarget) -> tuple[str, int] | None:
         if getattr(target_group, "target_type", "instance") == "ip":
             try:
                 loopback = ipaddress.ip_address(target.id).is_loopback

@@ -31,7 +31,7 @@ def alb_error(status: int, start_response) -> list[bytes]:
     return [body]
 
 
-class TargetError(Exception):
+class UnreachableTarget(Exception):
     """The target could not answer: `status` is what the load balancer returns instead."""
 
     def __init__(self, status: int, detail: str):
@@ -120,11 +120,11 @@ class TargetProxy:
                 timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
             )
         except urllib3.exceptions.NewConnectionError as exc:  # refused (subclasses ConnectTimeoutError)
-            raise TargetError(502, f"target {host}:{port} refused the connection: {exc}") from None
+            raise UnreachableTarget(502, f"target {host}:{port} refused the connection: {exc}") from None
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError) as exc:
-            raise TargetError(504, f"target {host}:{port} timed out: {exc}") from None
+            raise UnreachableTarget(504, f"target {host}:{port} timed out: {exc}") from None
         except urllib3.exceptions.HTTPError as exc:
-            raise TargetError(502, f"target {host}:{port} failed: {exc}") from None
+            raise UnreachableTarget(502, f"target {host}:{port} failed: {exc}") from None
 
     def close(self) -> None:
         with self._lock:

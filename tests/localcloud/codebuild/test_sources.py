@@ -1,17 +1,19 @@
-"""Builds started by CodePipeline (the in-process contract) and builds of a CodeCommit repository."""
+"""Builds started by CodePipeline (through CodeBuild's door) and builds of a CodeCommit repository."""
 from __future__ import annotations
 
-import base64
 import io
+import threading
 import uuid
 import zipfile
 
 import pytest
-from botocore.exceptions import ClientError
 
-from localcloud.aws import AWSError
+from localcloud.codebuild.exceptions import ResourceNotFoundException
+from localcloud.principal import Principal
 
 pytestmark = pytest.mark.integration
+
+PIPELINE = Principal.assumed_role("arn:aws:iam::123456789012:role/pipeline-role", "1700000000000")
 
 
 def _zip(files: dict[str, str]) -> bytes:
@@ -45,9 +47,9 @@ def test_start_pipeline_build_contract(codebuild, aws, localcloud):
     s3.put_object(Bucket=bucket, Key="pipe/SourceArti/abc1234", Body=_zip({"app.txt": "v2", "buildspec.yml": PIPELINE_BUILDSPEC}))
     s3.put_object(Bucket=bucket, Key="pipe/Extra/def5678", Body=_zip({"extra.txt": "more"}))
     project = codebuild.project(source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"})
-    provider = localcloud.provider("codebuild")
-    build_id = provider.start_pipeline_build(
-        region="us-east-1", project_name=project, pipeline_name="pipe",
+    door = localcloud.services.codebuild
+    build_id = door.start_pipeline_build(
+        PIPELINE, region="us-east-1", project_name=project, pipeline_name="pipe",
         input_artifacts=[{"name": "Extra", "bucket": bucket, "key": "pipe/Extra/def5678"},
                          {"name": "SourceArtifact", "bucket": bucket, "key": "pipe/SourceArti/abc1234"}],
         primary_source="SourceArtifact",
@@ -55,9 +57,14 @@ def test_start_pipeline_build_contract(codebuild, aws, localcloud):
         environment_variables=[{"name": "STAGE", "value": "ci", "type": "PLAINTEXT"}],
         source_version="0123456789abcdef0123456789abcdef01234567",
     )
+    result = door.wait_for_build(PIPELINE, "us-east-1", build_id, stop=threading.Event(), timeout=60)
     build = codebuild.wait(build_id)
     lines = codebuild.log(build)
     assert build["buildStatus"] == "SUCCEEDED", lines
+    assert result.succeeded and result.exported_variables == {"IMAGE_TAG": "v-1"} and result.failing_phase() is None
+    decisions = [(d.principal, d.action) for d in localcloud.authorizer.log.decisions()
+                 if d.resource == f"arn:aws:codebuild:us-east-1:123456789012:project/{project}"]
+    assert (PIPELINE.arn, "codebuild:StartBuild") in decisions and (PIPELINE.arn, "codebuild:BatchGetBuilds") in decisions
     assert build["initiator"] == "codepipeline/pipe" and build["source"]["type"] == "CODEPIPELINE"
     assert build["resolvedSourceVersion"] == "0123456789abcdef0123456789abcdef01234567"
     assert build["sourceVersion"] == f"arn:aws:s3:::{bucket}/pipe/SourceArti/abc1234"
@@ -68,20 +75,22 @@ def test_start_pipeline_build_contract(codebuild, aws, localcloud):
     body = s3.get_object(Bucket=bucket, Key="pipe/BuildArtif/xyz9876")["Body"].read()
     assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == ["app.txt", "appspec.yml"]
 
-    with pytest.raises(AWSError) as err:
-        provider.start_pipeline_build(region="us-east-1", project_name="no-such-project", pipeline_name="pipe",
-                                      input_artifacts=[], primary_source=None, output_artifacts=[])
-    assert err.value.code == "ResourceNotFoundException"
+    with pytest.raises(ResourceNotFoundException):
+        door.start_pipeline_build(PIPELINE, region="us-east-1", project_name="no-such-project", pipeline_name="pipe",
+                                  input_artifacts=[], primary_source=None, output_artifacts=[])
 
 
 def test_pipeline_build_with_missing_input_artifact_fails_download_source(codebuild, localcloud, aws):
     bucket = f"cb-pipeline-{uuid.uuid4().hex[:8]}"
     aws("s3").create_bucket(Bucket=bucket)
     project = codebuild.project(source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"})
-    build_id = localcloud.provider("codebuild").start_pipeline_build(
-        region="us-east-1", project_name=project, pipeline_name="pipe",
+    build_id = localcloud.services.codebuild.start_pipeline_build(
+        PIPELINE, region="us-east-1", project_name=project, pipeline_name="pipe",
         input_artifacts=[{"name": "SourceArtifact", "bucket": bucket, "key": "pipe/SourceArti/gone123"}],
         primary_source=None, output_artifacts=[])
+    result = localcloud.services.codebuild.wait_for_build(PIPELINE, "us-east-1", build_id, stop=threading.Event(),
+                                                           timeout=60)
+    assert result.status == "FAILED" and result.failing_phase().phase_type == "DOWNLOAD_SOURCE"
     build = codebuild.wait(build_id)
     context = codebuild.phase(build, "DOWNLOAD_SOURCE")["contexts"][0]
     assert build["buildStatus"] == "FAILED" and context["statusCode"] == "CLIENT_ERROR"

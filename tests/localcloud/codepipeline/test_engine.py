@@ -9,8 +9,8 @@ import pytest
 
 from localcloud.clock import Clock
 from localcloud.codepipeline.actions import Outcome
-from localcloud.codepipeline.engine import Engine
-from localcloud.codepipeline.models import Pipeline, Store
+from localcloud.codepipeline.engine import ExecutionEngine
+from localcloud.codepipeline.models import Pipeline, CodePipelineBackend
 
 
 class FakeCloud:
@@ -78,10 +78,10 @@ def _action(name, provider, run_order=1, inputs=(), outputs=(), configuration=No
 
 @pytest.fixture
 def rig():
-    store = Store()
+    store = CodePipelineBackend()
     held = Held()
     runners = {"Instant": Instant(), "Held": held}
-    engine = Engine(FakeCloud(), store, runner_lookup=lambda a: runners.get(a["actionTypeId"]["provider"]))
+    engine = ExecutionEngine(FakeCloud(), store, runner_lookup=lambda a: runners.get(a["actionTypeId"]["provider"]))
 
     def pipeline(mode="SUPERSEDED", stages=None):
         declaration = {

@@ -4,21 +4,21 @@ from __future__ import annotations
 import time
 
 from localcloud.fleet.dataplane import WeightedChoice, condition_matches
-from localcloud.fleet.health import ProbeResult, Target, TargetGroupHealth, code_matches, parse_matcher
+from localcloud.fleet.health import ProbeResult, RegisteredTarget, TargetGroupHealth, code_matches, parse_matcher
 
 OK = ProbeResult(True)
 FAIL = ProbeResult.failed("Target.FailedHealthChecks")
 
 
 def test_one_success_makes_an_initial_target_healthy():
-    target = Target("i-1", 80)
+    target = RegisteredTarget("i-1", 80)
     assert target.report() == ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
     target.record(OK, healthy_threshold=5, unhealthy_threshold=2)
     assert target.report() == ("healthy", None, None)
 
 
 def test_initial_failures_show_initial_checking_then_unhealthy():
-    target = Target("i-1", 80)
+    target = RegisteredTarget("i-1", 80)
     target.record(FAIL, 5, 3)
     assert target.report()[:2] == ("initial", "Elb.InitialHealthChecking")
     target.record(FAIL, 5, 3)
@@ -27,7 +27,7 @@ def test_initial_failures_show_initial_checking_then_unhealthy():
 
 
 def test_thresholds_need_consecutive_results():
-    target = Target("i-1", 80)
+    target = RegisteredTarget("i-1", 80)
     target.record(OK, 3, 2)
     target.record(FAIL, 3, 2)
     assert target.state == "healthy"  # one failure is below the unhealthy threshold

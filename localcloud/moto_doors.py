@@ -44,18 +44,17 @@ class MotoDoors:
 
 
 def build(authorizer: "Authorizer", account_id: str, default_region: str) -> MotoDoors:
-    iam = IAMContract(authorizer, account_id, default_region)
     return MotoDoors(
         autoscaling=AutoScalingContract(authorizer, account_id, default_region),
         cloudwatch=CloudWatchContract(authorizer, account_id, default_region),
         ec2=EC2Contract(authorizer, account_id, default_region),
         elbv2=ELBv2Contract(authorizer, account_id, default_region),
-        iam=iam,
+        iam=IAMContract(authorizer, account_id, default_region),
         logs=LogsContract(authorizer, account_id, default_region),
         s3=S3Contract(authorizer, account_id, default_region),
         secretsmanager=SecretsManagerContract(authorizer, account_id, default_region),
         sns=SNSContract(authorizer, account_id, default_region),
         sqs=SQSContract(authorizer, account_id, default_region),
         ssm=SSMContract(authorizer, account_id, default_region),
-        sts=STSContract(authorizer, account_id, default_region, iam=iam),
+        sts=STSContract(authorizer, account_id, default_region),
     )

@@ -61,6 +61,21 @@ class IAMContract(MotoContract):
             return None
 
 
+def role_for_sts(arn: str) -> RoleInfo | None:
+    """The role an ARN names, unauthorized: STS reading the role it is asked to hand out is
+    not an IAM call anyone makes (AWS logs only the sts:AssumeRole), so it skips the authorizer."""
+    from moto.iam.models import iam_backends
+
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+        return None
+    try:
+        with moto_errors(_ERRORS):
+            return _info(iam_backends[parts[4]]["aws"].get_role_by_arn(arn))
+    except NoSuchEntity:
+        return None
+
+
 def parse_policy(document) -> dict:
     """A policy document as IAM stores it (a JSON string, URL-encoded when it came through the
     query API) or already parsed; {} when it is not JSON."""

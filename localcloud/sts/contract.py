@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
-from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from localcloud.iam import exceptions as iam_errors
-
-from localcloud.iam.contract import IAMContract
-from localcloud.iam.exceptions import NoSuchEntity
+from localcloud.iam.contract import role_for_sts
 from localcloud.moto_contract import MotoContract
 from localcloud.principal import Principal
 from localcloud.sts import trust
 from localcloud.sts.exceptions import AccessDenied, ValidationError
-
-if TYPE_CHECKING:
-    from localcloud.iam.authorizer import Authorizer
 
 MIN_DURATION = 900
 
@@ -42,23 +34,13 @@ class AssumedRole:
 class STSContract(MotoContract):
     action_prefix = "sts"
 
-    def __init__(self, authorizer: "Authorizer", account_id: str = DEFAULT_ACCOUNT_ID,
-                 default_region: str = DEFAULT_REGION, iam: IAMContract | None = None):
-        super().__init__(authorizer, account_id, default_region)
-        # Reading the role is STS's own business, not a call the caller makes: it goes through
-        # IAM's door as STS itself, so the caller's authorization log shows only AssumeRole.
-        self._iam = iam or IAMContract(authorizer, self.account_id, self.default_region)
-
     def assume_role(self, principal: Principal, role_arn: str, session_name: str,
                     duration_seconds: int = 3600) -> AssumedRole:
         self._authorize(principal, "AssumeRole", role_arn)
         denied = AccessDenied(f"User: {principal.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
-        try:
-            role = self._iam.role_by_arn(Principal.service("sts.amazonaws.com", self.account_id), role_arn)
-        except NoSuchEntity:
-            raise denied from None
-        except iam_errors.ValidationError as exc:  # not a role ARN at all
-            raise ValidationError(exc.message) from None
+        role = role_for_sts(role_arn)
+        if role is None:
+            raise denied
         if not trust.allows(role.assume_role_policy, principal):
             raise denied
         if not MIN_DURATION <= duration_seconds <= role.max_session_duration:

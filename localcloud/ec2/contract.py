@@ -47,9 +47,11 @@ class EC2Contract(MotoContract):
         wanted = {name: list(values) for name, values in (filters or {}).items()} or None
         with moto_errors(_ERRORS):
             if instance_ids:
-                found = backend.get_multi_instances_by_id(list(instance_ids), filters=wanted)
-            else:
-                found = backend.all_instances(filters=wanted)
+                backend.get_multi_instances_by_id(list(instance_ids))  # InvalidInstanceID.NotFound
+            # DescribeInstances' own filtering (moto's filter_reservations, the {name: values} form)
+            found = [i for r in backend.describe_instances(filters=wanted) for i in r.instances]
+        if instance_ids:
+            found = [i for i in found if i.id in set(instance_ids)]
         return sorted((_info(i) for i in found), key=lambda i: i.instance_id)
 
     def instance(self, principal: Principal, instance_id: str, region: str | None = None) -> InstanceInfo:

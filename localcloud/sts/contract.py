@@ -1,0 +1,63 @@
+"""STS's door: AssumeRole, with the trust-policy check STS makes, and credentials from moto.
+
+Authorized as sts:AssumeRole on the role's ARN. A role that does not exist and a role whose
+trust policy does not name the caller are refused alike (STS tells the two apart to nobody).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from localcloud.iam.contract import role_for_sts
+from localcloud.moto_contract import MotoContract
+from localcloud.principal import Principal
+from localcloud.sts import trust
+from localcloud.sts.exceptions import AccessDenied, ValidationError
+
+MIN_DURATION = 900
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str          # ASIA...: temporary credentials
+    secret_access_key: str
+    session_token: str
+    expiration: datetime        # UTC
+
+
+@dataclass(frozen=True)
+class AssumedRole:
+    principal: Principal        # the session: arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
+    credentials: Credentials
+
+
+class STSContract(MotoContract):
+    action_prefix = "sts"
+
+    def assume_role(self, principal: Principal, role_arn: str, session_name: str,
+                    duration_seconds: int = 3600) -> AssumedRole:
+        self._authorize(principal, "AssumeRole", role_arn)
+        denied = AccessDenied(f"User: {principal.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+        role = role_for_sts(role_arn)
+        if role is None:
+            raise denied
+        if not trust.allows(role.assume_role_policy, principal):
+            raise denied
+        if not MIN_DURATION <= duration_seconds <= role.max_session_duration:
+            raise ValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                if duration_seconds > role.max_session_duration else
+                f"1 validation error detected: Value '{duration_seconds}' at 'durationSeconds' failed to satisfy "
+                f"constraint: Member must have value greater than or equal to {MIN_DURATION}")
+        from moto.sts.models import sts_backends
+
+        session = sts_backends[self.account_id]["aws"].assume_role(
+            region_name=self.default_region, role_session_name=session_name, role_arn=role.arn,
+            policy=None, duration=duration_seconds, external_id=None)
+        expiration = session.expiration
+        if expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=timezone.utc)
+        return AssumedRole(
+            principal=Principal.assumed_role(role.arn, session_name),
+            credentials=Credentials(session.access_key_id, session.secret_access_key, session.session_token, expiration),
+        )

@@ -81,16 +81,13 @@ class LocalCloud:
         return self.router
 
     def _services(self) -> Services:
-        """The typed registry of doors: ours from the providers, moto's services' from their
-        own contract modules."""
-        doors = {name: provider.contract for name, provider in self.providers.items()
-                 if getattr(provider, "contract", None) is not None}
-        moto_doors = dict.fromkeys(("autoscaling", "cloudwatch", "ec2", "elbv2", "iam", "logs", "s3",
-                                    "secretsmanager", "sns", "sqs", "ssm", "sts"))
-        moto_doors.update({k: v for k, v in doors.items() if k in moto_doors})
-        return Services(authorizer=self.authorizer, codecommit=doors["codecommit"], codebuild=doors["codebuild"],
-                        codedeploy=doors.get("codedeploy"), codepipeline=doors["codepipeline"],
-                        events=doors["events"], fleet=doors.get("fleet"), **moto_doors)
+        """The typed registry of doors: ours from the providers, moto's services' built here."""
+        from localcloud import moto_doors
+
+        ours = {name: provider.contract for name, provider in self.providers.items() if hasattr(provider, "contract")}
+        return Services(authorizer=self.authorizer, codecommit=ours["codecommit"], codebuild=ours["codebuild"],
+                        codedeploy=ours.get("codedeploy"), codepipeline=ours["codepipeline"], events=ours["events"],
+                        fleet=ours["fleet"], **moto_doors.build(self.authorizer, self.account_id, self.region).as_kwargs())
 
     def provider(self, name: str):
         """The provider of a localcloud package, e.g. cloud.provider("codebuild"): for tests and

@@ -27,8 +27,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from localcloud.events.targets import render_input
+from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.events")
+
+EVENTS_SERVICE = "events.amazonaws.com"
 
 
 def _iso(moment: datetime) -> str:
@@ -148,30 +151,24 @@ class EventBus:
         else:
             self._through_moto(event, target, rule)
 
-    @staticmethod
-    def _to_sqs(event, target, rule, parts) -> None:
-        from moto.sqs import sqs_backends
-
+    # SQS and CloudWatch Logs targets take no role: EventBridge writes to them as itself, and the
+    # queue's or log group's resource policy decides (so the principal is the service).
+    def _to_sqs(self, event, target, rule, parts) -> None:
         body = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
-        group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
-        account, region, queue_name = parts[4], parts[3], parts[5]
-        sqs_backends[account][region].send_message(
-            queue_name=queue_name, message_body=body, group_id=group_id,
+        queue_name = parts[5]
+        self._services().sqs.send_message(
+            Principal.service(EVENTS_SERVICE, parts[4]), target["Arn"], body,
+            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
             # EventBridge sends the event id as the deduplication id for FIFO queues
-            deduplication_id=event["id"] if queue_name.endswith(".fifo") else None,
-        )
+            deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
 
-    @staticmethod
-    def _to_log_group(event, target, rule, parts) -> None:
-        from moto.logs import logs_backends
-
+    def _to_log_group(self, event, target, rule, parts) -> None:
+        logs, principal, region = self._services().logs, Principal.service(EVENTS_SERVICE, parts[4]), parts[3]
         group = parts[5].split(":", 1)[1].removesuffix(":*")
-        backend = logs_backends[parts[4]][parts[3]]
         stream = event["id"]  # EventBridge writes each event to a stream named after it
-        if stream not in backend.groups[group].streams:
-            backend.create_log_stream(group, stream)
+        logs.create_log_stream(principal, group, stream, region)
         message = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
-        backend.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": message}])
+        logs.put_log_events(principal, group, stream, [(int(time.time() * 1000), message)], region)
 
     @staticmethod
     def _through_moto(event, target, rule) -> None:

@@ -10,8 +10,27 @@ from datetime import datetime, timezone
 from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud import paging
-from localcloud.aws import AWSError
 from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy.exceptions import (
+    AlarmsLimitExceededException, ApplicationAlreadyExistsException,
+    ApplicationDoesNotExistException, ApplicationNameRequiredException, ArnNotSupportedException,
+    BatchLimitExceededException, DeploymentAlreadyCompletedException,
+    DeploymentConfigAlreadyExistsException, DeploymentConfigDoesNotExistException,
+    DeploymentConfigInUseException, DeploymentDoesNotExistException,
+    DeploymentGroupAlreadyExistsException, DeploymentGroupDoesNotExistException,
+    DeploymentGroupNameRequiredException, DeploymentIdRequiredException,
+    DeploymentIsNotInReadyStateException, DeploymentLimitExceededException,
+    DeploymentNotStartedException, DeploymentTargetDoesNotExistException,
+    DeploymentTargetIdRequiredException, DeploymentTargetListSizeExceededException,
+    InstanceDoesNotExistException, InstanceIdRequiredException, InvalidAlarmConfigException,
+    InvalidArnException, InvalidAutoRollbackConfigException, InvalidAutoScalingGroupException,
+    InvalidBlueGreenDeploymentConfigurationException, InvalidComputePlatformException,
+    InvalidDeploymentIdException, InvalidDeploymentStatusException, InvalidDeploymentStyleException,
+    InvalidLoadBalancerInfoException, InvalidMinimumHealthyHostValueException,
+    InvalidNextTokenException, InvalidOperationException, InvalidRevisionException,
+    InvalidRoleException, InvalidTimeRangeException, RevisionDoesNotExistException,
+    RevisionRequiredException, UnsupportedActionForDeploymentTypeException,
+)
 from localcloud.codedeploy.models import (
     DONE_STATUSES, Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup,
 )
@@ -20,16 +39,12 @@ PAGE = 100
 SERVER_BUNDLE_TYPES = ("tar", "tgz", "zip")
 
 
-def _err(code: str, message: str) -> AWSError:
-    return AWSError(code, message, 400)
-
-
 def _tags(raw) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in raw or [] if "Key" in t}
 
 
 def _page(items: list, token: str | None) -> tuple[list, str | None]:
-    return paging.page(items, token, PAGE, error_code="InvalidNextTokenException", message="The next token is not valid.")
+    return paging.page(items, token, PAGE, error_code=InvalidNextTokenException.__name__, message="The next token is not valid.")
 
 
 def _time(value) -> datetime | None:
@@ -69,41 +84,41 @@ class CodeDeployAPI:
     # -- lookups ------------------------------------------------------------------------------
     def _app(self, name: str | None) -> Application:
         if not name:
-            raise _err("ApplicationNameRequiredException", "The application name is required.")
+            raise ApplicationNameRequiredException("The application name is required.")
         app = self.backend.applications.get(name)
         if app is None:
-            raise _err("ApplicationDoesNotExistException", f"No application found for name: {name}")
+            raise ApplicationDoesNotExistException(f"No application found for name: {name}")
         return app
 
     def _group(self, app: str, name: str | None) -> DeploymentGroup:
         self._app(app)
         if not name:
-            raise _err("DeploymentGroupNameRequiredException", "The deployment group name is required.")
+            raise DeploymentGroupNameRequiredException("The deployment group name is required.")
         group = self.backend.groups.get((app, name))
         if group is None:
-            raise _err("DeploymentGroupDoesNotExistException", f"No Deployment Group found for name: {name}")
+            raise DeploymentGroupDoesNotExistException(f"No Deployment Group found for name: {name}")
         return group
 
     def _config(self, name: str) -> DeploymentConfig:
         config = self.backend.configs.get(name)
         if config is None:
-            raise _err("DeploymentConfigDoesNotExistException", f"No deployment configuration found for name: {name}")
+            raise DeploymentConfigDoesNotExistException(f"No deployment configuration found for name: {name}")
         return config
 
     def _deployment(self, deployment_id: str | None) -> Deployment:
         if not deployment_id:
-            raise _err("DeploymentIdRequiredException", "The deployment ID is required.")
+            raise DeploymentIdRequiredException("The deployment ID is required.")
         d = self.backend.deployments.get(deployment_id)
         if d is None:
             if not (deployment_id.startswith("d-") and len(deployment_id) == 11):
-                raise _err("InvalidDeploymentIdException", f"Specified DeploymentId is not in the valid format: {deployment_id}")
-            raise _err("DeploymentDoesNotExistException", f"The deployment {deployment_id} could not be found.")
+                raise InvalidDeploymentIdException(f"Specified DeploymentId is not in the valid format: {deployment_id}")
+            raise DeploymentDoesNotExistException(f"The deployment {deployment_id} could not be found.")
         return d
 
     def _started(self, deployment_id: str) -> Deployment:
         d = self._deployment(deployment_id)
         if d.status in ("Created", "Queued"):
-            raise _err("DeploymentNotStartedException", f"The deployment {deployment_id} has not started.")
+            raise DeploymentNotStartedException(f"The deployment {deployment_id} has not started.")
         return d
 
     def _check_role(self, role_arn: str) -> None:
@@ -113,24 +128,24 @@ class CodeDeployAPI:
                 raise ValueError
             self.provider.clients("iam").get_role(RoleName=name)
         except (ClientError, ValueError):
-            raise _err("InvalidRoleException", f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
+            raise InvalidRoleException(f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
 
     def _check_asgs(self, names: list[str]) -> None:
         client = self.provider.clients("autoscaling")
         for name in names:
             if asg_api.describe(client, name) is None:
                 # UNCONFIRMED wording; the exception is the one the model lists for this case.
-                raise _err("InvalidAutoScalingGroupException", f"Auto Scaling group {name} does not exist.")
+                raise InvalidAutoScalingGroupException(f"Auto Scaling group {name} does not exist.")
 
     # -- applications -------------------------------------------------------------------------
     def create_application(self, params, ctx):
         name = params["applicationName"]
         platform = params.get("computePlatform") or "Server"
         if platform != "Server":
-            raise _err("InvalidComputePlatformException", f"localcloud CodeDeploy supports the Server compute platform only, not {platform}.")
+            raise InvalidComputePlatformException(f"localcloud CodeDeploy supports the Server compute platform only, not {platform}.")
         with self.backend.lock:
             if name in self.backend.applications:
-                raise _err("ApplicationAlreadyExistsException", f"Application already exists with name {name}")
+                raise ApplicationAlreadyExistsException(f"Application already exists with name {name}")
             app = Application(name, self.backend.now(), tags=_tags(params.get("tags")))
             self.backend.applications[name] = app
         return {"applicationId": app.app_id}
@@ -154,7 +169,7 @@ class CodeDeployAPI:
     def batch_get_applications(self, params, ctx):
         names = params.get("applicationNames") or []
         if len(names) > 100:
-            raise _err("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
+            raise BatchLimitExceededException("The maximum number of names or IDs allowed for this request (100) was exceeded.")
         return {"applicationsInfo": [self._app(n).to_info() for n in names]}
 
     # -- deployment groups --------------------------------------------------------------------
@@ -167,28 +182,28 @@ class CodeDeployAPI:
         provisioning = (bg.get("greenFleetProvisioningOption") or {}).get("action", "DISCOVER_EXISTING")
         if style.get("deploymentType") == "BLUE_GREEN":
             if style.get("deploymentOption", "WITHOUT_TRAFFIC_CONTROL") != "WITH_TRAFFIC_CONTROL":
-                raise _err("InvalidDeploymentStyleException", "A blue/green deployment group must use traffic control (WITH_TRAFFIC_CONTROL).")
+                raise InvalidDeploymentStyleException("A blue/green deployment group must use traffic control (WITH_TRAFFIC_CONTROL).")
             if provisioning == "COPY_AUTO_SCALING_GROUP" and len(asgs) != 1:
-                raise _err("InvalidBlueGreenDeploymentConfigurationException",
-                           "Exactly one AutoScaling group must be specifed when selecting the COPY_AUTO_SCALING_GROUP green fleet provisioning option")
+                raise InvalidBlueGreenDeploymentConfigurationException(
+                    "Exactly one AutoScaling group must be specifed when selecting the COPY_AUTO_SCALING_GROUP green fleet provisioning option")
             ready = bg.get("deploymentReadyOption") or {}
             if ready.get("actionOnTimeout", "CONTINUE_DEPLOYMENT") == "CONTINUE_DEPLOYMENT" and ready.get("waitTimeInMinutes"):
-                raise _err("InvalidBlueGreenDeploymentConfigurationException",
-                           "Deployment ready action cannot be set to 'CONTINUE_DEPLOYMENT' when timeout is specified")
+                raise InvalidBlueGreenDeploymentConfigurationException(
+                    "Deployment ready action cannot be set to 'CONTINUE_DEPLOYMENT' when timeout is specified")
             wait = (bg.get("terminateBlueInstancesOnDeploymentSuccess") or {}).get("terminationWaitTimeInMinutes")
             if wait is not None and not 0 <= wait <= 2880:
-                raise _err("InvalidBlueGreenDeploymentConfigurationException", "terminationWaitTimeInMinutes must be between 0 and 2880.")
+                raise InvalidBlueGreenDeploymentConfigurationException("terminationWaitTimeInMinutes must be between 0 and 2880.")
         rollback = cfg.get("autoRollbackConfiguration") or {}
         if rollback.get("enabled") and not rollback.get("events"):
-            raise _err("InvalidAutoRollbackConfigException", "Automatic rollback is enabled but no rollback events are specified.")
+            raise InvalidAutoRollbackConfigException("Automatic rollback is enabled but no rollback events are specified.")
         alarm = cfg.get("alarmConfiguration") or {}
         if len(alarm.get("alarms") or []) > 10:
-            raise _err("AlarmsLimitExceededException", "The maximum number of alarms for a deployment group (10) was exceeded.")
+            raise AlarmsLimitExceededException("The maximum number of alarms for a deployment group (10) was exceeded.")
         if alarm.get("enabled") and not alarm.get("alarms"):
-            raise _err("InvalidAlarmConfigException", "Alarm monitoring is enabled but no alarms are specified.")
+            raise InvalidAlarmConfigException("Alarm monitoring is enabled but no alarms are specified.")
         tgs = (cfg.get("loadBalancerInfo") or {}).get("targetGroupInfoList") or []
         if len(tgs) > 10:
-            raise _err("InvalidLoadBalancerInfoException", "The maximum number of target groups (10) was exceeded.")
+            raise InvalidLoadBalancerInfoException("The maximum number of target groups (10) was exceeded.")
         if asgs:
             self._check_asgs(asgs)
 
@@ -196,7 +211,7 @@ class CodeDeployAPI:
         app = self._app(params["applicationName"])
         name = params["deploymentGroupName"]
         if (app.name, name) in self.backend.groups:
-            raise _err("DeploymentGroupAlreadyExistsException", f"Deployment Group already exists with name {name}")
+            raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
         self._validate_group(params)
         self._check_role(params["serviceRoleArn"])
         config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
@@ -205,7 +220,7 @@ class CodeDeployAPI:
                                 tags=_tags(params.get("tags")))
         with self.backend.lock:
             if (app.name, name) in self.backend.groups:
-                raise _err("DeploymentGroupAlreadyExistsException", f"Deployment Group already exists with name {name}")
+                raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
             self.backend.groups[(app.name, name)] = group
         self._put_hooks(group, group.auto_scaling_groups)
         return {"deploymentGroupId": group.group_id}
@@ -224,7 +239,7 @@ class CodeDeployAPI:
         with self.backend.lock:
             if new_name != group.name:
                 if (group.application, new_name) in self.backend.groups:
-                    raise _err("DeploymentGroupAlreadyExistsException", f"Deployment Group already exists with name {new_name}")
+                    raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {new_name}")
                 self.backend.groups.pop((group.application, group.name))
                 group.name = new_name
                 self.backend.groups[(group.application, new_name)] = group
@@ -295,12 +310,12 @@ class CodeDeployAPI:
         mhh = params.get("minimumHealthyHosts")
         if platform == "Server":
             if not mhh or mhh.get("type") not in ("HOST_COUNT", "FLEET_PERCENT") or mhh.get("value") is None:
-                raise _err("InvalidMinimumHealthyHostValueException", "The minimum healthy instance value must be specified with a type of HOST_COUNT or FLEET_PERCENT.")
+                raise InvalidMinimumHealthyHostValueException("The minimum healthy instance value must be specified with a type of HOST_COUNT or FLEET_PERCENT.")
             if mhh["value"] < 0 or (mhh["type"] == "FLEET_PERCENT" and mhh["value"] > 99):
-                raise _err("InvalidMinimumHealthyHostValueException", "The minimum healthy instance value is not valid: FLEET_PERCENT must be 0-99 and HOST_COUNT at least 0.")
+                raise InvalidMinimumHealthyHostValueException("The minimum healthy instance value is not valid: FLEET_PERCENT must be 0-99 and HOST_COUNT at least 0.")
         with self.backend.lock:
             if name in self.backend.configs:
-                raise _err("DeploymentConfigAlreadyExistsException", f"A deployment configuration with the name {name} already exists.")
+                raise DeploymentConfigAlreadyExistsException(f"A deployment configuration with the name {name} already exists.")
             config = DeploymentConfig(name, mhh, self.backend.now(), platform,
                                       traffic_routing_config=params.get("trafficRoutingConfig"), zonal_config=params.get("zonalConfig"))
             self.backend.configs[name] = config
@@ -316,9 +331,9 @@ class CodeDeployAPI:
             if config is None:
                 return {}
             if config.builtin:
-                raise _err("InvalidOperationException", f"The default deployment configuration {name} cannot be deleted.")
+                raise InvalidOperationException(f"The default deployment configuration {name} cannot be deleted.")
             if any(g.config.get("deploymentConfigName") == name for g in self.backend.groups.values()):
-                raise _err("DeploymentConfigInUseException", f"The deployment configuration {name} is in use by a deployment group.")
+                raise DeploymentConfigInUseException(f"The deployment configuration {name} is in use by a deployment group.")
             del self.backend.configs[name]
         return {}
 
@@ -329,15 +344,15 @@ class CodeDeployAPI:
     # -- deployments --------------------------------------------------------------------------
     def _check_revision(self, revision: dict | None) -> dict:
         if not revision:
-            raise _err("RevisionRequiredException", "The revision must be specified.")
+            raise RevisionRequiredException("The revision must be specified.")
         if revision.get("revisionType") != "S3" or not revision.get("s3Location"):
-            raise _err("InvalidRevisionException", "localcloud CodeDeploy deploys S3 revisions (revisionType S3 with s3Location).")
+            raise InvalidRevisionException("localcloud CodeDeploy deploys S3 revisions (revisionType S3 with s3Location).")
         loc = dict(revision["s3Location"])
         if not loc.get("bucket") or not loc.get("key"):
-            raise _err("InvalidRevisionException", "The S3 revision must specify a bucket and a key.")
+            raise InvalidRevisionException("The S3 revision must specify a bucket and a key.")
         if loc.get("bundleType") not in SERVER_BUNDLE_TYPES:
-            raise _err("InvalidRevisionException",
-                       f"The bundle type {loc.get('bundleType')!r} is not valid for an EC2/On-premises deployment: use tar, tgz or zip.")
+            raise InvalidRevisionException(
+                f"The bundle type {loc.get('bundleType')!r} is not valid for an EC2/On-premises deployment: use tar, tgz or zip.")
         kwargs = {"Bucket": loc["bucket"], "Key": loc["key"]}
         if loc.get("version"):
             kwargs["VersionId"] = loc["version"]
@@ -345,9 +360,9 @@ class CodeDeployAPI:
         try:
             head = self.provider.clients("s3").head_object(**kwargs)
         except (ClientError, BotoCoreError):
-            raise _err("RevisionDoesNotExistException", f"The revision does not exist: no object at {where}.") from None
+            raise RevisionDoesNotExistException(f"The revision does not exist: no object at {where}.") from None
         if loc.get("eTag") and loc["eTag"].strip('"') != head.get("ETag", "").strip('"'):
-            raise _err("RevisionDoesNotExistException", f"The revision does not exist: the object at {where} has a different ETag.")
+            raise RevisionDoesNotExistException(f"The revision does not exist: the object at {where} has a different ETag.")
         return {"revisionType": "S3", "s3Location": loc}
 
     def create_deployment(self, params, ctx):
@@ -362,14 +377,14 @@ class CodeDeployAPI:
         bg = group.config.get("blueGreenDeploymentConfiguration") if group.is_blue_green else None
         rollback = params.get("autoRollbackConfiguration") or group.config.get("autoRollbackConfiguration")
         if rollback and rollback.get("enabled") and not rollback.get("events"):
-            raise _err("InvalidAutoRollbackConfigException", "Automatic rollback is enabled but no rollback events are specified.")
+            raise InvalidAutoRollbackConfigException("Automatic rollback is enabled but no rollback events are specified.")
         with self.backend.lock:
             active = self.backend.active_deployment(group)
             if active is not None:
                 # AWS's wording for a group with an active deployment (its generic text is
                 # "The number of allowed deployments was exceeded").
-                raise _err("DeploymentLimitExceededException",
-                           f"The Deployment Group '{group.name}' already has an active Deployment '{active.deployment_id}'")
+                raise DeploymentLimitExceededException(
+                    f"The Deployment Group '{group.name}' already has an active Deployment '{active.deployment_id}'")
             last = self.backend.last_successful_deployment(group)
             d = Deployment(
                 deployment_id=self.backend.new_deployment_id(), application=group.application, group=group,
@@ -395,7 +410,7 @@ class CodeDeployAPI:
     def batch_get_deployments(self, params, ctx):
         ids = params.get("deploymentIds") or []
         if len(ids) > 25:
-            raise _err("BatchLimitExceededException", "The maximum number of deployment IDs allowed for this request (25) was exceeded.")
+            raise BatchLimitExceededException("The maximum number of deployment IDs allowed for this request (25) was exceeded.")
         with self.backend.lock:
             return {"deploymentsInfo": [self.backend.deployments[i].to_info() for i in ids if i in self.backend.deployments]}
 
@@ -403,16 +418,16 @@ class CodeDeployAPI:
         app, group_name = params.get("applicationName"), params.get("deploymentGroupName")
         group = None
         if group_name and not app:
-            raise _err("ApplicationNameRequiredException", "The application name is required when a deployment group name is given.")
+            raise ApplicationNameRequiredException("The application name is required when a deployment group name is given.")
         if app and not group_name:
-            raise _err("DeploymentGroupNameRequiredException", "The deployment group name is required when an application name is given.")
+            raise DeploymentGroupNameRequiredException("The deployment group name is required when an application name is given.")
         if app:
             group = self._group(app, group_name)
         statuses = set(params.get("includeOnlyStatuses") or [])
         window = params.get("createTimeRange") or {}
         start, end = _time(window.get("start")), _time(window.get("end"))
         if start and end and start > end:
-            raise _err("InvalidTimeRangeException", "The start time of the time range is after its end time.")
+            raise InvalidTimeRangeException("The start time of the time range is after its end time.")
         with self.backend.lock:
             found = [d for d in self.backend.deployments.values()
                      if (group is None or d.group is group)
@@ -438,22 +453,22 @@ class CodeDeployAPI:
         d = self._started(params["deploymentId"])
         ids = params.get("targetIds") or []
         if len(ids) > 25:
-            raise _err("DeploymentTargetListSizeExceededException", "The maximum number of targets that can be retrieved (25) was exceeded.")
+            raise DeploymentTargetListSizeExceededException("The maximum number of targets that can be retrieved (25) was exceeded.")
         with self.backend.lock:
             missing = [i for i in ids if i not in d.targets]
             if missing:
-                raise _err("DeploymentTargetDoesNotExistException", f"The deployment target {missing[0]} does not exist in deployment {d.deployment_id}.")
+                raise DeploymentTargetDoesNotExistException(f"The deployment target {missing[0]} does not exist in deployment {d.deployment_id}.")
             return {"deploymentTargets": [d.targets[i].to_target() for i in ids]}
 
     def get_deployment_target(self, params, ctx):
         d = self._started(params["deploymentId"])
         target_id = params.get("targetId")
         if not target_id:
-            raise _err("DeploymentTargetIdRequiredException", "The target ID is required.")
+            raise DeploymentTargetIdRequiredException("The target ID is required.")
         with self.backend.lock:
             target = d.targets.get(target_id)
             if target is None:
-                raise _err("DeploymentTargetDoesNotExistException", f"The deployment target {target_id} does not exist in deployment {d.deployment_id}.")
+                raise DeploymentTargetDoesNotExistException(f"The deployment target {target_id} does not exist in deployment {d.deployment_id}.")
             return {"deploymentTarget": target.to_target()}
 
     def list_deployment_instances(self, params, ctx):
@@ -470,18 +485,18 @@ class CodeDeployAPI:
         d = self._deployment(params["deploymentId"])
         instance_id = params.get("instanceId")
         if not instance_id:
-            raise _err("InstanceIdRequiredException", "The instance ID is required.")
+            raise InstanceIdRequiredException("The instance ID is required.")
         with self.backend.lock:
             target = d.targets.get(instance_id)
             if target is None:
-                raise _err("InstanceDoesNotExistException", f"The instance {instance_id} is not part of deployment {d.deployment_id}.")
+                raise InstanceDoesNotExistException(f"The instance {instance_id} is not part of deployment {d.deployment_id}.")
             return {"instanceSummary": target.to_summary()}
 
     def batch_get_deployment_instances(self, params, ctx):
         d = self._deployment(params["deploymentId"])
         ids = params.get("instanceIds") or []
         if len(ids) > 100:
-            raise _err("BatchLimitExceededException", "The maximum number of instance IDs allowed for this request (100) was exceeded.")
+            raise BatchLimitExceededException("The maximum number of instance IDs allowed for this request (100) was exceeded.")
         with self.backend.lock:
             found = [d.targets[i].to_summary() for i in ids if i in d.targets]
             missing = [i for i in ids if i not in d.targets]
@@ -491,10 +506,10 @@ class CodeDeployAPI:
     # -- control ------------------------------------------------------------------------------
     def _run(self, d: Deployment):
         if d.status in DONE_STATUSES:
-            raise _err("DeploymentAlreadyCompletedException", f"The deployment {d.deployment_id} has already completed.")
+            raise DeploymentAlreadyCompletedException(f"The deployment {d.deployment_id} has already completed.")
         run = self.provider.engine.runs.get(d.deployment_id)
         if run is None:
-            raise _err("DeploymentAlreadyCompletedException", f"The deployment {d.deployment_id} has already completed.")
+            raise DeploymentAlreadyCompletedException(f"The deployment {d.deployment_id} has already completed.")
         return run
 
     def stop_deployment(self, params, ctx):
@@ -507,15 +522,15 @@ class CodeDeployAPI:
         d = self._deployment(params.get("deploymentId"))
         wait_type = params.get("deploymentWaitType") or "READY_WAIT"
         if d.style.get("deploymentType") != "BLUE_GREEN":
-            raise _err("UnsupportedActionForDeploymentTypeException", "ContinueDeployment applies to blue/green deployments only.")
+            raise UnsupportedActionForDeploymentTypeException("ContinueDeployment applies to blue/green deployments only.")
         run = self._run(d)
         if wait_type == "READY_WAIT":
             if d.status != "Ready":
-                raise _err("DeploymentIsNotInReadyStateException", f"The deployment {d.deployment_id} is not in the Ready state.")
+                raise DeploymentIsNotInReadyStateException(f"The deployment {d.deployment_id} is not in the Ready state.")
             run.ready_continue.set()
         else:
             if not d.termination_wait_started:
-                raise _err("InvalidDeploymentStatusException", f"The deployment {d.deployment_id} is not waiting to terminate the original instances.")
+                raise InvalidDeploymentStatusException(f"The deployment {d.deployment_id} is not waiting to terminate the original instances.")
             run.skip_termination_wait.set()
         return {}
 
@@ -526,14 +541,14 @@ class CodeDeployAPI:
     def _resource(self, arn: str):
         parts = arn.split(":", 6)
         if len(parts) < 7 or parts[2] != "codedeploy":
-            raise _err("InvalidArnException", f"The ARN {arn} is not a valid CodeDeploy ARN.")
+            raise InvalidArnException(f"The ARN {arn} is not a valid CodeDeploy ARN.")
         kind, _, rest = parts[5], None, parts[6]
         if kind == "application":
             return self._app(rest)
         if kind == "deploymentgroup" and "/" in rest:
             app, name = rest.split("/", 1)
             return self._group(app, name)
-        raise _err("ArnNotSupportedException", f"The ARN {arn} is not supported for tagging.")
+        raise ArnNotSupportedException(f"The ARN {arn} is not supported for tagging.")
 
     def tag_resource(self, params, ctx):
         res = self._resource(params["ResourceArn"])

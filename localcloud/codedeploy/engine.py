@@ -44,7 +44,7 @@ class Ended(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class Run:
+class DeploymentRun:
     """The live part of one deployment: its thread and the signals the API sends it."""
 
     def __init__(self, deployment: Deployment):
@@ -83,20 +83,20 @@ class Run:
             self.stop_event.wait(min(left, 0.05))
 
 
-class Engine:
+class DeploymentEngine:
     def __init__(self, cloud, backend: CodeDeployBackend, settings: CodeDeploySettings, runtimes: Callable, clients: Callable):
         self.cloud = cloud
         self.clients = clients
         self.backend = backend
         self.settings = settings
         self._runtimes = runtimes
-        self.runs: dict[str, Run] = {}
+        self.runs: dict[str, DeploymentRun] = {}
         self._used_instances: set[str] = set()
         self._shutting_down = False
 
     # -- API-facing ---------------------------------------------------------------------------
-    def start(self, deployment: Deployment) -> Run:
-        run = Run(deployment)
+    def start(self, deployment: Deployment) -> DeploymentRun:
+        run = DeploymentRun(deployment)
         self.runs[deployment.deployment_id] = run
         run.thread = threading.Thread(target=self._main, args=(run,), name=f"codedeploy-{deployment.deployment_id}", daemon=True)
         run.thread.start()
@@ -105,7 +105,7 @@ class Engine:
             threading.Thread(target=self._watch_alarms, args=(run,), name=f"codedeploy-alarms-{deployment.deployment_id}", daemon=True).start()
         return run
 
-    def stop_deployment(self, run: Run, rollback: bool | None) -> tuple[str, str]:
+    def stop_deployment(self, run: DeploymentRun, rollback: bool | None) -> tuple[str, str]:
         d = run.deployment
         run.request_stop("MANUAL_STOP", "The deployment was stopped by a user request (StopDeployment).", rollback)
         run.done.wait(self.settings.stop_answer_wait)
@@ -128,7 +128,7 @@ class Engine:
         self._used_instances.clear()
 
     # -- main ---------------------------------------------------------------------------------
-    def _main(self, run: Run) -> None:
+    def _main(self, run: DeploymentRun) -> None:
         d = run.deployment
         with self.backend.lock:
             d.status, d.start_time = "InProgress", self.backend.now()
@@ -151,7 +151,7 @@ class Engine:
         finally:
             run.done.set()
 
-    def _finish(self, run: Run, status: str, error: dict | None) -> None:
+    def _finish(self, run: DeploymentRun, status: str, error: dict | None) -> None:
         d = run.deployment
         rollback_from = None
         with self.backend.lock:
@@ -189,7 +189,7 @@ class Engine:
             if self.settings.delete_green_without_rollback:
                 self._safe(lambda: asg_api.delete_group(self.clients("autoscaling"), d.green_asg))
 
-    def _rollback_wanted(self, run: Run) -> bool:
+    def _rollback_wanted(self, run: DeploymentRun) -> bool:
         d = run.deployment
         cfg = d.auto_rollback or {}
         events = set(cfg.get("events") or []) if cfg.get("enabled") else set()
@@ -228,7 +228,7 @@ class Engine:
         return rb
 
     # -- alarms -------------------------------------------------------------------------------
-    def _watch_alarms(self, run: Run) -> None:
+    def _watch_alarms(self, run: DeploymentRun) -> None:
         d = run.deployment
         cloudwatch = None
         while not run.done.wait(self.settings.alarm_poll_interval):
@@ -269,7 +269,7 @@ class Engine:
                 added.append(target)
             return added
 
-    def _run_events(self, run: Run, target: InstanceTarget, events: tuple[str, ...],
+    def _run_events(self, run: DeploymentRun, target: InstanceTarget, events: tuple[str, ...],
                     traffic_action: Callable[[str, str], dict] | None) -> bool:
         """Run `events` on one instance in order; False if the instance failed (rest Skipped)."""
         d = run.deployment
@@ -320,7 +320,7 @@ class Engine:
         with ThreadPoolExecutor(max_workers=min(len(items), 16)) as pool:
             return list(pool.map(fn, items))
 
-    def _in_waves(self, run: Run, targets: list[InstanceTarget], work: Callable[[InstanceTarget], bool]) -> None:
+    def _in_waves(self, run: DeploymentRun, targets: list[InstanceTarget], work: Callable[[InstanceTarget], bool]) -> None:
         """Deploy to `targets` honouring the deployment config's minimum healthy hosts."""
         d = run.deployment
         config = self.backend.configs[d.config_name]
@@ -342,7 +342,7 @@ class Engine:
         if succeeded < max(1, min_healthy):
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
 
-    def _traffic(self, run: Run, target_groups: list[dict]) -> Callable[[str, str], dict]:
+    def _traffic(self, run: DeploymentRun, target_groups: list[dict]) -> Callable[[str, str], dict]:
         elbv2 = self.clients("elbv2")
 
         def act(event: str, instance_id: str) -> dict:
@@ -389,7 +389,7 @@ class Engine:
                     ids.update(i["InstanceId"] for i in res["Instances"])
         return sorted(ids)
 
-    def _in_place(self, run: Run) -> None:
+    def _in_place(self, run: DeploymentRun) -> None:
         d = run.deployment
         with_traffic = d.style.get("deploymentOption") == "WITH_TRAFFIC_CONTROL"
         target_groups = self._target_groups(d, required=False) if with_traffic else []
@@ -407,7 +407,7 @@ class Engine:
         self._in_waves(run, targets, work)
 
     # -- an instance Auto Scaling launched (creator autoscaling, see scale_out.py) ------------------
-    def _launched_instance(self, run: Run) -> None:
+    def _launched_instance(self, run: DeploymentRun) -> None:
         """Install the group's last successful revision on the one instance waiting in Pending:Wait.
 
         Blue/green group: the replacement install events only; the instance takes traffic when
@@ -431,7 +431,7 @@ class Engine:
         self._set_status([target], "Succeeded")
 
     # -- blue/green ---------------------------------------------------------------------------
-    def _blue_green(self, run: Run) -> None:
+    def _blue_green(self, run: DeploymentRun) -> None:
         d = run.deployment
         autoscaling = self.clients("autoscaling")
         target_groups = self._target_groups(d, required=True)
@@ -504,7 +504,7 @@ class Engine:
             self._safe(lambda: autoscaling.attach_load_balancer_target_groups(
                 AutoScalingGroupName=green_name, TargetGroupARNs=[tg["arn"] for tg in target_groups]))
 
-    def _ready_wait(self, run: Run) -> None:
+    def _ready_wait(self, run: DeploymentRun) -> None:
         d = run.deployment
         ready = (d.blue_green_config or {}).get("deploymentReadyOption") or {}
         if ready.get("actionOnTimeout") != "STOP_DEPLOYMENT":
@@ -520,7 +520,7 @@ class Engine:
         with self.backend.lock:
             d.status = "InProgress"
 
-    def _retire_blue(self, run: Run, autoscaling) -> None:
+    def _retire_blue(self, run: DeploymentRun, autoscaling) -> None:
         d = run.deployment
         term = (d.blue_green_config or {}).get("terminateBlueInstancesOnDeploymentSuccess") or {}
         action = term.get("action", "TERMINATE")
@@ -537,7 +537,7 @@ class Engine:
         asg_api.remove_hook(autoscaling, d.blue_asg, d.group.hook_name())
         asg_api.delete_group(autoscaling, d.blue_asg)
 
-    def _blue_green_rollback(self, run: Run) -> None:
+    def _blue_green_rollback(self, run: DeploymentRun) -> None:
         """Blue gets AllowTraffic, green gets BlockTraffic; nothing is reinstalled; green goes away."""
         d = run.deployment
         orig = d.rolls_back

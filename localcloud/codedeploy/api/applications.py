@@ -1,6 +1,7 @@
 """CodeDeploy applications: Create/Get/Delete/List/BatchGetApplications."""
 from __future__ import annotations
 
+from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged, tag_dict
 from localcloud.codedeploy.api.deployment_groups import drop_group
 from localcloud.codedeploy.exceptions import (
@@ -33,7 +34,7 @@ class Applications(Resource):
         return {"applicationId": app.app_id}
 
     def get_application(self, params, ctx):
-        return {"application": self._app(params["applicationName"]).to_info()}
+        return {"application": shapes.application_info(self._app(params["applicationName"]))}
 
     def delete_application(self, params, ctx):
         name = params["applicationName"]
@@ -52,4 +53,4 @@ class Applications(Resource):
         names = params.get("applicationNames") or []
         if len(names) > 100:
             raise BatchLimitExceededException("The maximum number of names or IDs allowed for this request (100) was exceeded.")
-        return {"applicationsInfo": [self._app(n).to_info() for n in names]}
+        return {"applicationsInfo": [shapes.application_info(self._app(n)) for n in names]}

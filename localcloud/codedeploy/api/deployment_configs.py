@@ -3,6 +3,7 @@ CodeDeployDefault.* ones cannot be deleted).
 """
 from __future__ import annotations
 
+from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged
 from localcloud.codedeploy.exceptions import (
     DeploymentConfigAlreadyExistsException, DeploymentConfigInUseException,
@@ -39,7 +40,7 @@ class DeploymentConfigs(Resource):
         return {"deploymentConfigId": config.config_id}
 
     def get_deployment_config(self, params, ctx):
-        return {"deploymentConfigInfo": self._config(params["deploymentConfigName"]).to_info()}
+        return {"deploymentConfigInfo": shapes.deployment_config_info(self._config(params["deploymentConfigName"]))}
 
     def delete_deployment_config(self, params, ctx):
         name = params["deploymentConfigName"]

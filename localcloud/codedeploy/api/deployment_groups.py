@@ -4,6 +4,7 @@ and the launch lifecycle hook CodeDeploy keeps on each of a group's ASGs.
 from __future__ import annotations
 
 from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged, tag_dict
 from localcloud.codedeploy.exceptions import (
     AlarmsLimitExceededException, DeploymentGroupAlreadyExistsException,
@@ -109,7 +110,7 @@ class DeploymentGroups(Resource):
 
     def get_deployment_group(self, params, ctx):
         group = self._group(params["applicationName"], params["deploymentGroupName"])
-        return {"deploymentGroupInfo": group.to_info()}
+        return {"deploymentGroupInfo": shapes.deployment_group_info(group)}
 
     def batch_get_deployment_groups(self, params, ctx):
         app = params["applicationName"]
@@ -117,7 +118,7 @@ class DeploymentGroups(Resource):
         infos, missing = [], []
         for name in params.get("deploymentGroupNames") or []:
             group = self.backend.groups.get((app, name))
-            (infos.append(group.to_info()) if group else missing.append(name))
+            (infos.append(shapes.deployment_group_info(group)) if group else missing.append(name))
         return {"deploymentGroupsInfo": infos,
                 "errorMessage": f"Deployment groups not found: {', '.join(missing)}" if missing else None}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged, parse_time
 from localcloud.codedeploy.exceptions import (
     ApplicationNameRequiredException, BatchLimitExceededException,
@@ -97,14 +98,14 @@ class Deployments(Resource):
     def get_deployment(self, params, ctx):
         d = self._deployment(params["deploymentId"])
         with self.backend.lock:
-            return {"deploymentInfo": d.to_info()}
+            return {"deploymentInfo": shapes.deployment_info(d)}
 
     def batch_get_deployments(self, params, ctx):
         ids = params.get("deploymentIds") or []
         if len(ids) > 25:
             raise BatchLimitExceededException("The maximum number of deployment IDs allowed for this request (25) was exceeded.")
         with self.backend.lock:
-            return {"deploymentsInfo": [self.backend.deployments[i].to_info() for i in ids if i in self.backend.deployments]}
+            return {"deploymentsInfo": [shapes.deployment_info(self.backend.deployments[i]) for i in ids if i in self.backend.deployments]}
 
     def list_deployments(self, params, ctx):
         app, group_name = params.get("applicationName"), params.get("deploymentGroupName")

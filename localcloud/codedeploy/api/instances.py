@@ -3,6 +3,7 @@ List/Get/BatchGetDeploymentInstance(s) over the same targets.
 """
 from __future__ import annotations
 
+from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged
 from localcloud.codedeploy.exceptions import (
     BatchLimitExceededException, DeploymentTargetDoesNotExistException,
@@ -44,7 +45,7 @@ class DeploymentInstances(Resource):
             missing = [i for i in ids if i not in d.targets]
             if missing:
                 raise DeploymentTargetDoesNotExistException(f"The deployment target {missing[0]} does not exist in deployment {d.deployment_id}.")
-            return {"deploymentTargets": [d.targets[i].to_target() for i in ids]}
+            return {"deploymentTargets": [shapes.deployment_target(d.targets[i]) for i in ids]}
 
     def get_deployment_target(self, params, ctx):
         d = self._started(params["deploymentId"])
@@ -55,7 +56,7 @@ class DeploymentInstances(Resource):
             target = d.targets.get(target_id)
             if target is None:
                 raise DeploymentTargetDoesNotExistException(f"The deployment target {target_id} does not exist in deployment {d.deployment_id}.")
-            return {"deploymentTarget": target.to_target()}
+            return {"deploymentTarget": shapes.deployment_target(target)}
 
     def list_deployment_instances(self, params, ctx):
         d = self._started(params["deploymentId"])
@@ -76,7 +77,7 @@ class DeploymentInstances(Resource):
             target = d.targets.get(instance_id)
             if target is None:
                 raise InstanceDoesNotExistException(f"The instance {instance_id} is not part of deployment {d.deployment_id}.")
-            return {"instanceSummary": target.to_summary()}
+            return {"instanceSummary": shapes.instance_summary(target)}
 
     def batch_get_deployment_instances(self, params, ctx):
         d = self._deployment(params["deploymentId"])
@@ -84,7 +85,7 @@ class DeploymentInstances(Resource):
         if len(ids) > 100:
             raise BatchLimitExceededException("The maximum number of instance IDs allowed for this request (100) was exceeded.")
         with self.backend.lock:
-            found = [d.targets[i].to_summary() for i in ids if i in d.targets]
+            found = [shapes.instance_summary(d.targets[i]) for i in ids if i in d.targets]
             missing = [i for i in ids if i not in d.targets]
         return {"instancesSummary": found,
                 "errorMessage": f"Instances not found in deployment {d.deployment_id}: {', '.join(missing)}" if missing else None}

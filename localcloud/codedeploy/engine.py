@@ -16,7 +16,7 @@ from localcloud.codedeploy.blue_green import BlueGreenDeployment
 from localcloud.codedeploy.in_place import InPlaceDeployment
 from localcloud.codedeploy.launch import LaunchDeployment
 from localcloud.codedeploy.lifecycle import DeploymentContext, Lifecycle, best_effort, settle
-from localcloud.codedeploy.models import CodeDeployBackend, Deployment
+from localcloud.codedeploy.models import CodeDeployBackend, Deployment, ErrorInformation
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 from localcloud.settings import CodeDeploySettings
 
@@ -86,14 +86,14 @@ class DeploymentEngine:
             kind_of(d)(self.context, run).deploy()
             self._finish(run, "Succeeded", None)
         except Ended as end:
-            self._finish(run, end.status, {"code": end.code, "message": end.message})
+            self._finish(run, end.status, ErrorInformation(end.code, end.message))
         except Exception as exc:  # a localcloud bug must still end the deployment, never hang it
             log.exception("deployment %s failed inside localcloud", d.deployment_id)
-            self._finish(run, "Failed", {"code": "INTERNAL_ERROR", "message": f"localcloud CodeDeploy internal error: {exc}"})
+            self._finish(run, "Failed", ErrorInformation("INTERNAL_ERROR", f"localcloud CodeDeploy internal error: {exc}"))
         finally:
             run.done.set()
 
-    def _finish(self, run: DeploymentRun, status: str, error: dict | None) -> None:
+    def _finish(self, run: DeploymentRun, status: str, error: ErrorInformation | None) -> None:
         d = run.deployment
         rollback_from = None
         with self.backend.lock:
@@ -104,7 +104,7 @@ class DeploymentEngine:
                 # instance), not by a rollback deployment (choice; AWS documents only the ABANDON).
                 rollback_from = rollback.wanted(run)
             follow_up = rollback.create(self.backend, d) if rollback_from else None
-        log.info("deployment %s %s%s", d.deployment_id, status, f" ({error['code']}: {error['message']})" if error else "")
+        log.info("deployment %s %s%s", d.deployment_id, status, f" ({error.code}: {error.message})" if error else "")
         if status == "Succeeded":
             if d.rolls_back is not None:
                 rollback.succeeded(self.backend, d)

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from localcloud.codedeploy import traffic
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.codedeploy.models import (
-    HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment, InstanceTarget, LifecycleEvent,
+    HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment, ErrorInformation, InstanceTarget, LifecycleEvent,
 )
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 from localcloud.settings import CodeDeploySettings
@@ -55,7 +55,7 @@ class DeploymentContext:
         return self.runtimes().runtime(instance_id) if self.runtimes() is not None else None
 
 
-def settle(backend: CodeDeployBackend, d: Deployment, status: str, error: dict | None) -> None:
+def settle(backend: CodeDeployBackend, d: Deployment, status: str, error: ErrorInformation | None) -> None:
     """The end of a deployment: its status, what its targets and events end as, and what its
     group reports as last attempted / last successful. Caller holds the lock."""
     d.status, d.error, d.complete_time = status, error, backend.now()

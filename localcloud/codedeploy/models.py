@@ -106,8 +106,8 @@ class DeploymentGroup:
     group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     auto_scaling_groups: list[str] = field(default_factory=list)
     target_revision: dict | None = None
-    last_successful: dict | None = None
-    last_attempted: dict | None = None
+    last_successful: DeploymentBrief | None = None
+    last_attempted: DeploymentBrief | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     STORED = (
@@ -160,6 +160,30 @@ class InstanceTarget:
 
 
 @dataclass
+class ErrorInformation:
+    """Why a deployment ended Failed/Stopped: an ErrorCode (HEALTH_CONSTRAINTS, ALARM_ACTIVE, ...)."""
+    code: str
+    message: str
+
+
+@dataclass
+class RollbackInfo:
+    """A deployment's side of an automatic rollback (what is not known stays None)."""
+    rollback_deployment_id: str | None = None      # set on the deployment that was rolled back
+    triggering_deployment_id: str | None = None    # set on the rollback deployment
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentBrief:
+    """A deployment as a group's last attempted / last successful one, taken when it is recorded."""
+    deployment_id: str
+    status: str
+    end_time: datetime | None
+    create_time: datetime
+
+
+@dataclass
 class Deployment:
     deployment_id: str
     application: str
@@ -177,8 +201,8 @@ class Deployment:
     status: str = "Created"
     start_time: datetime | None = None
     complete_time: datetime | None = None
-    error: dict | None = None
-    rollback_info: dict | None = None
+    error: ErrorInformation | None = None
+    rollback_info: RollbackInfo | None = None
     termination_wait_started: bool = False
     status_messages: list[str] = field(default_factory=list)
     targets: dict[str, InstanceTarget] = field(default_factory=dict)
@@ -203,9 +227,8 @@ class Deployment:
                 counts[t.status] += 1
         return counts
 
-    def brief(self) -> dict:
-        return {"deploymentId": self.deployment_id, "status": self.status,
-                "endTime": self.complete_time, "createTime": self.create_time}
+    def brief(self) -> DeploymentBrief:
+        return DeploymentBrief(self.deployment_id, self.status, self.complete_time, self.create_time)
 
 
 class CodeDeployBackend:

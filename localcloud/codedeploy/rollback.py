@@ -9,7 +9,7 @@ import logging
 from localcloud.codedeploy import autoscaling as asg_api
 from localcloud.codedeploy.lifecycle import Lifecycle
 from localcloud.codedeploy.models import (
-    ALLOW_TRAFFIC_EVENTS, BLOCK_TRAFFIC_EVENTS, HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment,
+    ALLOW_TRAFFIC_EVENTS, BLOCK_TRAFFIC_EVENTS, HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment, RollbackInfo,
 )
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 
@@ -37,8 +37,8 @@ def create(backend: CodeDeployBackend, d: Deployment) -> Deployment | None:
     last = backend.last_successful_deployment(d.group)
     if last is None:
         # UNCONFIRMED wording; AWS has nothing to roll back to.
-        d.rollback_info = {"rollbackMessage": "Automatic rollback was not performed because there is no last "
-                                              "successful deployment of this deployment group to roll back to."}
+        d.rollback_info = RollbackInfo(message="Automatic rollback was not performed because there is no last "
+                                               "successful deployment of this deployment group to roll back to.")
         return None
     rb = Deployment(
         deployment_id=backend.new_deployment_id(), application=d.application, group=d.group,
@@ -48,11 +48,12 @@ def create(backend: CodeDeployBackend, d: Deployment) -> Deployment | None:
         file_exists_behavior=d.file_exists_behavior, style=dict(d.style),
         blue_green_config=d.blue_green_config, load_balancer_info=d.load_balancer_info,
         blue_asg=d.blue_asg, rolls_back=d,
-        rollback_info={"rollbackTriggeringDeploymentId": d.deployment_id},
+        rollback_info=RollbackInfo(triggering_deployment_id=d.deployment_id),
     )
     backend.deployments[rb.deployment_id] = rb
-    d.rollback_info = {"rollbackDeploymentId": rb.deployment_id,
-                       "rollbackMessage": f"Deployment {d.deployment_id} is being rolled back by deployment {rb.deployment_id}."}
+    d.rollback_info = RollbackInfo(
+        rollback_deployment_id=rb.deployment_id,
+        message=f"Deployment {d.deployment_id} is being rolled back by deployment {rb.deployment_id}.")
     d.group.last_attempted = rb.brief()
     return rb
 
@@ -62,7 +63,7 @@ def succeeded(backend: CodeDeployBackend, rb: Deployment) -> None:
     with backend.lock:
         orig = rb.rolls_back
         if orig.rollback_info is not None:
-            orig.rollback_info["rollbackMessage"] = f"Rollback deployment {rb.deployment_id} succeeded."
+            orig.rollback_info.message = f"Rollback deployment {rb.deployment_id} succeeded."
 
 
 class BlueGreenRollback(Lifecycle):

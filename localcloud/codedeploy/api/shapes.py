@@ -8,11 +8,33 @@ rendering a deployment or its targets (the engine changes them).
 from __future__ import annotations
 
 from localcloud.codedeploy.models import (
-    SERVER, Application, Deployment, DeploymentConfig, DeploymentGroup, InstanceTarget, LifecycleEvent,
+    SERVER, Application, Deployment, DeploymentBrief, DeploymentConfig, DeploymentGroup, ErrorInformation,
+    InstanceTarget, LifecycleEvent, RollbackInfo,
 )
 
 DEFAULT_ALARM_CONFIGURATION = {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
 DEFAULT_AUTO_ROLLBACK_CONFIGURATION = {"enabled": False, "events": []}
+
+
+def last_deployment_info(brief: DeploymentBrief | None) -> dict | None:
+    if brief is None:
+        return None
+    return {"deploymentId": brief.deployment_id, "status": brief.status,
+            "endTime": brief.end_time, "createTime": brief.create_time}
+
+
+def error_information(error: ErrorInformation | None) -> dict | None:
+    return None if error is None else {"code": error.code, "message": error.message}
+
+
+def rollback_info(info: RollbackInfo | None) -> dict | None:
+    """Only the members that are known, as AWS leaves the others out."""
+    if info is None:
+        return None
+    members = {"rollbackDeploymentId": info.rollback_deployment_id,
+               "rollbackTriggeringDeploymentId": info.triggering_deployment_id,
+               "rollbackMessage": info.message}
+    return {k: v for k, v in members.items() if v is not None}
 
 
 def application_info(app: Application) -> dict:
@@ -49,8 +71,8 @@ def deployment_group_info(group: DeploymentGroup) -> dict:
         "deploymentStyle": group.deployment_style,
         "outdatedInstancesStrategy": group.config.get("outdatedInstancesStrategy") or "UPDATE",
         "targetRevision": group.target_revision,
-        "lastSuccessfulDeployment": group.last_successful,
-        "lastAttemptedDeployment": group.last_attempted,
+        "lastSuccessfulDeployment": last_deployment_info(group.last_successful),
+        "lastAttemptedDeployment": last_deployment_info(group.last_attempted),
         "computePlatform": SERVER,
         "ec2TagFilters": group.config.get("ec2TagFilters") or [],
         "onPremisesInstanceTagFilters": group.config.get("onPremisesInstanceTagFilters") or [],
@@ -89,7 +111,7 @@ def deployment_info(d: Deployment) -> dict:
         "previousRevision": d.previous_revision,
         "revision": d.revision,
         "status": d.status,
-        "errorInformation": d.error,
+        "errorInformation": error_information(d.error),
         "createTime": d.create_time,
         "startTime": d.start_time,
         "completeTime": d.complete_time,
@@ -99,7 +121,7 @@ def deployment_info(d: Deployment) -> dict:
         "ignoreApplicationStopFailures": d.ignore_application_stop_failures,
         "autoRollbackConfiguration": d.auto_rollback,
         "updateOutdatedInstancesOnly": False,
-        "rollbackInfo": d.rollback_info,
+        "rollbackInfo": rollback_info(d.rollback_info),
         "deploymentStyle": d.style,
         "targetInstances": {"autoScalingGroups": [d.green_asg]} if d.green_asg else None,
         "instanceTerminationWaitTimeStarted": d.termination_wait_started,

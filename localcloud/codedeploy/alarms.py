@@ -3,10 +3,17 @@
 "If any of the specified alarms are activated, the deployment stops, and the status is updated to
 Stopped" (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html). With ignorePollAlarmFailure false (the default), a
 deployment also stops when the alarm state cannot be retrieved.
+
+`watch` is the one watcher thread per deployment (engine.py starts it); `check` is one poll.
 """
 from __future__ import annotations
 
+import logging
+from typing import Callable
+
 from botocore.exceptions import BotoCoreError, ClientError
+
+log = logging.getLogger("localcloud.codedeploy")
 
 ALARM_ACTIVE_MESSAGE = (
     "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the "
@@ -42,3 +49,21 @@ def check(cloudwatch, config: dict) -> str | None:
         return ("The deployment was stopped because the state of these alarms could not be retrieved from Amazon "
                 f"CloudWatch: {', '.join(missing)}")
     return None
+
+
+def watch(run, settings, clients: Callable) -> None:
+    """Poll while `run` (a lifecycle.DeploymentRun) is not done; stop it (ALARM_ACTIVE) when an
+    alarm says so. Every `alarm_poll_interval` seconds, for as long as the deployment is active."""
+    d = run.deployment
+    cloudwatch = None
+    while not run.done.wait(settings.alarm_poll_interval):
+        if not d.active or run.stopped:
+            continue
+        config = effective_configuration(d.group.config.get("alarmConfiguration"), d.override_alarm_configuration)
+        if not config.get("enabled"):
+            continue
+        cloudwatch = cloudwatch or clients("cloudwatch")
+        reason = check(cloudwatch, config)
+        if reason:
+            log.info("deployment %s: %s", d.deployment_id, reason)
+            run.request_stop("ALARM_ACTIVE", reason)

@@ -1,8 +1,9 @@
 """CodeDeploy state: applications, deployment groups, deployment configs, deployments, targets.
 
-Only state and its AWS shapes live here; the deployment engine (engine.py) mutates deployments
-under `CodeDeployBackend.lock`, and api.py translates requests. Shapes follow the botocore model
-`codedeploy/2014-10-06` (DeploymentInfo, DeploymentGroupInfo, InstanceTarget, ...).
+Only typed state lives here; api/shapes.py renders it as AWS's shapes (botocore model
+`codedeploy/2014-10-06`: DeploymentInfo, DeploymentGroupInfo, InstanceTarget, ...). The
+deployment engine (engine.py and the kinds it runs) mutates deployments under
+`CodeDeployBackend.lock`; the api/ modules translate requests.
 """
 from __future__ import annotations
 
@@ -71,17 +72,6 @@ class DeploymentConfig:
             return math.ceil(total * value / 100)
         return value
 
-    def to_info(self) -> dict:
-        return {
-            "deploymentConfigId": self.config_id,
-            "deploymentConfigName": self.name,
-            "minimumHealthyHosts": self.minimum_healthy_hosts,
-            "createTime": self.create_time,
-            "computePlatform": self.compute_platform,
-            "trafficRoutingConfig": self.traffic_routing_config,
-            "zonalConfig": self.zonal_config,
-        }
-
 
 def builtin_configs(now: datetime) -> dict[str, DeploymentConfig]:
     # GetDeploymentConfig of OneAtATime reports type MOST_CONCURRENCY, value 1 (API reference,
@@ -106,15 +96,6 @@ class Application:
     def arn(self, region: str, account: str) -> str:
         return f"arn:aws:codedeploy:{region}:{account}:application:{self.name}"
 
-    def to_info(self) -> dict:
-        return {
-            "applicationId": self.app_id,
-            "applicationName": self.name,
-            "createTime": self.create_time,
-            "linkedToGitHub": False,
-            "computePlatform": self.compute_platform,
-        }
-
 
 @dataclass
 class DeploymentGroup:
@@ -125,8 +106,8 @@ class DeploymentGroup:
     group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     auto_scaling_groups: list[str] = field(default_factory=list)
     target_revision: dict | None = None
-    last_successful: dict | None = None
-    last_attempted: dict | None = None
+    last_successful: DeploymentBrief | None = None
+    last_attempted: DeploymentBrief | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     STORED = (
@@ -153,29 +134,6 @@ class DeploymentGroup:
         # UNCONFIRMED suffix (docs/aws-behaviour.md, "Other unconfirmed choices"): the documented prefix plus the group id.
         return f"CodeDeploy-managed-automatic-launch-deployment-hook-{self.name}-{self.group_id[:8]}"
 
-    def to_info(self) -> dict:
-        info = {k: self.config.get(k) for k in self.STORED}
-        info.update({
-            "applicationName": self.application,
-            "deploymentGroupId": self.group_id,
-            "deploymentGroupName": self.name,
-            "deploymentConfigName": self.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime",
-            "serviceRoleArn": self.service_role_arn,
-            "autoScalingGroups": [{"name": n, "hook": self.hook_name()} for n in self.auto_scaling_groups],
-            "deploymentStyle": self.deployment_style,
-            "outdatedInstancesStrategy": self.config.get("outdatedInstancesStrategy") or "UPDATE",
-            "targetRevision": self.target_revision,
-            "lastSuccessfulDeployment": self.last_successful,
-            "lastAttemptedDeployment": self.last_attempted,
-            "computePlatform": SERVER,
-            "ec2TagFilters": self.config.get("ec2TagFilters") or [],
-            "onPremisesInstanceTagFilters": self.config.get("onPremisesInstanceTagFilters") or [],
-            "triggerConfigurations": self.config.get("triggerConfigurations") or [],
-            "alarmConfiguration": self.config.get("alarmConfiguration") or {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []},
-            "autoRollbackConfiguration": self.config.get("autoRollbackConfiguration") or {"enabled": False, "events": []},
-        })
-        return info
-
 
 # -- deployments ----------------------------------------------------------------------------------
 @dataclass
@@ -185,10 +143,6 @@ class LifecycleEvent:
     start_time: datetime | None = None
     end_time: datetime | None = None
     diagnostics: dict | None = None
-
-    def to_info(self) -> dict:
-        return {"lifecycleEventName": self.name, "status": self.status, "startTime": self.start_time,
-                "endTime": self.end_time, "diagnostics": self.diagnostics}
 
 
 @dataclass
@@ -204,17 +158,29 @@ class InstanceTarget:
     def event(self, name: str) -> LifecycleEvent:
         return next(e for e in self.events if e.name == name)
 
-    def to_target(self) -> dict:
-        return {"deploymentTargetType": "InstanceTarget", "instanceTarget": {
-            "deploymentId": self.deployment_id, "targetId": self.instance_id, "targetArn": self.arn,
-            "status": self.status, "lastUpdatedAt": self.last_updated,
-            "lifecycleEvents": [e.to_info() for e in self.events], "instanceLabel": self.label,
-        }}
 
-    def to_summary(self) -> dict:
-        return {"deploymentId": self.deployment_id, "instanceId": self.instance_id, "status": self.status,
-                "lastUpdatedAt": self.last_updated, "lifecycleEvents": [e.to_info() for e in self.events],
-                "instanceType": self.label}
+@dataclass
+class ErrorInformation:
+    """Why a deployment ended Failed/Stopped: an ErrorCode (HEALTH_CONSTRAINTS, ALARM_ACTIVE, ...)."""
+    code: str
+    message: str
+
+
+@dataclass
+class RollbackInfo:
+    """A deployment's side of an automatic rollback (what is not known stays None)."""
+    rollback_deployment_id: str | None = None      # set on the deployment that was rolled back
+    triggering_deployment_id: str | None = None    # set on the rollback deployment
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentBrief:
+    """A deployment as a group's last attempted / last successful one, taken when it is recorded."""
+    deployment_id: str
+    status: str
+    end_time: datetime | None
+    create_time: datetime
 
 
 @dataclass
@@ -235,8 +201,8 @@ class Deployment:
     status: str = "Created"
     start_time: datetime | None = None
     complete_time: datetime | None = None
-    error: dict | None = None
-    rollback_info: dict | None = None
+    error: ErrorInformation | None = None
+    rollback_info: RollbackInfo | None = None
     termination_wait_started: bool = False
     status_messages: list[str] = field(default_factory=list)
     targets: dict[str, InstanceTarget] = field(default_factory=dict)
@@ -261,40 +227,8 @@ class Deployment:
                 counts[t.status] += 1
         return counts
 
-    def brief(self) -> dict:
-        return {"deploymentId": self.deployment_id, "status": self.status,
-                "endTime": self.complete_time, "createTime": self.create_time}
-
-    def to_info(self) -> dict:
-        return {
-            "applicationName": self.application,
-            "deploymentGroupName": self.group.name,
-            "deploymentConfigName": self.config_name,
-            "deploymentId": self.deployment_id,
-            "previousRevision": self.previous_revision,
-            "revision": self.revision,
-            "status": self.status,
-            "errorInformation": self.error,
-            "createTime": self.create_time,
-            "startTime": self.start_time,
-            "completeTime": self.complete_time,
-            "deploymentOverview": self.overview(),
-            "description": self.description,
-            "creator": self.creator,
-            "ignoreApplicationStopFailures": self.ignore_application_stop_failures,
-            "autoRollbackConfiguration": self.auto_rollback,
-            "updateOutdatedInstancesOnly": False,
-            "rollbackInfo": self.rollback_info,
-            "deploymentStyle": self.style,
-            "targetInstances": {"autoScalingGroups": [self.green_asg]} if self.green_asg else None,
-            "instanceTerminationWaitTimeStarted": self.termination_wait_started,
-            "blueGreenDeploymentConfiguration": self.blue_green_config,
-            "loadBalancerInfo": self.load_balancer_info,
-            "fileExistsBehavior": self.file_exists_behavior,
-            "deploymentStatusMessages": list(self.status_messages),
-            "computePlatform": SERVER,
-            "overrideAlarmConfiguration": self.override_alarm_configuration,
-        }
+    def brief(self) -> DeploymentBrief:
+        return DeploymentBrief(self.deployment_id, self.status, self.complete_time, self.create_time)
 
 
 class CodeDeployBackend:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from localcloud.codedeploy.api import CodeDeployAPI
 from localcloud.codedeploy.clients import Clients
-from localcloud.codedeploy.engine import Engine
+from localcloud.codedeploy.engine import DeploymentEngine
 from localcloud.codedeploy.models import CodeDeployBackend
 from localcloud.codedeploy.scale_out import ScaleOut
 from localcloud.fleet.instances import InstanceRuntimes
@@ -28,7 +28,7 @@ class CodedeployProvider(Provider):
 
     def _new_state(self) -> None:
         self.backend = CodeDeployBackend(self.cloud.clock, self.cloud.region, self.cloud.account_id)
-        self.engine = Engine(self.cloud, self.backend, self.settings, self.runtimes, self.clients)
+        self.engine = DeploymentEngine(self.cloud, self.backend, self.settings, self.runtimes, self.clients)
 
     def runtimes(self) -> InstanceRuntimes:
         """The fleet's instance runtimes (so EC2/ASG termination kills what hooks started)."""

@@ -27,11 +27,11 @@ FAULT = os.environ.get("CAPSTONE_FAULT", "")
 
 def _patch(monkeypatch, fault: str) -> None:
     if fault == "no_rollback":
-        from localcloud.codedeploy.engine import Engine
-        monkeypatch.setattr(Engine, "_rollback_wanted", lambda self, run: False)
+        from localcloud.codedeploy import rollback
+        monkeypatch.setattr(rollback, "wanted", lambda run: False)
     elif fault == "keep_blue":
-        from localcloud.codedeploy.engine import Engine
-        monkeypatch.setattr(Engine, "_retire_blue", lambda self, run, autoscaling: None)
+        from localcloud.codedeploy.blue_green import BlueGreenDeployment
+        monkeypatch.setattr(BlueGreenDeployment, "_retire_blue", lambda self, autoscaling: None)
     elif fault == "downtime":
         from localcloud.fleet.dataplane import DataPlane
         from localcloud.fleet.proxy import alb_error
@@ -55,8 +55,8 @@ def _patch(monkeypatch, fault: str) -> None:
         from localcloud.codepipeline.engine import Engine
         monkeypatch.setattr(Engine, "_supersede_waiting", lambda self, pipeline, gate: None)
     elif fault == "alarm_blind":
-        from localcloud.codedeploy.engine import Engine
-        monkeypatch.setattr(Engine, "_watch_alarms", lambda self, run: None)
+        from localcloud.codedeploy import alarms
+        monkeypatch.setattr(alarms, "watch", lambda run, settings, clients: None)
     else:
         raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
 

@@ -1,0 +1,35 @@
+"""CodeDeploy operations, one module per resource: parse the request, call the models (and the
+engine), render AWS's shapes (shapes.py), raise AWS's errors on bad input.
+
+Validation happens before anything is created; checks that need another service (IAM role, S3
+revision, Auto Scaling group) go through that service's API as CodeDeploy's own do.
+`CodeDeployAPI` is the registry the provider serves: operation name -> handler.
+"""
+from __future__ import annotations
+
+from localcloud.codedeploy.api.applications import Applications
+from localcloud.codedeploy.api.deployment_configs import DeploymentConfigs
+from localcloud.codedeploy.api.deployment_groups import DeploymentGroups
+from localcloud.codedeploy.api.deployments import Deployments
+from localcloud.codedeploy.api.instances import DeploymentInstances
+from localcloud.codedeploy.api.tags import Tags
+
+RESOURCES = (Applications, DeploymentGroups, DeploymentConfigs, Deployments, DeploymentInstances, Tags)
+
+
+class CodeDeployAPI:
+    def __init__(self, provider):
+        self.provider = provider
+        self.resources = [cls(provider) for cls in RESOURCES]
+
+    def operations(self) -> dict:
+        return {name: getattr(res, _snake(name)) for res in self.resources for name in res.OPERATIONS}
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)

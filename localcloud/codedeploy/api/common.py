@@ -1,0 +1,112 @@
+"""What every CodeDeploy resource handler shares: the provider's state, the lookups that answer
+AWS's does-not-exist / required errors, the checks that go through another service's API (IAM
+role, Auto Scaling group), and request parsing (tags, paging tokens, times).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from botocore.exceptions import ClientError
+
+from localcloud import paging
+from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy.exceptions import (
+    ApplicationDoesNotExistException, ApplicationNameRequiredException,
+    DeploymentConfigDoesNotExistException, DeploymentDoesNotExistException,
+    DeploymentGroupDoesNotExistException, DeploymentGroupNameRequiredException,
+    DeploymentIdRequiredException, DeploymentNotStartedException, InvalidAutoScalingGroupException,
+    InvalidDeploymentIdException, InvalidNextTokenException, InvalidRoleException,
+)
+from localcloud.codedeploy.models import Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup
+
+PAGE = 100
+
+
+def tag_dict(raw) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in raw or [] if "Key" in t}
+
+
+def paged(items: list, token: str | None) -> tuple[list, str | None]:
+    return paging.page(items, token, PAGE, error_code=InvalidNextTokenException.__name__, message="The next token is not valid.")
+
+
+def parse_time(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+class Resource:
+    """Base of the handlers of one resource; `OPERATIONS` names the operations it answers, each
+    by the method of the operation's snake_case name (params, ctx) -> output dict."""
+
+    OPERATIONS: tuple[str, ...] = ()
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @property
+    def backend(self) -> CodeDeployBackend:
+        return self.provider.backend
+
+    @property
+    def cloud(self):
+        return self.provider.cloud
+
+    # -- lookups ------------------------------------------------------------------------------
+    def _app(self, name: str | None) -> Application:
+        if not name:
+            raise ApplicationNameRequiredException("The application name is required.")
+        app = self.backend.applications.get(name)
+        if app is None:
+            raise ApplicationDoesNotExistException(f"No application found for name: {name}")
+        return app
+
+    def _group(self, app: str, name: str | None) -> DeploymentGroup:
+        self._app(app)
+        if not name:
+            raise DeploymentGroupNameRequiredException("The deployment group name is required.")
+        group = self.backend.groups.get((app, name))
+        if group is None:
+            raise DeploymentGroupDoesNotExistException(f"No Deployment Group found for name: {name}")
+        return group
+
+    def _config(self, name: str) -> DeploymentConfig:
+        config = self.backend.configs.get(name)
+        if config is None:
+            raise DeploymentConfigDoesNotExistException(f"No deployment configuration found for name: {name}")
+        return config
+
+    def _deployment(self, deployment_id: str | None) -> Deployment:
+        if not deployment_id:
+            raise DeploymentIdRequiredException("The deployment ID is required.")
+        d = self.backend.deployments.get(deployment_id)
+        if d is None:
+            if not (deployment_id.startswith("d-") and len(deployment_id) == 11):
+                raise InvalidDeploymentIdException(f"Specified DeploymentId is not in the valid format: {deployment_id}")
+            raise DeploymentDoesNotExistException(f"The deployment {deployment_id} could not be found.")
+        return d
+
+    def _started(self, deployment_id: str) -> Deployment:
+        d = self._deployment(deployment_id)
+        if d.status in ("Created", "Queued"):
+            raise DeploymentNotStartedException(f"The deployment {deployment_id} has not started.")
+        return d
+
+    def _check_role(self, role_arn: str) -> None:
+        name = role_arn.rsplit("/", 1)[-1] if ":role/" in role_arn else None
+        try:
+            if name is None:
+                raise ValueError
+            self.provider.clients("iam").get_role(RoleName=name)
+        except (ClientError, ValueError):
+            raise InvalidRoleException(f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
+
+    def _check_asgs(self, names: list[str]) -> None:
+        client = self.provider.clients("autoscaling")
+        for name in names:
+            if asg_api.describe(client, name) is None:
+                # UNCONFIRMED wording; the exception is the one the model lists for this case.
+                raise InvalidAutoScalingGroupException(f"Auto Scaling group {name} does not exist.")

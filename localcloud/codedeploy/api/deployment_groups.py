@@ -1,0 +1,162 @@
+"""CodeDeploy deployment groups: validation, Create/Update/Get/Delete/List/BatchGetDeploymentGroups,
+and the launch lifecycle hook CodeDeploy keeps on each of a group's ASGs.
+"""
+from __future__ import annotations
+
+from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy.api import shapes
+from localcloud.codedeploy.api.common import Resource, paged, tag_dict
+from localcloud.codedeploy.exceptions import (
+    AlarmsLimitExceededException, DeploymentGroupAlreadyExistsException,
+    InvalidAlarmConfigException, InvalidAutoRollbackConfigException,
+    InvalidBlueGreenDeploymentConfigurationException, InvalidDeploymentStyleException,
+    InvalidLoadBalancerInfoException,
+)
+from localcloud.codedeploy.models import Deployment, DeploymentGroup
+
+
+class DeploymentGroups(Resource):
+    """Deployment groups."""
+
+    OPERATIONS = (
+        "CreateDeploymentGroup",
+        "UpdateDeploymentGroup",
+        "GetDeploymentGroup",
+        "DeleteDeploymentGroup",
+        "ListDeploymentGroups",
+        "BatchGetDeploymentGroups",
+    )
+
+    def _validate_group(self, cfg: dict) -> None:
+        style = cfg.get("deploymentStyle") or {}
+        bg = cfg.get("blueGreenDeploymentConfiguration") or {}
+        asgs = cfg.get("autoScalingGroups") or []
+        if cfg.get("deploymentConfigName"):
+            self._config(cfg["deploymentConfigName"])
+        provisioning = (bg.get("greenFleetProvisioningOption") or {}).get("action", "DISCOVER_EXISTING")
+        if style.get("deploymentType") == "BLUE_GREEN":
+            if style.get("deploymentOption", "WITHOUT_TRAFFIC_CONTROL") != "WITH_TRAFFIC_CONTROL":
+                raise InvalidDeploymentStyleException("A blue/green deployment group must use traffic control (WITH_TRAFFIC_CONTROL).")
+            if provisioning == "COPY_AUTO_SCALING_GROUP" and len(asgs) != 1:
+                raise InvalidBlueGreenDeploymentConfigurationException(
+                    "Exactly one AutoScaling group must be specifed when selecting the COPY_AUTO_SCALING_GROUP green fleet provisioning option")
+            ready = bg.get("deploymentReadyOption") or {}
+            if ready.get("actionOnTimeout", "CONTINUE_DEPLOYMENT") == "CONTINUE_DEPLOYMENT" and ready.get("waitTimeInMinutes"):
+                raise InvalidBlueGreenDeploymentConfigurationException(
+                    "Deployment ready action cannot be set to 'CONTINUE_DEPLOYMENT' when timeout is specified")
+            wait = (bg.get("terminateBlueInstancesOnDeploymentSuccess") or {}).get("terminationWaitTimeInMinutes")
+            if wait is not None and not 0 <= wait <= 2880:
+                raise InvalidBlueGreenDeploymentConfigurationException("terminationWaitTimeInMinutes must be between 0 and 2880.")
+        rollback = cfg.get("autoRollbackConfiguration") or {}
+        if rollback.get("enabled") and not rollback.get("events"):
+            raise InvalidAutoRollbackConfigException("Automatic rollback is enabled but no rollback events are specified.")
+        alarm = cfg.get("alarmConfiguration") or {}
+        if len(alarm.get("alarms") or []) > 10:
+            raise AlarmsLimitExceededException("The maximum number of alarms for a deployment group (10) was exceeded.")
+        if alarm.get("enabled") and not alarm.get("alarms"):
+            raise InvalidAlarmConfigException("Alarm monitoring is enabled but no alarms are specified.")
+        tgs = (cfg.get("loadBalancerInfo") or {}).get("targetGroupInfoList") or []
+        if len(tgs) > 10:
+            raise InvalidLoadBalancerInfoException("The maximum number of target groups (10) was exceeded.")
+        if asgs:
+            self._check_asgs(asgs)
+
+    def create_deployment_group(self, params, ctx):
+        app = self._app(params["applicationName"])
+        name = params["deploymentGroupName"]
+        if (app.name, name) in self.backend.groups:
+            raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
+        self._validate_group(params)
+        self._check_role(params["serviceRoleArn"])
+        config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
+        group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config,
+                                auto_scaling_groups=list(params.get("autoScalingGroups") or []),
+                                tags=tag_dict(params.get("tags")))
+        with self.backend.lock:
+            if (app.name, name) in self.backend.groups:
+                raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
+            self.backend.groups[(app.name, name)] = group
+        put_hooks(self, group, group.auto_scaling_groups)
+        return {"deploymentGroupId": group.group_id}
+
+    def update_deployment_group(self, params, ctx):
+        group = self._group(params["applicationName"], params.get("currentDeploymentGroupName"))
+        merged = {**group.config, **{k: params[k] for k in DeploymentGroup.STORED if k in params}}
+        if "autoScalingGroups" in params:
+            merged["autoScalingGroups"] = params["autoScalingGroups"]
+        else:
+            merged["autoScalingGroups"] = group.auto_scaling_groups
+        self._validate_group(merged)
+        if params.get("serviceRoleArn"):
+            self._check_role(params["serviceRoleArn"])
+        new_name = params.get("newDeploymentGroupName") or group.name
+        with self.backend.lock:
+            if new_name != group.name:
+                if (group.application, new_name) in self.backend.groups:
+                    raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {new_name}")
+                self.backend.groups.pop((group.application, group.name))
+                group.name = new_name
+                self.backend.groups[(group.application, new_name)] = group
+            group.config.update({k: params[k] for k in DeploymentGroup.STORED if k in params})
+            if params.get("serviceRoleArn"):
+                group.service_role_arn = params["serviceRoleArn"]
+            removed = []
+            if "autoScalingGroups" in params:
+                removed = [n for n in group.auto_scaling_groups if n not in params["autoScalingGroups"]]
+                group.auto_scaling_groups = list(params["autoScalingGroups"])
+        not_cleaned = remove_hooks(self, group, removed)
+        put_hooks(self, group, group.auto_scaling_groups)
+        return {"hooksNotCleanedUp": not_cleaned}
+
+    def get_deployment_group(self, params, ctx):
+        group = self._group(params["applicationName"], params["deploymentGroupName"])
+        return {"deploymentGroupInfo": shapes.deployment_group_info(group)}
+
+    def batch_get_deployment_groups(self, params, ctx):
+        app = params["applicationName"]
+        self._app(app)
+        infos, missing = [], []
+        for name in params.get("deploymentGroupNames") or []:
+            group = self.backend.groups.get((app, name))
+            (infos.append(shapes.deployment_group_info(group)) if group else missing.append(name))
+        return {"deploymentGroupsInfo": infos,
+                "errorMessage": f"Deployment groups not found: {', '.join(missing)}" if missing else None}
+
+    def delete_deployment_group(self, params, ctx):
+        self._app(params["applicationName"])
+        with self.backend.lock:
+            group = self.backend.groups.pop((params["applicationName"], params["deploymentGroupName"]), None)
+        if group is None:
+            return {"hooksNotCleanedUp": []}
+        return {"hooksNotCleanedUp": drop_group(self, group)}
+
+    def list_deployment_groups(self, params, ctx):
+        app = self._app(params["applicationName"])
+        names = sorted(n for (a, n) in self.backend.groups if a == app.name)
+        page, token = paged(names, params.get("nextToken"))
+        return {"applicationName": app.name, "deploymentGroups": page, "nextToken": token}
+
+
+# -- what a group keeps on its ASGs (also used when an application is deleted) ------------------
+def drop_group(res: Resource, group: DeploymentGroup) -> list[dict]:
+    run_ids = [d.deployment_id for d in res.backend.deployments.values() if d.group is group and d.active]
+    for ident in run_ids:
+        run = res.provider.engine.runs.get(ident)
+        if run is not None:
+            run.request_stop("DEPLOYMENT_GROUP_MISSING", "The deployment group was deleted.", False)
+    return remove_hooks(res, group, group.auto_scaling_groups)
+
+
+def put_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> None:
+    if not names:
+        return
+    client = res.provider.clients("autoscaling")
+    for name in names:
+        asg_api.put_hook(client, name, group.hook_name())
+
+
+def remove_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> list[dict]:
+    if not names:
+        return []
+    client = res.provider.clients("autoscaling")
+    return [{"name": n, "hook": group.hook_name()} for n in names if not asg_api.remove_hook(client, n, group.hook_name())]

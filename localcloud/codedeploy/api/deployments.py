@@ -1,0 +1,165 @@
+"""CodeDeploy deployments: the S3 revision check, Create/Get/BatchGet/ListDeployments, and the
+control of a running one (Stop/ContinueDeployment, SkipWaitTimeForInstanceTermination).
+"""
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud.codedeploy.api import shapes
+from localcloud.codedeploy.api.common import Resource, paged, parse_time
+from localcloud.codedeploy.exceptions import (
+    ApplicationNameRequiredException, BatchLimitExceededException,
+    DeploymentAlreadyCompletedException, DeploymentGroupNameRequiredException,
+    DeploymentIsNotInReadyStateException, DeploymentLimitExceededException,
+    InvalidAutoRollbackConfigException, InvalidDeploymentStatusException, InvalidRevisionException,
+    InvalidTimeRangeException, RevisionDoesNotExistException, RevisionRequiredException,
+    UnsupportedActionForDeploymentTypeException,
+)
+from localcloud.codedeploy.models import DONE_STATUSES, Deployment
+
+
+SERVER_BUNDLE_TYPES = ("tar", "tgz", "zip")
+
+
+class Deployments(Resource):
+    """Deployments and their control."""
+
+    OPERATIONS = (
+        "CreateDeployment",
+        "GetDeployment",
+        "BatchGetDeployments",
+        "ListDeployments",
+        "StopDeployment",
+        "ContinueDeployment",
+        "SkipWaitTimeForInstanceTermination",
+    )
+
+    # -- deployments --------------------------------------------------------------------------
+    def _check_revision(self, revision: dict | None) -> dict:
+        if not revision:
+            raise RevisionRequiredException("The revision must be specified.")
+        if revision.get("revisionType") != "S3" or not revision.get("s3Location"):
+            raise InvalidRevisionException("localcloud CodeDeploy deploys S3 revisions (revisionType S3 with s3Location).")
+        loc = dict(revision["s3Location"])
+        if not loc.get("bucket") or not loc.get("key"):
+            raise InvalidRevisionException("The S3 revision must specify a bucket and a key.")
+        if loc.get("bundleType") not in SERVER_BUNDLE_TYPES:
+            raise InvalidRevisionException(
+                f"The bundle type {loc.get('bundleType')!r} is not valid for an EC2/On-premises deployment: use tar, tgz or zip.")
+        kwargs = {"Bucket": loc["bucket"], "Key": loc["key"]}
+        if loc.get("version"):
+            kwargs["VersionId"] = loc["version"]
+        where = f"s3://{loc['bucket']}/{loc['key']}" + (f" (version {loc['version']})" if loc.get("version") else "")
+        try:
+            head = self.provider.clients("s3").head_object(**kwargs)
+        except (ClientError, BotoCoreError):
+            raise RevisionDoesNotExistException(f"The revision does not exist: no object at {where}.") from None
+        if loc.get("eTag") and loc["eTag"].strip('"') != head.get("ETag", "").strip('"'):
+            raise RevisionDoesNotExistException(f"The revision does not exist: the object at {where} has a different ETag.")
+        return {"revisionType": "S3", "s3Location": loc}
+
+    def create_deployment(self, params, ctx):
+        group = self._group(params["applicationName"], params.get("deploymentGroupName"))
+        revision = self._check_revision(params.get("revision"))
+        config_name = params.get("deploymentConfigName") or group.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime"
+        self._config(config_name)
+        self._check_role(group.service_role_arn)
+        if group.auto_scaling_groups:
+            # Choice: a group whose ASG was deleted is refused here, before anything is created.
+            self._check_asgs(group.auto_scaling_groups)
+        bg = group.config.get("blueGreenDeploymentConfiguration") if group.is_blue_green else None
+        rollback = params.get("autoRollbackConfiguration") or group.config.get("autoRollbackConfiguration")
+        if rollback and rollback.get("enabled") and not rollback.get("events"):
+            raise InvalidAutoRollbackConfigException("Automatic rollback is enabled but no rollback events are specified.")
+        with self.backend.lock:
+            active = self.backend.active_deployment(group)
+            if active is not None:
+                # AWS's wording for a group with an active deployment (its generic text is
+                # "The number of allowed deployments was exceeded").
+                raise DeploymentLimitExceededException(
+                    f"The Deployment Group '{group.name}' already has an active Deployment '{active.deployment_id}'")
+            last = self.backend.last_successful_deployment(group)
+            d = Deployment(
+                deployment_id=self.backend.new_deployment_id(), application=group.application, group=group,
+                config_name=config_name, revision=revision, creator="user", create_time=self.backend.now(),
+                description=params.get("description"), previous_revision=last.revision if last else None,
+                ignore_application_stop_failures=bool(params.get("ignoreApplicationStopFailures")),
+                auto_rollback=rollback, file_exists_behavior=params.get("fileExistsBehavior") or "DISALLOW",
+                override_alarm_configuration=params.get("overrideAlarmConfiguration"),
+                style=group.deployment_style, blue_green_config=bg,
+                load_balancer_info=group.config.get("loadBalancerInfo"),
+                blue_asg=group.auto_scaling_groups[0] if group.is_blue_green and group.auto_scaling_groups else None,
+            )
+            self.backend.deployments[d.deployment_id] = d
+            group.last_attempted = d.brief()
+        self.provider.engine.start(d)
+        return {"deploymentId": d.deployment_id}
+
+    def get_deployment(self, params, ctx):
+        d = self._deployment(params["deploymentId"])
+        with self.backend.lock:
+            return {"deploymentInfo": shapes.deployment_info(d)}
+
+    def batch_get_deployments(self, params, ctx):
+        ids = params.get("deploymentIds") or []
+        if len(ids) > 25:
+            raise BatchLimitExceededException("The maximum number of deployment IDs allowed for this request (25) was exceeded.")
+        with self.backend.lock:
+            return {"deploymentsInfo": [shapes.deployment_info(self.backend.deployments[i]) for i in ids if i in self.backend.deployments]}
+
+    def list_deployments(self, params, ctx):
+        app, group_name = params.get("applicationName"), params.get("deploymentGroupName")
+        group = None
+        if group_name and not app:
+            raise ApplicationNameRequiredException("The application name is required when a deployment group name is given.")
+        if app and not group_name:
+            raise DeploymentGroupNameRequiredException("The deployment group name is required when an application name is given.")
+        if app:
+            group = self._group(app, group_name)
+        statuses = set(params.get("includeOnlyStatuses") or [])
+        window = params.get("createTimeRange") or {}
+        start, end = parse_time(window.get("start")), parse_time(window.get("end"))
+        if start and end and start > end:
+            raise InvalidTimeRangeException("The start time of the time range is after its end time.")
+        with self.backend.lock:
+            found = [d for d in self.backend.deployments.values()
+                     if (group is None or d.group is group)
+                     and (not statuses or d.status in statuses)
+                     and (start is None or d.create_time >= start) and (end is None or d.create_time <= end)]
+        found.sort(key=lambda d: d.create_time, reverse=True)
+        page, token = paged([d.deployment_id for d in found], params.get("nextToken"))
+        return {"deployments": page, "nextToken": token}
+
+    # -- control ------------------------------------------------------------------------------
+    def _run(self, d: Deployment):
+        if d.status in DONE_STATUSES:
+            raise DeploymentAlreadyCompletedException(f"The deployment {d.deployment_id} has already completed.")
+        run = self.provider.engine.runs.get(d.deployment_id)
+        if run is None:
+            raise DeploymentAlreadyCompletedException(f"The deployment {d.deployment_id} has already completed.")
+        return run
+
+    def stop_deployment(self, params, ctx):
+        d = self._deployment(params["deploymentId"])
+        run = self._run(d)
+        status, message = self.provider.engine.stop_deployment(run, params.get("autoRollbackEnabled"))
+        return {"status": status, "statusMessage": message}
+
+    def continue_deployment(self, params, ctx):
+        d = self._deployment(params.get("deploymentId"))
+        wait_type = params.get("deploymentWaitType") or "READY_WAIT"
+        if d.style.get("deploymentType") != "BLUE_GREEN":
+            raise UnsupportedActionForDeploymentTypeException("ContinueDeployment applies to blue/green deployments only.")
+        run = self._run(d)
+        if wait_type == "READY_WAIT":
+            if d.status != "Ready":
+                raise DeploymentIsNotInReadyStateException(f"The deployment {d.deployment_id} is not in the Ready state.")
+            run.ready_continue.set()
+        else:
+            if not d.termination_wait_started:
+                raise InvalidDeploymentStatusException(f"The deployment {d.deployment_id} is not waiting to terminate the original instances.")
+            run.skip_termination_wait.set()
+        return {}
+
+    def skip_wait_time_for_instance_termination(self, params, ctx):
+        return self.continue_deployment({"deploymentId": params.get("deploymentId"), "deploymentWaitType": "TERMINATION_WAIT"}, ctx)

@@ -1,0 +1,45 @@
+"""In-place deployments: every instance of the group (its ASGs' healthy instances and the
+instances its EC2 tag filters match) runs all in-place events, in waves that keep the deployment
+config's minimum healthy hosts; with traffic control, BlockTraffic/AllowTraffic take the instance
+out of and back into the group's target groups.
+"""
+from __future__ import annotations
+
+from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy.lifecycle import NO_INSTANCES_MESSAGE, Lifecycle
+from localcloud.codedeploy.models import IN_PLACE_EVENTS
+from localcloud.codedeploy.runs import Ended
+
+
+class InPlaceDeployment(Lifecycle):
+    def deploy(self) -> None:
+        action = self._in_place_traffic()
+        instance_ids = self._instances()
+        if not instance_ids:
+            raise Ended("Failed", "NO_INSTANCES", NO_INSTANCES_MESSAGE)
+        targets = self._add_targets(instance_ids, None, IN_PLACE_EVENTS)
+        self._in_waves(targets, self._step(IN_PLACE_EVENTS, action))
+
+    def _instances(self) -> list[str]:
+        d = self.deployment
+        ids: set[str] = set()
+        autoscaling = self.clients("autoscaling")
+        for name in d.group.auto_scaling_groups:
+            group = asg_api.describe(autoscaling, name)
+            if group is not None:
+                ids.update(asg_api.healthy_instances(group))
+        filters = d.group.config.get("ec2TagFilters") or []
+        if filters:
+            ec2 = self.clients("ec2")
+            for f in filters:
+                kind, key, value = f.get("Type", "KEY_AND_VALUE"), f.get("Key"), f.get("Value")
+                query = [{"Name": "instance-state-name", "Values": ["running"]}]
+                if kind == "KEY_ONLY":
+                    query.append({"Name": "tag-key", "Values": [key]})
+                elif kind == "VALUE_ONLY":
+                    query.append({"Name": "tag-value", "Values": [value]})
+                else:
+                    query.append({"Name": f"tag:{key}", "Values": [value]})
+                for res in ec2.describe_instances(Filters=query)["Reservations"]:
+                    ids.update(i["InstanceId"] for i in res["Instances"])
+        return sorted(ids)

@@ -8,7 +8,7 @@ import pytest
 from capstone import evidence
 from capstone.drivers import alarm, expect
 from capstone.drivers.deployments import DONE, event_time
-from capstone.drivers.polling import Deadline
+from capstone.retry import Deadline
 
 pytestmark = [
     pytest.mark.e2e,

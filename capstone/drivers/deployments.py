@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from capstone import evidence
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
+from capstone.retry import Backoff, Deadline, WaitTimeout
 
 #: DeploymentStatus values after which a deployment does nothing more
 DONE = frozenset({"Succeeded", "Failed", "Stopped"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from capstone import evidence
 from capstone.drivers.operator import Operator, Run
-from capstone.drivers.polling import Deadline, WaitTimeout
+from capstone.retry import Deadline, WaitTimeout
 from capstone.drivers.probe import ProbeSummary
 from capstone.drivers.watch import Snapshot
 

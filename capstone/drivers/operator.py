@@ -19,7 +19,7 @@ from capstone.drivers.approve import Approver
 from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
+from capstone.retry import Backoff, Deadline, WaitTimeout
 from capstone.drivers.probe import Probe
 from capstone.drivers.push import Change, Repository
 from capstone.retry import wait_until

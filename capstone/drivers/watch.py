@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from capstone import evidence
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
+from capstone.retry import Backoff, Deadline, WaitTimeout
 
 #: PipelineExecutionStatus values after which nothing more happens to an execution
 TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from capstone.drivers.approve import ApprovalUnavailable, Approver
-from capstone.drivers.polling import Backoff
+from capstone.retry import Backoff
 from capstone.drivers.push import Repository
 from capstone.drivers.watch import PipelineWatcher, execution_is
 

@@ -31,7 +31,7 @@ from capstone import run as run_identity
 from capstone.builders import ORDER, alarm, builder_for
 from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
-from capstone.drivers import http
+from capstone.drivers import baseline, http
 from capstone.ledger import Ledger
 from capstone.sweep import delete_found
 from capstone.target import Target
@@ -187,33 +187,19 @@ class Environment:
 
     def reach_baseline(self, fail_at: str | None = None) -> None:
         """The pipeline's first run (CreatePipeline starts it) approved and deployed, and the ALB
-        serving the baseline version."""
-        from capstone.drivers.approve import Approver
-        from capstone.drivers.watch import PipelineWatcher, execution_is
-
+        serving the baseline version (capstone/drivers/baseline.py)."""
         if fail_at == "baseline":
             raise InjectedFailure(f"{FAIL_AT_VAR}=baseline: failing set-up before the baseline")
         started = time.monotonic()
         limits = _deadlines(self.target)
         n = self.names
-        cp = self.target.client("codepipeline")
         with evidence.step(f"baseline: first run of {n.pipeline} approved, deployed, ALB serves {BASELINE_VERSION}"):
-            commit = self.ctx.outputs.get("initial_commit")
-            watcher = PipelineWatcher.for_commit(cp, n.pipeline, commit, limits["baseline"], log=self._say)
-            Approver(cp, n.pipeline, n.approval_stage, n.approval_action, log=self._say).approve(
-                watcher, f"capstone baseline: release {BASELINE_VERSION}", limits["baseline"])
-            watcher.wait_for(execution_is("Succeeded"), limits["baseline"], what="the baseline run to succeed")
-            self.wait_for_version(BASELINE_VERSION, limits["alb"])
+            baseline.reach(self.target.client("codepipeline"), n, self.ctx.outputs.get("initial_commit"),
+                           BASELINE_VERSION, self.served_version, run_limit=limits["baseline"],
+                           alb_limit=limits["alb"], log=self._say, alb=f"the ALB {self.alb_dns}")
         self.timings["baseline"] = time.monotonic() - started
         self._say(f"baseline reached: {self.alb_dns} serves {BASELINE_VERSION} "
                   f"({self.timings['baseline']:.1f}s after set-up)")
-
-    def wait_for_version(self, version: str, timeout: float) -> None:
-        from capstone.retry import wait_until
-
-        wait_until(lambda: ((seen := self.served_version()) == version, seen), timeout=timeout,
-                   what=f"the ALB {self.alb_dns} to serve {version}",
-                   progress=lambda seen: self._say(f"ALB serves {seen or 'no version'}"))
 
     # -- tearing down --------------------------------------------------------------------------
     def teardown(self) -> TeardownResult:

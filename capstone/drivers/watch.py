@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from capstone import evidence
+from capstone.aws_status import EXECUTION_ENDED
 from capstone.retry import Backoff, Deadline, WaitTimeout
-
-#: PipelineExecutionStatus values after which nothing more happens to an execution
-TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
 
 
 class ExecutionEnded(AssertionError):
@@ -84,7 +82,7 @@ def stage_is(stage: str, *statuses: str) -> Callable[[Snapshot], bool]:
 
 def ended(snap: Snapshot) -> str | None:
     """The default give-up rule: the execution is over."""
-    return f"the execution ended {snap.status}" if snap.status in TERMINAL else None
+    return f"the execution ended {snap.status}" if snap.status in EXECUTION_ENDED else None
 
 
 class PipelineWatcher:
@@ -252,7 +250,7 @@ class PipelineWatcher:
         return self.wait_for(stage_is(stage, *wanted), deadline, what=f"stage {stage} {'|'.join(wanted)}", **kw)
 
     def wait_until_done(self, deadline: float | Deadline) -> Snapshot:
-        return self.wait_for(lambda s: s.status in TERMINAL, deadline, what="the execution to end", fail_if=None)
+        return self.wait_for(lambda s: s.status in EXECUTION_ENDED, deadline, what="the execution to end", fail_if=None)
 
     # -- what was seen ------------------------------------------------------------------------
     def ever(self, level: str, name: str, status: str) -> bool:

@@ -32,7 +32,9 @@ from capstone.builders import ORDER, alarm, builder_for
 from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
 from capstone.drivers import baseline, http
+from capstone.drivers.operator import Pace
 from capstone.ledger import Ledger
+from capstone.profile import suite_time_scale
 from capstone.sweep import delete_found
 from capstone.target import Target
 
@@ -60,17 +62,14 @@ class TeardownResult:
     seconds: float = 0.0
 
 
-def _deadlines(target: Target) -> dict[str, float]:
-    """Real-time limits: offline everything is scaled down; live AWS needs minutes."""
-    if target.name == "local":
-        return {"baseline": 240.0, "alb": 60.0}
-    return {"baseline": 3600.0, "alb": 900.0}
-
-
 class Environment:
     def __init__(self, target: Target, names: Names, ledger: Ledger, run_id: str, *,
-                 outputs: dict | None = None, progress: Callable[[str], None] = print):
+                 outputs: dict | None = None, progress: Callable[[str], None] = print,
+                 time_scale: float | None = None):
         self.target = target
+        #: how fast the target's AWS waits run (capstone/profile.py), and the waits derived from it
+        self.time_scale = suite_time_scale(time_scale, target=target.name, endpoint_url=target.endpoint_url)
+        self.pace = Pace.for_time_scale(self.time_scale)
         self.names = names
         self.ledger = ledger
         self.run_id = run_id
@@ -137,9 +136,11 @@ class Environment:
     @classmethod
     def up(cls, target: Target, *, prefix: str | None = None, run_id: str | None = None, baseline: bool = True,
            keep: bool = False, embedded: bool = False, ledger_extra: dict | None = None,
-           progress: Callable[[str], None] = print) -> "Environment":
+           progress: Callable[[str], None] = print, time_scale: float | None = None) -> "Environment":
         """Validate, build every resource, reach the baseline. On any failure (Ctrl-C included)
-        tear down what was created — unless `keep` — and re-raise."""
+        tear down what was created — unless `keep` — and re-raise. `time_scale` is the target's
+        (capstone/profile.py suite_time_scale: by default offline's, or 1 for --target aws)."""
+        time_scale = suite_time_scale(time_scale, target=target.name, endpoint_url=target.endpoint_url)
         run_id = run_id or run_identity.run_id()
         prefix = validate_prefix(prefix or default_prefix(run_id, run_identity.worker_id()))
         fail_at = os.environ.get(FAIL_AT_VAR) or None
@@ -156,7 +157,7 @@ class Environment:
                 f"{' --endpoint-url ' + target.endpoint_url if target.endpoint_url else ''}`, or choose another --prefix.")
         ledger = Ledger.create(run_id=run_id, prefix=prefix, target=target.name, region=target.region,
                                endpoint_url=target.endpoint_url, embedded=embedded, extra=ledger_extra)
-        env = cls(target, names, ledger, run_id, progress=progress)
+        env = cls(target, names, ledger, run_id, progress=progress, time_scale=time_scale)
         try:
             env.build(fail_at=fail_at)
             if baseline:
@@ -191,12 +192,11 @@ class Environment:
         if fail_at == "baseline":
             raise InjectedFailure(f"{FAIL_AT_VAR}=baseline: failing set-up before the baseline")
         started = time.monotonic()
-        limits = _deadlines(self.target)
         n = self.names
         with evidence.step(f"baseline: first run of {n.pipeline} approved, deployed, ALB serves {BASELINE_VERSION}"):
             baseline.reach(self.target.client("codepipeline"), n, self.ctx.outputs.get("initial_commit"),
-                           BASELINE_VERSION, self.served_version, run_limit=limits["baseline"],
-                           alb_limit=limits["alb"], log=self._say, alb=f"the ALB {self.alb_dns}")
+                           BASELINE_VERSION, self.served_version, run_limit=self.pace.baseline,
+                           alb_limit=self.pace.serve, log=self._say, alb=f"the ALB {self.alb_dns}")
         self.timings["baseline"] = time.monotonic() - started
         self._say(f"baseline reached: {self.alb_dns} serves {BASELINE_VERSION} "
                   f"({self.timings['baseline']:.1f}s after set-up)")

@@ -4,11 +4,13 @@ A scenario asks the Operator to push, approve, reject, probe and read deployment
 keeps the one thing that outlives a scenario — which version is known good and served — and
 checks before each scenario that the environment is at that baseline (failing fast with why).
 
-Nothing here knows local from live except `Pace`, the waiting budget, chosen by target name in
-fixtures/scenario.py (the configured AWS waits are the same on both; offline they run scaled).
+Nothing here knows local from live: the only difference is the time scale (capstone/profile.py),
+from which `Pace`, the waiting budget, is derived (the configured AWS waits are the same on both;
+offline they run scaled).
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -19,11 +21,11 @@ from capstone.drivers.approve import Approver
 from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
-from capstone.retry import Backoff, Deadline, WaitTimeout
 from capstone.drivers.probe import Probe
 from capstone.drivers.push import Change, Repository
-from capstone.retry import wait_until
 from capstone.drivers.watch import PipelineWatcher, Snapshot
+from capstone.profile import REAL_TIME, TIME_SCALE, check_time_scale
+from capstone.retry import Backoff, Deadline, WaitTimeout, wait_until
 
 DEFAULT_STAGES = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
 
@@ -34,7 +36,17 @@ class NotAtBaseline(Exception):
 
 @dataclass(frozen=True)
 class Pace:
-    """How long to wait for what, and how often to look (seconds)."""
+    """How long to wait for what, and how often to look (real seconds), at one time scale.
+
+    `Pace.for_time_scale(scale)` derives every field from the scale (capstone/profile.py): at the
+    offline scale (profile.TIME_SCALE) each field has its offline value, at 1 (real AWS) its AWS
+    value, and in between it moves geometrically from one to the other — the same fraction of
+    the way on a log scale as the scale itself, so 0.1 (5× the offline scale, 10× short of real
+    AWS) is about 41% of the way. Below the offline scale the polling intervals keep shrinking
+    with the scale (to a 5 ms floor) and the budgets stay at their offline values: what the
+    suite waits for there is dominated by real work (git, builds, HTTP) that no scale shortens.
+    """
+    time_scale: float         # the scale the fields below are derived for
     poll_cap: float           # longest pause between two polls of a pipeline or deployment
     fast_poll: float          # polling inside short windows (the termination wait)
     probe_rate: float         # probe requests per second
@@ -44,12 +56,36 @@ class Pace:
     deployment: float         # approval -> execution over (blue/green incl. termination wait)
     settle: float             # rollbacks, group deletions, alarms returning to OK
     alarm_interval: float     # between two breaching data points
+    baseline: float           # the pipeline's first run: created -> approved -> deployed
+    serve: float              # deployed -> the ALB serves that version
+    timeout_factor: float     # a scenario's pytest timeout = its mark's value (offline) x this
+
+    @classmethod
+    def for_time_scale(cls, scale: float) -> "Pace":
+        scale = check_time_scale(scale)
+        # 0 at the offline scale, 1 at real AWS; negative below the offline scale
+        way = math.log(scale / TIME_SCALE) / math.log(REAL_TIME / TIME_SCALE)
+        values = {}
+        for name, (offline, aws) in _OFFLINE_AND_AWS.items():
+            if way >= 0:
+                values[name] = offline ** (1 - way) * aws ** way  # exact at both ends
+            elif name in _INTERVALS:
+                values[name] = max(_INTERVAL_FLOOR, offline * scale / TIME_SCALE)
+            else:
+                values[name] = offline
+        return cls(time_scale=scale, **values)
 
 
-LOCAL_PACE = Pace(poll_cap=0.2, fast_poll=0.02, probe_rate=25, probe_max=300, find_execution=30,
-                  to_approval=90, deployment=120, settle=60, alarm_interval=0.05)
-AWS_PACE = Pace(poll_cap=10, fast_poll=2, probe_rate=20, probe_max=3600, find_execution=300,
-                to_approval=1800, deployment=3600, settle=1800, alarm_interval=5)
+#: every Pace field's value offline (at profile.TIME_SCALE) and on real AWS (time scale 1).
+#: A live blue/green takes minutes where offline takes seconds (health checks, the 2 min
+#: termination wait), hence a scenario timeout 30 times its offline mark on real AWS.
+_OFFLINE_AND_AWS = {
+    "poll_cap": (0.2, 10), "fast_poll": (0.02, 2), "probe_rate": (25, 20), "probe_max": (300, 3600),
+    "find_execution": (30, 300), "to_approval": (90, 1800), "deployment": (120, 3600), "settle": (60, 1800),
+    "alarm_interval": (0.05, 5), "baseline": (240, 3600), "serve": (60, 900), "timeout_factor": (1, 30),
+}
+_INTERVALS = frozenset({"poll_cap", "fast_poll", "alarm_interval"})
+_INTERVAL_FLOOR = 0.005
 
 
 @dataclass
@@ -70,11 +106,13 @@ class Run:
 class Operator:
     env: object
     workdir: object
-    pace: Pace = LOCAL_PACE
+    pace: Pace | None = None  # default: the environment's (Environment.pace)
     log: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
 
     def __post_init__(self):
         env, target = self.env, self.env.target
+        if self.pace is None:
+            self.pace = env.pace
         self.names = env.names
         self.stages = tuple(getattr(self.names, "stages", DEFAULT_STAGES))
         self.approval_stage = getattr(self.names, "approval_stage", "Approval")

@@ -22,7 +22,7 @@ from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
 from capstone.drivers.probe import Probe
-from capstone.drivers.push import Change, Repository
+from capstone.drivers.push import Change, WorkingCopy
 from capstone.drivers.watch import PipelineWatcher, Snapshot
 from capstone.profile import REAL_TIME, TIME_SCALE, check_time_scale
 from capstone.retry import Backoff, Deadline, WaitTimeout, wait_until
@@ -89,8 +89,9 @@ _INTERVAL_FLOOR = 0.005
 
 
 @dataclass
-class Run:
-    """One push and the pipeline execution it started."""
+class Release:
+    """One push to main and the pipeline execution it started (a release, in CodePipeline's words:
+    the execution takes that commit through every stage)."""
     commit: str
     version: str | None
     message: str
@@ -121,7 +122,7 @@ class Operator:
         self.codepipeline = target.client("codepipeline")
         self.codebuild = target.client("codebuild")
         self.cloudwatch = target.client("cloudwatch")
-        self.repo = Repository(env.repository_clone_url, target.git_env(), self.workdir, log=self.log)
+        self.repo = WorkingCopy(env.repository_clone_url, target.git_env(), self.workdir, log=self.log)
         self.approver = Approver(self.codepipeline, self.names.pipeline, self.approval_stage, self.approval_action,
                                  log=self.log)
         self.deployments = DeploymentReader(target.client("codedeploy"), self.names.application,
@@ -130,7 +131,7 @@ class Operator:
         self.builds = BuildReader(self.codebuild, target.client("logs"))
         self.good_version: str = env.baseline_version
         self.highest_pushed = 0
-        self.runs: list[Run] = []
+        self.runs: list[Release] = []
         self._first_run = 0
         self._teardown: list[tuple[str, Callable[[], None]]] = []
 
@@ -187,7 +188,7 @@ class Operator:
         numbers = [self.highest_pushed, http.version_number(self.good_version) or 0, http.version_number(head) or 0]
         return f"v{max(numbers) + 1}"
 
-    def push(self, change: Change | dict, message: str, version: str | None = None) -> Run:
+    def push(self, change: Change | dict, message: str, version: str | None = None) -> Release:
         with evidence.step(f"push: {message}"):
             before = set(self.deployments.list_since(None))
             commit = self.repo.push(change, message)
@@ -195,14 +196,14 @@ class Operator:
                 self.highest_pushed = max(self.highest_pushed, http.version_number(version) or 0)
             return self._follow(commit, version, message, before)
 
-    def release(self, version: str, *extra: app.Change, message: str | None = None) -> Run:
+    def release(self, version: str, *extra: app.Change, message: str | None = None) -> Release:
         """Push the index page showing `version` (plus any extra changes)."""
         return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
 
-    def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Run:
+    def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Release:
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
-        run = Run(commit, version, message, watcher, deployments_before)
+        run = Release(commit, version, message, watcher, deployments_before)
         watcher.observers.append(self._follow_actions())
         evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
                                  for r in self.runs[self._first_run:] + [run]])
@@ -226,21 +227,21 @@ class Operator:
                 self.deployments.report_lifecycle(deployment_id)
         return observe
 
-    def revert(self, run: Run, message: str | None = None) -> Run:
+    def revert(self, run: Release, message: str | None = None) -> Release:
         with evidence.step(f"revert {run.commit[:12]}"):
             before = set(self.deployments.list_since(None))
             commit = self.repo.revert(run.commit, message)
             return self._follow(commit, None, f"revert of {run.commit[:12]}", before)
 
     # -- reviewer -------------------------------------------------------------------------------
-    def wait_for_approval(self, run: Run) -> Snapshot:
+    def wait_for_approval(self, run: Release) -> Snapshot:
         return self.approver.wait_until_available(run.watcher, self.pace.to_approval)
 
-    def approve(self, run: Run, summary: str) -> dict:
+    def approve(self, run: Release, summary: str) -> dict:
         with evidence.step(f"approve {run.execution_id[:8]}"):
             return self.approver.approve(run.watcher, summary, self.pace.to_approval)
 
-    def reject(self, run: Run, summary: str) -> dict:
+    def reject(self, run: Release, summary: str) -> dict:
         with evidence.step(f"reject {run.execution_id[:8]}"):
             return self.approver.reject(run.watcher, summary, self.pace.to_approval)
 
@@ -253,7 +254,7 @@ class Operator:
         detail = self.action_of(snap, stage) or {}
         return ((detail.get("output") or {}).get("executionResult") or {}).get("externalExecutionId")
 
-    def deployment_id(self, run: Run) -> str:
+    def deployment_id(self, run: Release) -> str:
         """The CodeDeploy deployment of the run's DeployBlueGreen action, once it exists."""
         snap = run.watcher.wait_for(lambda s: self.external_id(s, self.deploy_stage) is not None, self.pace.deployment,
                                     what=f"the {self.deploy_stage} action to create its deployment")
@@ -261,12 +262,12 @@ class Operator:
         evidence.record("deployment_id", deployment_id)
         return deployment_id
 
-    def deployments_since(self, run: Run) -> list[str]:
+    def deployments_since(self, run: Release) -> list[str]:
         """Deployments of the group that did not exist when `run` was pushed (by id, not by
         time: no clock is shared with AWS)."""
         return [d for d in self.deployments.list_since(None) if d not in run.deployments_before]
 
-    def finish(self, run: Run) -> Snapshot:
+    def finish(self, run: Release) -> Snapshot:
         """Wait until the run's execution is over (whatever the outcome)."""
         return run.watcher.wait_until_done(self.pace.deployment)
 
@@ -312,7 +313,7 @@ class Operator:
     def on_teardown(self, what: str, action: Callable[[], None]) -> None:
         self._teardown.append((what, action))
 
-    def restore(self, run: Run, deploy: bool = True) -> None:
+    def restore(self, run: Release, deploy: bool = True) -> None:
         """Revert `run`'s commit so the branch holds known-good content again.
 
         deploy=True: the revert goes through the whole pipeline (approved and deployed), so the
@@ -337,7 +338,7 @@ class Operator:
             self.wait_served(version)
             self.mark_good(version)
 
-    def settle(self, runs: list[Run]) -> None:
+    def settle(self, runs: list[Release]) -> None:
         """Stop what a failed scenario left running, so the next one is not blocked behind it."""
         for run in runs:
             status = self.codepipeline.get_pipeline_execution(

@@ -24,7 +24,8 @@ class ExecutionEnded(AssertionError):
 
 
 @dataclass(frozen=True)
-class Transition:
+class StageChange:
+    """One status change of the execution, one of its stages or one action, as the watcher saw it."""
     t: float                  # wall-clock time we saw it
     level: str                # "execution" | "stage" | "action"
     name: str                 # "" | stage | "stage/action"
@@ -94,7 +95,7 @@ class PipelineWatcher:
         self.commit = commit
         self.backoff = backoff or Backoff()
         self._log = log or (lambda line: print(line, flush=True))
-        self.transitions: list[Transition] = []
+        self.transitions: list[StageChange] = []
         self.last: Snapshot | None = None
         self._started = time.time()
         self._seen: dict[tuple[str, str], str | None] = {}
@@ -207,7 +208,7 @@ class PipelineWatcher:
                 continue
             moved = True
             detail = {k: v for k, v in detail.items() if v}
-            self.transitions.append(Transition(snap.t, level, name, old, new, detail))
+            self.transitions.append(StageChange(snap.t, level, name, old, new, detail))
             label = {"execution": "execution", "stage-inbound": f"{name} (inbound)"}.get(level, name)
             extra = f" {detail}" if detail else ""
             self._say(f"{label}: {old or '-'} -> {new or '-'}{extra}")

@@ -1,4 +1,4 @@
-"""Root conftest: the suite's pytest wiring lives in fixtures/ (see DESIGN.md layers)."""
+"""Root conftest: the suite's pytest wiring lives in fixtures/ (the layers: docs/architecture.md)."""
 pytest_plugins = [
     "fixtures.options",
     "fixtures.cloud",

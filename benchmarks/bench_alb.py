@@ -1,6 +1,6 @@
 """How much traffic the ALB data plane carries, with zero errors, while it moves between fleets.
 
-An embedded localcloud (time scale 0.02) fronts two blue instances; clients hammer the load
+An embedded localcloud (at the suite's offline time scale, capstone/profile.py) fronts two blue instances; clients hammer the load
 balancer by Host header while two green instances are registered, become healthy, and the blue
 ones are deregistered (draining) -- the reroute CodeDeploy's blue/green performs. Prints
 requests per second, errors, p50/p99 latency, and the versions seen in order.
@@ -21,6 +21,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from capstone.profile import TIME_SCALE  # noqa: E402
 from localcloud import LocalCloud  # noqa: E402
 from localcloud.settings import Settings  # noqa: E402
 
@@ -80,7 +81,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, LocalCloud(port=0, settings=Settings(time_scale=0.02)) as cloud:
+    with tempfile.TemporaryDirectory() as tmp, LocalCloud(port=0, settings=Settings(time_scale=TIME_SCALE)) as cloud:
         app_path = str(Path(tmp) / "app.py")
         Path(app_path).write_text(APP)
         elb, tg, dns, fleet, wait_healthy = build(cloud, app_path)

@@ -1,4 +1,5 @@
-"""Benchmark: a two-instance EC2 blue/green deployment of a trivial revision at time scale 0.02.
+"""Benchmark: a two-instance EC2 blue/green deployment of a trivial revision at the suite's offline
+time scale (capstone/profile.py).
 
 Prints the total (CreateDeployment -> Succeeded), the time inside hook scripts, the AWS waits
 (health checks in AllowTraffic, draining in BlockTraffic, termination wait), and localcloud's own
@@ -13,11 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from capstone.profile import TIME_SCALE  # noqa: E402
 from localcloud import LocalCloud  # noqa: E402
 from localcloud.settings import Settings  # noqa: E402
 from tests.localcloud.codedeploy import infra  # noqa: E402
 
-SCALE = 0.02
+SCALE = TIME_SCALE
 ROUNDS = 3
 SCRIPTED = {"ApplicationStop", "BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService",
             "BeforeAllowTraffic", "AfterAllowTraffic", "BeforeBlockTraffic", "AfterBlockTraffic"}

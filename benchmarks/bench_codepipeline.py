@@ -5,7 +5,7 @@
                      goal <= 50 ms)
   push -> Source     a git push (git CLI) to a repository whose EventBridge rule targets the
                      pipeline, until that commit's execution shows Source Succeeded in
-                     GetPipelineState, at time scale 0.02 (goal <= 1 s)
+                     GetPipelineState, at the suite's offline time scale (goal <= 1 s)
 
 Usage: .venv/bin/python benchmarks/bench_codepipeline.py [--executions N] [--stages N] [--pushes N]
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from capstone.profile import TIME_SCALE  # noqa: E402
 from localcloud import LocalCloud  # noqa: E402
 from localcloud.settings import Settings  # noqa: E402
 from localcloud.clock import Clock  # noqa: E402
@@ -51,7 +52,7 @@ class _Instant:
 
 
 class _Cloud:
-    clock = Clock(0.02)
+    clock = Clock(TIME_SCALE)
     region = "us-east-1"
 
 
@@ -84,7 +85,7 @@ def transitions(executions: int, stages: int) -> tuple[list[float], list[float]]
 def push_to_source(pushes: int) -> list[float]:
     trust = lambda service: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
-    with LocalCloud(port=0, settings=Settings(time_scale=0.02)) as cloud:
+    with LocalCloud(port=0, settings=Settings(time_scale=TIME_SCALE)) as cloud:
         iam, s3, cc, events, cp = (cloud.client(s) for s in ("iam", "s3", "codecommit", "events", "codepipeline"))
         pipeline_role = iam.create_role(RoleName="bench-pipeline", AssumeRolePolicyDocument=trust("codepipeline.amazonaws.com"))["Role"]["Arn"]
         events_role = iam.create_role(RoleName="bench-events", AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"]["Arn"]
@@ -156,7 +157,7 @@ def main() -> int:
 
     pushes = push_to_source(args.pushes)
     median = statistics.median(pushes)
-    print(f"git push -> Source Succeeded (EventBridge rule, scale 0.02):  median {median:.2f} s  max {max(pushes):.2f} s "
+    print(f"git push -> Source Succeeded (EventBridge rule, scale {TIME_SCALE}):  median {median:.2f} s  max {max(pushes):.2f} s "
           f"over {len(pushes)} pushes  goal <= {GOALS['push_s']:.0f} s  [{verdict(median, GOALS['push_s'])}]")
     return 0
 

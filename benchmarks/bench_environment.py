@@ -1,8 +1,9 @@
 """How long the capstone environment takes offline: build (every builder), baseline (the first
 run approved and deployed, the ALB serving v2), teardown, and the leak check — on an embedded
-localcloud at the default offline time scale 0.02. Prints figures; asserts nothing.
+localcloud at the suite's offline time scale (capstone/profile.py TIME_SCALE). Prints figures;
+asserts nothing.
 
-    .venv/bin/python benchmarks/bench_environment.py [--runs 2] [--time-scale 0.02]
+    .venv/bin/python benchmarks/bench_environment.py [--runs 2] [--time-scale S]
 """
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
+    from capstone import profile
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--time-scale", type=float, default=0.02)
+    parser.add_argument(profile.OPTION, type=profile.time_scale_arg, default=profile.TIME_SCALE)
     args = parser.parse_args()
     os.environ.setdefault("CAPSTONE_REPORTS_DIR", tempfile.mkdtemp(prefix="bench-env-"))
 
@@ -41,7 +44,7 @@ def main() -> int:
         for i in range(args.runs):
             t0 = time.monotonic()
             env = Environment.up(target, prefix=f"bench{i}-{os.getpid() % 10000}", run_id=f"bench-{os.getpid()}-{i}",
-                                 progress=lambda _line: None)
+                                 progress=lambda _line: None, time_scale=args.time_scale)
             t_up = time.monotonic()
             report = env.down()
             t_down = time.monotonic()

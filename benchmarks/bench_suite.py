@@ -5,7 +5,7 @@ check — per scenario and in total, with one worker and with two (`-n 2`).
     .venv/bin/python benchmarks/bench_suite.py --workers 1   # just one
     .venv/bin/python benchmarks/bench_suite.py -- -k release # extra pytest arguments after --
 
-Goals (issue 6): total <= 90 s at the default time scale on a 2-core machine; -n 2 >= 1.5x faster.
+Goals: total <= 90 s at the default time scale on a 2-core machine; -n 2 >= 1.5x faster.
 Figures come from pytest's own --durations (setup/call/teardown per scenario); the environment's
 set-up lands in the setup of each worker's first scenario and its teardown + leak check in the
 teardown of its last.

@@ -31,8 +31,10 @@ from capstone import run as run_identity
 from capstone.builders import ORDER, alarm, builder_for
 from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
-from capstone.drivers import http
+from capstone.drivers import baseline, http
+from capstone.drivers.operator import Pace
 from capstone.ledger import Ledger
+from capstone.profile import suite_time_scale
 from capstone.sweep import delete_found
 from capstone.target import Target
 
@@ -60,17 +62,14 @@ class TeardownResult:
     seconds: float = 0.0
 
 
-def _deadlines(target: Target) -> dict[str, float]:
-    """Real-time limits: offline everything is scaled down; live AWS needs minutes."""
-    if target.name == "local":
-        return {"baseline": 240.0, "alb": 60.0}
-    return {"baseline": 3600.0, "alb": 900.0}
-
-
 class Environment:
     def __init__(self, target: Target, names: Names, ledger: Ledger, run_id: str, *,
-                 outputs: dict | None = None, progress: Callable[[str], None] = print):
+                 outputs: dict | None = None, progress: Callable[[str], None] = print,
+                 time_scale: float | None = None):
         self.target = target
+        #: how fast the target's AWS waits run (capstone/profile.py), and the waits derived from it
+        self.time_scale = suite_time_scale(time_scale, target=target.name, endpoint_url=target.endpoint_url)
+        self.pace = Pace.for_time_scale(self.time_scale)
         self.names = names
         self.ledger = ledger
         self.run_id = run_id
@@ -137,9 +136,11 @@ class Environment:
     @classmethod
     def up(cls, target: Target, *, prefix: str | None = None, run_id: str | None = None, baseline: bool = True,
            keep: bool = False, embedded: bool = False, ledger_extra: dict | None = None,
-           progress: Callable[[str], None] = print) -> "Environment":
+           progress: Callable[[str], None] = print, time_scale: float | None = None) -> "Environment":
         """Validate, build every resource, reach the baseline. On any failure (Ctrl-C included)
-        tear down what was created — unless `keep` — and re-raise."""
+        tear down what was created — unless `keep` — and re-raise. `time_scale` is the target's
+        (capstone/profile.py suite_time_scale: by default offline's, or 1 for --target aws)."""
+        time_scale = suite_time_scale(time_scale, target=target.name, endpoint_url=target.endpoint_url)
         run_id = run_id or run_identity.run_id()
         prefix = validate_prefix(prefix or default_prefix(run_id, run_identity.worker_id()))
         fail_at = os.environ.get(FAIL_AT_VAR) or None
@@ -156,7 +157,7 @@ class Environment:
                 f"{' --endpoint-url ' + target.endpoint_url if target.endpoint_url else ''}`, or choose another --prefix.")
         ledger = Ledger.create(run_id=run_id, prefix=prefix, target=target.name, region=target.region,
                                endpoint_url=target.endpoint_url, embedded=embedded, extra=ledger_extra)
-        env = cls(target, names, ledger, run_id, progress=progress)
+        env = cls(target, names, ledger, run_id, progress=progress, time_scale=time_scale)
         try:
             env.build(fail_at=fail_at)
             if baseline:
@@ -187,33 +188,18 @@ class Environment:
 
     def reach_baseline(self, fail_at: str | None = None) -> None:
         """The pipeline's first run (CreatePipeline starts it) approved and deployed, and the ALB
-        serving the baseline version."""
-        from capstone.drivers.approve import Approver
-        from capstone.drivers.watch import PipelineWatcher, execution_is
-
+        serving the baseline version (capstone/drivers/baseline.py)."""
         if fail_at == "baseline":
             raise InjectedFailure(f"{FAIL_AT_VAR}=baseline: failing set-up before the baseline")
         started = time.monotonic()
-        limits = _deadlines(self.target)
         n = self.names
-        cp = self.target.client("codepipeline")
         with evidence.step(f"baseline: first run of {n.pipeline} approved, deployed, ALB serves {BASELINE_VERSION}"):
-            commit = self.ctx.outputs.get("initial_commit")
-            watcher = PipelineWatcher.for_commit(cp, n.pipeline, commit, limits["baseline"], log=self._say)
-            Approver(cp, n.pipeline, n.approval_stage, n.approval_action, log=self._say).approve(
-                watcher, f"capstone baseline: release {BASELINE_VERSION}", limits["baseline"])
-            watcher.wait_for(execution_is("Succeeded"), limits["baseline"], what="the baseline run to succeed")
-            self.wait_for_version(BASELINE_VERSION, limits["alb"])
+            baseline.reach(self.target.client("codepipeline"), n, self.ctx.outputs.get("initial_commit"),
+                           BASELINE_VERSION, self.served_version, run_limit=self.pace.baseline,
+                           alb_limit=self.pace.serve, log=self._say, alb=f"the ALB {self.alb_dns}")
         self.timings["baseline"] = time.monotonic() - started
         self._say(f"baseline reached: {self.alb_dns} serves {BASELINE_VERSION} "
                   f"({self.timings['baseline']:.1f}s after set-up)")
-
-    def wait_for_version(self, version: str, timeout: float) -> None:
-        from capstone.retry import wait_until
-
-        wait_until(lambda: ((seen := self.served_version()) == version, seen), timeout=timeout,
-                   what=f"the ALB {self.alb_dns} to serve {version}",
-                   progress=lambda seen: self._say(f"ALB serves {seen or 'no version'}"))
 
     # -- tearing down --------------------------------------------------------------------------
     def teardown(self) -> TeardownResult:

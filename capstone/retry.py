@@ -3,12 +3,15 @@
 AWS is eventually consistent: a role is not assumable for seconds after CreateRole, a security
 group refuses deletion while an ENI lingers, a target group is "in use" until its load balancer
 is really gone. Those answers are retried with exponential backoff and jitter; anything else
-fails at once. Waits poll adaptively (short first, backing off) and time out naming what they
-waited for and the last state they saw.
+fails at once. Waits poll adaptively (short first, backing off, capped; reset when something
+moves) and time out naming what they waited for and the last state they saw; a wait that can no
+longer succeed (the thing it waits on ended otherwise) raises at once, never waiting out its
+deadline. Backoff and Deadline are the pieces the drivers build their own waits from.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
@@ -90,7 +93,49 @@ def call(fn: Callable[..., T], *args: Any, what: str = "", deadline: float = 120
 
 
 class WaitTimeout(TimeoutError):
-    pass
+    """A wait ran out: the one timeout type of the whole suite."""
+
+
+@dataclass
+class Backoff:
+    """Poll intervals: `initial`, growing by `factor` up to `cap`; `reset()` when something moved."""
+    initial: float = 0.05
+    factor: float = 1.6
+    cap: float = 1.0
+
+    def __post_init__(self):
+        self._current = self.initial
+
+    def next(self) -> float:
+        delay = self._current
+        self._current = min(self.cap, self._current * self.factor)
+        return delay
+
+    def reset(self) -> None:
+        self._current = self.initial
+
+
+class Deadline:
+    """A point in time, made from seconds-from-now; several waits can share one."""
+
+    def __init__(self, seconds: float):
+        if seconds <= 0:
+            raise ValueError(f"a deadline needs a positive number of seconds, got {seconds}")
+        self.seconds = float(seconds)
+        self.at = time.monotonic() + self.seconds
+
+    @classmethod
+    def of(cls, value: "float | Deadline") -> "Deadline":
+        return value if isinstance(value, Deadline) else cls(value)
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, min(seconds, self.remaining())))
 
 
 def wait_until(check: Callable[[], tuple[bool, Any]], *, what: str, timeout: float,

@@ -1,6 +1,6 @@
 """The seam between the suite and the AWS it runs on: the ONLY place that knows local vs aws.
 
-Three things differ, and only these (DESIGN.md §2): where boto3 sends requests and with which
+Three things differ, and only these (docs/architecture.md): where boto3 sends requests and with which
 credentials, how `git push` authenticates, and how an ALB's DNS name is reached. Everything
 else — builders, drivers, scenarios — makes the same boto3, git and HTTP calls on both.
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from capstone import evidence
+from capstone.aws_status import DEPLOYMENT_DONE
 from capstone.drivers import alarm, expect
-from capstone.drivers.deployments import DONE, event_time
-from capstone.drivers.polling import Deadline
+from capstone.drivers.deployments import event_time
+from capstone.retry import Deadline
 
 pytestmark = [
     pytest.mark.e2e,
@@ -58,7 +59,7 @@ def test_an_alarm_after_traffic_moved_sends_traffic_back_to_blue(operator):
             deployment_id = op.deployment_id(run)
             deadline = Deadline(op.pace.deployment)
             while (moved := traffic_on_green(op, (info := op.deployments.get(deployment_id)), blue_instances)) is None:
-                assert info["status"] not in DONE, (
+                assert info["status"] not in DEPLOYMENT_DONE, (
                     f"precondition not reached: deployment {deployment_id} ended {info['status']} before traffic "
                     f"was seen on green with blue waiting for termination (the termination wait may be too short "
                     f"to observe: {op.deployments.lifecycle(deployment_id)})")
@@ -69,7 +70,7 @@ def test_an_alarm_after_traffic_moved_sends_traffic_back_to_blue(operator):
 
         with evidence.step(f"drive alarm {op.names.alarm} into ALARM with metric data until the deployment stops"):
             fed = alarm.breach(op.cloudwatch, op.names.alarm, op.env.alarm_metric,
-                               until=lambda: op.deployments.get(deployment_id)["status"] in DONE,
+                               until=lambda: op.deployments.get(deployment_id)["status"] in DEPLOYMENT_DONE,
                                deadline=op.pace.settle, interval=op.pace.alarm_interval, log=op.log)
             evidence.record("alarm", fed)
             assert "ALARM" in fed["alarm_states"], f"the alarm never reached ALARM: {fed}"

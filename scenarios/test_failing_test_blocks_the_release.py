@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from capstone import evidence
+from capstone.aws_status import EXECUTION_ENDED
 from capstone.drivers import app, expect
-from capstone.drivers.watch import TERMINAL
 
 pytestmark = [
     pytest.mark.e2e,
@@ -30,7 +30,7 @@ def test_a_failing_test_stops_the_pipeline_before_approval(operator):
     with evidence.step("BuildAndTest fails and the execution stops there"):
         # stop looking as soon as the change gets past the gate: waiting longer proves nothing
         snap = run.watcher.wait_for(
-            lambda s: s.status in TERMINAL or s.stage(op.approval_stage).status is not None, op.pace.to_approval,
+            lambda s: s.status in EXECUTION_ENDED or s.stage(op.approval_stage).status is not None, op.pace.to_approval,
             what=f"{op.build_stage} to decide", fail_if=None)
         assert snap.stage(op.build_stage).status == "Failed", (
             f"the gate did not block: {op.build_stage} is {snap.stage(op.build_stage).status} ({snap.describe()})")

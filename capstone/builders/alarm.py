@@ -1,6 +1,7 @@
 """The CloudWatch alarm the deployment group watches (DEPLOYMENT_STOP_ON_ALARM rolls back).
 It watches a custom metric the scenarios can drive with PutMetricData — an alarm flipped with
-SetAlarmState only holds until the next evaluation (LESSONS.md, Deployments and alarms)."""
+SetAlarmState only holds until the next evaluation, which puts the alarm back in the state its
+data says (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html)."""
 from __future__ import annotations
 
 from capstone.builders.context import BuildContext

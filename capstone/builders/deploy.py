@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from capstone.builders import fleet
 from capstone.builders.context import BuildContext
-from capstone.drivers.deployments import ACTIVE
+from capstone.aws_status import DEPLOYMENT_ACTIVE
 from capstone.retry import call, is_not_found, wait_until
 
 NAME = "deploy"
@@ -66,7 +66,7 @@ def green_groups(ctx: BuildContext, group: str) -> list[str]:
 def _active(cd, application: str, group: str) -> list[str]:
     try:
         return cd.list_deployments(applicationName=application, deploymentGroupName=group,
-                                   includeOnlyStatuses=list(ACTIVE)).get("deployments", [])
+                                   includeOnlyStatuses=list(DEPLOYMENT_ACTIVE)).get("deployments", [])
     except Exception as exc:
         if is_not_found(exc):
             return []

@@ -1,6 +1,7 @@
 """IAM: the service roles (pipeline, build, deploy, EventBridge→pipeline), the instance role and
 its instance profile. Least privilege: inline policies naming the environment's own resources,
-never "Action": "*" and no "Resource": "*" where AWS allows a narrower one (AWS-SEMANTICS §1.10)."""
+never "Action": "*" and no "Resource": "*" where AWS allows a narrower one
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege)."""
 from __future__ import annotations
 
 import json
@@ -66,8 +67,10 @@ def policies(ctx: BuildContext) -> dict[str, tuple[str, str]]:
             _allow(["codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport",
                     "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"], [report_groups]),
         )),
-        # The managed AWSCodeDeployRole is attached too; a launch-template ASG also needs these
-        # (AWS-SEMANTICS §3.1), scoped to this account and region.
+        # The managed AWSCodeDeployRole is attached too. It does not cover an Auto Scaling group made
+        # from a launch template: copying that group for blue/green also needs ec2:RunInstances,
+        # ec2:CreateTags and iam:PassRole (https://docs.aws.amazon.com/codedeploy/latest/userguide/
+        # getting-started-create-service-role.html), here scoped to this account and region.
         n.deploy_role: ("codedeploy.amazonaws.com", _policy(
             _allow(["ec2:RunInstances", "ec2:CreateTags"], [ec2_any, f"arn:aws:ec2:{n.region}::image/*"]),
             _allow(["iam:PassRole"], [n.role_arn(n.instance_role)]),

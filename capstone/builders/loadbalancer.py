@@ -1,5 +1,5 @@
 """The ALB, its target group and its HTTP listener. The health check and deregistration delay
-are real AWS values chosen so an offline run (time scale 0.02) stays short; see the contracts:
+are values real AWS accepts, chosen short so that a run (scaled offline, real on AWS) stays short:
 interval 5 s, timeout 2 s, healthy/unhealthy threshold 2, deregistration delay 30 s."""
 from __future__ import annotations
 

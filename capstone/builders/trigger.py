@@ -1,6 +1,7 @@
 """The push trigger: an EventBridge rule matching a ref update of main in the repository, whose
-target starts the pipeline with a role allowed exactly that (the pipeline's Source action has
-PollForSourceChanges "false", so this rule is the only trigger — AWS-SEMANTICS §1.3)."""
+target starts the pipeline with a role allowed exactly that. The pipeline's Source action has
+PollForSourceChanges "false", so this rule is the only trigger: with both, every push would start
+the pipeline twice (https://docs.aws.amazon.com/codepipeline/latest/userguide/PollForSourceChanges-defaults.html)."""
 from __future__ import annotations
 
 import json

@@ -19,4 +19,4 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from capstone import profile
 
-    return cli.serve(args, prog="capstone cloud", defaults=profile.ENV if args.suite_profile else None)
+    return cli.serve(args, prog="capstone cloud", defaults=profile.localcloud_env() if args.suite_profile else None)

@@ -21,13 +21,17 @@ import sys
 import threading
 from contextlib import contextmanager
 
+from capstone import profile
+
 
 def add_parser(sub) -> None:
     up = sub.add_parser("up", help="build the capstone environment and bring it to its baseline")
     _target_args(up)
     up.add_argument("--prefix", default=None, help="name prefix (default: unique per run; `awscicd` gives the tutorial's names)")
-    up.add_argument("--time-scale", type=float, default=0.02,
-                    help="embedded localcloud only: multiply every AWS wait by this (default 0.02)")
+    up.add_argument(profile.OPTION, type=profile.time_scale_arg, default=None,
+                    help=f"real seconds per AWS second of the target, > 0 and <= 1 (default {profile.TIME_SCALE} "
+                         f"offline, {profile.REAL_TIME:g} with --target aws): the embedded localcloud runs at it, "
+                         f"and the set-up's waits derive from it (with --endpoint-url: that endpoint's pace)")
     up.add_argument("--keep", action="store_true", help="on a set-up failure, keep what was created (the ledger says what)")
     up.add_argument("--no-serve", action="store_true",
                     help="embedded localcloud: tear down right after reaching the baseline instead of serving")
@@ -96,22 +100,24 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         if args.prefix:
             validate_prefix(args.prefix)
-        if args.time_scale <= 0:
-            raise ValueError(f"--time-scale must be > 0, got {args.time_scale}")
-    except (PrefixError, ValueError) as exc:
+    except PrefixError as exc:
         return _fail(str(exc))
     target_name = args.target or "local"
     embedded = target_name == "local" and not args.endpoint_url
     if not embedded and args.target is None and args.endpoint_url:
         target_name = "local"  # a running capstone cloud
+    try:
+        time_scale = profile.suite_time_scale(args.time_scale, target=target_name, endpoint_url=args.endpoint_url)
+    except profile.TimeScaleError as exc:
+        return _fail(str(exc))
     cloud = None
     with _sigterm_interrupts():
         try:
             if embedded:
-                cloud = _start_cloud(args.time_scale)
+                cloud = _start_cloud(time_scale)
             target = _make_target(target_name, args.region or (cloud.region if cloud else None),
                                   cloud.url if cloud else args.endpoint_url)
-            env = _build(target, args, embedded, cloud)
+            env = _build(target, args, embedded, cloud, time_scale)
         except (TargetError, SetupError, PrefixError) as exc:
             _stop_cloud(cloud)
             return _fail(str(exc), 2 if not isinstance(exc, SetupError) else 1)
@@ -144,17 +150,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0 if report.ok else 1
 
 
-def _build(target, args, embedded: bool, cloud):
+def _build(target, args, embedded: bool, cloud, time_scale: float):
     from capstone.environment import Environment
 
     extra = {"localcloud_token": cloud.token} if cloud is not None else None
     return Environment.up(target, prefix=args.prefix, keep=args.keep, embedded=embedded, ledger_extra=extra,
-                          progress=_say)
+                          progress=_say, time_scale=time_scale)
 
 
 def _start_cloud(time_scale: float):
     # the CLI wires localcloud in as fixtures/ does; capstone/ never does
-    from capstone import profile
     from localcloud import LocalCloud
 
     settings = profile.offline_settings(time_scale)

@@ -6,7 +6,15 @@
     probe.py        request the ALB continuously while a deployment may run
     deployments.py  read a CodeDeploy deployment, its rollback and its lifecycle events
     http.py         one GET and the version a page shows
-    polling.py      adaptive polling with a deadline
+    alarm.py        drive a CloudWatch alarm into ALARM with real metric data
+    builds.py       a build's log tail and test reports
+    fleet.py        Auto Scaling groups, their instances, the target group's view of them
+    app.py          changes a developer makes to the sample application
+    expect.py       expectations shared by scenarios, phrased as a user checks them
+    operator.py     all of the above composed for one environment
+
+Their waits (Backoff, Deadline, WaitTimeout) come from capstone/retry.py, the suite's one
+waiting module.
 
 Nothing here imports localcloud: the same code runs against AWS (see capstone/target.py).
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from capstone import evidence
-from capstone.drivers.polling import Deadline, WaitTimeout
+from capstone.retry import Deadline, WaitTimeout
 
 _BREACH = {  # comparison operator -> a value on the alarming side of the threshold
     "GreaterThanOrEqualToThreshold": lambda t: t,

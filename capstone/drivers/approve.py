@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from capstone import evidence
-from capstone.drivers.polling import Deadline, WaitTimeout
+from capstone.retry import Deadline, WaitTimeout
 from capstone.drivers.watch import ExecutionEnded, PipelineWatcher, Snapshot, ended
 
 

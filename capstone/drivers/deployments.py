@@ -8,11 +8,8 @@ from __future__ import annotations
 from typing import Callable
 
 from capstone import evidence
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
-
-#: DeploymentStatus values after which a deployment does nothing more
-DONE = frozenset({"Succeeded", "Failed", "Stopped"})
-ACTIVE = ("Created", "Queued", "InProgress", "Baking", "Ready")
+from capstone.aws_status import DEPLOYMENT_ACTIVE, DEPLOYMENT_DONE
+from capstone.retry import Backoff, Deadline, WaitTimeout
 
 
 class DeploymentReader:
@@ -48,7 +45,7 @@ class DeploymentReader:
             self.report_lifecycle(deployment_id)
             if predicate(info):
                 return info
-            if info.get("status") in DONE:
+            if info.get("status") in DEPLOYMENT_DONE:
                 raise AssertionError(f"deployment {deployment_id} ended {info.get('status')} "
                                      f"({(info.get('errorInformation') or {}).get('message', 'no error information')}) "
                                      f"while waiting for {what}")
@@ -58,7 +55,7 @@ class DeploymentReader:
             deadline.sleep(self.backoff.next())
 
     def wait_until_done(self, deployment_id: str, deadline: float | Deadline) -> dict:
-        return self.wait_for(deployment_id, lambda i: i.get("status") in DONE, deadline,
+        return self.wait_for(deployment_id, lambda i: i.get("status") in DEPLOYMENT_DONE, deadline,
                              what=f"deployment {deployment_id} to end")
 
     # -- rollback -----------------------------------------------------------------------------
@@ -98,7 +95,7 @@ class DeploymentReader:
 
     def active(self) -> list[str]:
         """Deployments of the group that are not over yet."""
-        return self.list_since(None, ACTIVE)
+        return self.list_since(None, DEPLOYMENT_ACTIVE)
 
     # -- targets ------------------------------------------------------------------------------
     def targets(self, deployment_id: str) -> list[dict]:
@@ -122,7 +119,7 @@ class DeploymentReader:
         an evidence step — so a long deployment shows where it is while it runs."""
         if deployment_id in self._reported_after_end:
             return  # one full pass after it ended has been reported; nothing changes any more
-        if self._status.get(deployment_id) in DONE:
+        if self._status.get(deployment_id) in DEPLOYMENT_DONE:
             self._reported_after_end.add(deployment_id)
         changes = []
         for target in self.lifecycle(deployment_id):

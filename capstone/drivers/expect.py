@@ -5,8 +5,8 @@ version", "the gate did not block", "approval was not honoured" — capstone/evi
 from __future__ import annotations
 
 from capstone import evidence
-from capstone.drivers.operator import Operator, Run
-from capstone.drivers.polling import Deadline, WaitTimeout
+from capstone.drivers.operator import Operator, Release
+from capstone.retry import Deadline, WaitTimeout
 from capstone.drivers.probe import ProbeSummary
 from capstone.drivers.watch import Snapshot
 
@@ -40,7 +40,7 @@ def rollback_of(op: Operator, deployment_id: str) -> dict:
     return done
 
 
-def failed_at_deploy(op: Operator, run: Run, deployment_status: str = "Failed") -> tuple[Snapshot, str, dict]:
+def failed_at_deploy(op: Operator, run: Release, deployment_status: str = "Failed") -> tuple[Snapshot, str, dict]:
     """The run's execution failed in DeployBlueGreen because its deployment ended `deployment_status`."""
     snap = op.finish(run)
     deployment_id = op.external_id(snap, op.deploy_stage)
@@ -88,7 +88,7 @@ def never_served(summary: ProbeSummary, version: str) -> None:
         f"(versions seen: {summary.versions})")
 
 
-def no_new_deployment(op: Operator, run: Run, why: str) -> None:
+def no_new_deployment(op: Operator, run: Release, why: str) -> None:
     created = op.deployments_since(run)
     assert not created, f"{why}: deployments {created} were created after {run.commit[:12]} was pushed"
 

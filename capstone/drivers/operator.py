@@ -4,11 +4,13 @@ A scenario asks the Operator to push, approve, reject, probe and read deployment
 keeps the one thing that outlives a scenario — which version is known good and served — and
 checks before each scenario that the environment is at that baseline (failing fast with why).
 
-Nothing here knows local from live except `Pace`, the waiting budget, chosen by target name in
-fixtures/scenario.py (the configured AWS waits are the same on both; offline they run scaled).
+Nothing here knows local from live: the only difference is the time scale (capstone/profile.py),
+from which `Pace`, the waiting budget, is derived (the configured AWS waits are the same on both;
+offline they run scaled).
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -19,11 +21,11 @@ from capstone.drivers.approve import Approver
 from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
 from capstone.drivers.probe import Probe
-from capstone.drivers.push import Change, Repository
-from capstone.retry import wait_until
+from capstone.drivers.push import Change, WorkingCopy
 from capstone.drivers.watch import PipelineWatcher, Snapshot
+from capstone.profile import REAL_TIME, TIME_SCALE, check_time_scale
+from capstone.retry import Backoff, Deadline, WaitTimeout, wait_until
 
 DEFAULT_STAGES = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
 
@@ -34,7 +36,17 @@ class NotAtBaseline(Exception):
 
 @dataclass(frozen=True)
 class Pace:
-    """How long to wait for what, and how often to look (seconds)."""
+    """How long to wait for what, and how often to look (real seconds), at one time scale.
+
+    `Pace.for_time_scale(scale)` derives every field from the scale (capstone/profile.py): at the
+    offline scale (profile.TIME_SCALE) each field has its offline value, at 1 (real AWS) its AWS
+    value, and in between it moves geometrically from one to the other — the same fraction of
+    the way on a log scale as the scale itself, so 0.1 (5× the offline scale, 10× short of real
+    AWS) is about 41% of the way. Below the offline scale the polling intervals keep shrinking
+    with the scale (to a 5 ms floor) and the budgets stay at their offline values: what the
+    suite waits for there is dominated by real work (git, builds, HTTP) that no scale shortens.
+    """
+    time_scale: float         # the scale the fields below are derived for
     poll_cap: float           # longest pause between two polls of a pipeline or deployment
     fast_poll: float          # polling inside short windows (the termination wait)
     probe_rate: float         # probe requests per second
@@ -44,17 +56,42 @@ class Pace:
     deployment: float         # approval -> execution over (blue/green incl. termination wait)
     settle: float             # rollbacks, group deletions, alarms returning to OK
     alarm_interval: float     # between two breaching data points
+    baseline: float           # the pipeline's first run: created -> approved -> deployed
+    serve: float              # deployed -> the ALB serves that version
+    timeout_factor: float     # a scenario's pytest timeout = its mark's value (offline) x this
+
+    @classmethod
+    def for_time_scale(cls, scale: float) -> "Pace":
+        scale = check_time_scale(scale)
+        # 0 at the offline scale, 1 at real AWS; negative below the offline scale
+        way = math.log(scale / TIME_SCALE) / math.log(REAL_TIME / TIME_SCALE)
+        values = {}
+        for name, (offline, aws) in _OFFLINE_AND_AWS.items():
+            if way >= 0:
+                values[name] = offline ** (1 - way) * aws ** way  # exact at both ends
+            elif name in _INTERVALS:
+                values[name] = max(_INTERVAL_FLOOR, offline * scale / TIME_SCALE)
+            else:
+                values[name] = offline
+        return cls(time_scale=scale, **values)
 
 
-LOCAL_PACE = Pace(poll_cap=0.2, fast_poll=0.02, probe_rate=25, probe_max=300, find_execution=30,
-                  to_approval=90, deployment=120, settle=60, alarm_interval=0.05)
-AWS_PACE = Pace(poll_cap=10, fast_poll=2, probe_rate=20, probe_max=3600, find_execution=300,
-                to_approval=1800, deployment=3600, settle=1800, alarm_interval=5)
+#: every Pace field's value offline (at profile.TIME_SCALE) and on real AWS (time scale 1).
+#: A live blue/green takes minutes where offline takes seconds (health checks, the 2 min
+#: termination wait), hence a scenario timeout 30 times its offline mark on real AWS.
+_OFFLINE_AND_AWS = {
+    "poll_cap": (0.2, 10), "fast_poll": (0.02, 2), "probe_rate": (25, 20), "probe_max": (300, 3600),
+    "find_execution": (30, 300), "to_approval": (90, 1800), "deployment": (120, 3600), "settle": (60, 1800),
+    "alarm_interval": (0.05, 5), "baseline": (240, 3600), "serve": (60, 900), "timeout_factor": (1, 30),
+}
+_INTERVALS = frozenset({"poll_cap", "fast_poll", "alarm_interval"})
+_INTERVAL_FLOOR = 0.005
 
 
 @dataclass
-class Run:
-    """One push and the pipeline execution it started."""
+class Release:
+    """One push to main and the pipeline execution it started (a release, in CodePipeline's words:
+    the execution takes that commit through every stage)."""
     commit: str
     version: str | None
     message: str
@@ -70,11 +107,13 @@ class Run:
 class Operator:
     env: object
     workdir: object
-    pace: Pace = LOCAL_PACE
+    pace: Pace | None = None  # default: the environment's (Environment.pace)
     log: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
 
     def __post_init__(self):
         env, target = self.env, self.env.target
+        if self.pace is None:
+            self.pace = env.pace
         self.names = env.names
         self.stages = tuple(getattr(self.names, "stages", DEFAULT_STAGES))
         self.approval_stage = getattr(self.names, "approval_stage", "Approval")
@@ -83,7 +122,7 @@ class Operator:
         self.codepipeline = target.client("codepipeline")
         self.codebuild = target.client("codebuild")
         self.cloudwatch = target.client("cloudwatch")
-        self.repo = Repository(env.repository_clone_url, target.git_env(), self.workdir, log=self.log)
+        self.repo = WorkingCopy(env.repository_clone_url, target.git_env(), self.workdir, log=self.log)
         self.approver = Approver(self.codepipeline, self.names.pipeline, self.approval_stage, self.approval_action,
                                  log=self.log)
         self.deployments = DeploymentReader(target.client("codedeploy"), self.names.application,
@@ -92,7 +131,7 @@ class Operator:
         self.builds = BuildReader(self.codebuild, target.client("logs"))
         self.good_version: str = env.baseline_version
         self.highest_pushed = 0
-        self.runs: list[Run] = []
+        self.runs: list[Release] = []
         self._first_run = 0
         self._teardown: list[tuple[str, Callable[[], None]]] = []
 
@@ -149,7 +188,7 @@ class Operator:
         numbers = [self.highest_pushed, http.version_number(self.good_version) or 0, http.version_number(head) or 0]
         return f"v{max(numbers) + 1}"
 
-    def push(self, change: Change | dict, message: str, version: str | None = None) -> Run:
+    def push(self, change: Change | dict, message: str, version: str | None = None) -> Release:
         with evidence.step(f"push: {message}"):
             before = set(self.deployments.list_since(None))
             commit = self.repo.push(change, message)
@@ -157,14 +196,14 @@ class Operator:
                 self.highest_pushed = max(self.highest_pushed, http.version_number(version) or 0)
             return self._follow(commit, version, message, before)
 
-    def release(self, version: str, *extra: app.Change, message: str | None = None) -> Run:
+    def release(self, version: str, *extra: app.Change, message: str | None = None) -> Release:
         """Push the index page showing `version` (plus any extra changes)."""
         return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
 
-    def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Run:
+    def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Release:
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
-        run = Run(commit, version, message, watcher, deployments_before)
+        run = Release(commit, version, message, watcher, deployments_before)
         watcher.observers.append(self._follow_actions())
         evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
                                  for r in self.runs[self._first_run:] + [run]])
@@ -188,21 +227,21 @@ class Operator:
                 self.deployments.report_lifecycle(deployment_id)
         return observe
 
-    def revert(self, run: Run, message: str | None = None) -> Run:
+    def revert(self, run: Release, message: str | None = None) -> Release:
         with evidence.step(f"revert {run.commit[:12]}"):
             before = set(self.deployments.list_since(None))
             commit = self.repo.revert(run.commit, message)
             return self._follow(commit, None, f"revert of {run.commit[:12]}", before)
 
     # -- reviewer -------------------------------------------------------------------------------
-    def wait_for_approval(self, run: Run) -> Snapshot:
+    def wait_for_approval(self, run: Release) -> Snapshot:
         return self.approver.wait_until_available(run.watcher, self.pace.to_approval)
 
-    def approve(self, run: Run, summary: str) -> dict:
+    def approve(self, run: Release, summary: str) -> dict:
         with evidence.step(f"approve {run.execution_id[:8]}"):
             return self.approver.approve(run.watcher, summary, self.pace.to_approval)
 
-    def reject(self, run: Run, summary: str) -> dict:
+    def reject(self, run: Release, summary: str) -> dict:
         with evidence.step(f"reject {run.execution_id[:8]}"):
             return self.approver.reject(run.watcher, summary, self.pace.to_approval)
 
@@ -215,7 +254,7 @@ class Operator:
         detail = self.action_of(snap, stage) or {}
         return ((detail.get("output") or {}).get("executionResult") or {}).get("externalExecutionId")
 
-    def deployment_id(self, run: Run) -> str:
+    def deployment_id(self, run: Release) -> str:
         """The CodeDeploy deployment of the run's DeployBlueGreen action, once it exists."""
         snap = run.watcher.wait_for(lambda s: self.external_id(s, self.deploy_stage) is not None, self.pace.deployment,
                                     what=f"the {self.deploy_stage} action to create its deployment")
@@ -223,12 +262,12 @@ class Operator:
         evidence.record("deployment_id", deployment_id)
         return deployment_id
 
-    def deployments_since(self, run: Run) -> list[str]:
+    def deployments_since(self, run: Release) -> list[str]:
         """Deployments of the group that did not exist when `run` was pushed (by id, not by
         time: no clock is shared with AWS)."""
         return [d for d in self.deployments.list_since(None) if d not in run.deployments_before]
 
-    def finish(self, run: Run) -> Snapshot:
+    def finish(self, run: Release) -> Snapshot:
         """Wait until the run's execution is over (whatever the outcome)."""
         return run.watcher.wait_until_done(self.pace.deployment)
 
@@ -274,7 +313,7 @@ class Operator:
     def on_teardown(self, what: str, action: Callable[[], None]) -> None:
         self._teardown.append((what, action))
 
-    def restore(self, run: Run, deploy: bool = True) -> None:
+    def restore(self, run: Release, deploy: bool = True) -> None:
         """Revert `run`'s commit so the branch holds known-good content again.
 
         deploy=True: the revert goes through the whole pipeline (approved and deployed), so the
@@ -299,7 +338,7 @@ class Operator:
             self.wait_served(version)
             self.mark_good(version)
 
-    def settle(self, runs: list[Run]) -> None:
+    def settle(self, runs: list[Release]) -> None:
         """Stop what a failed scenario left running, so the next one is not blocked behind it."""
         for run in runs:
             status = self.codepipeline.get_pipeline_execution(

@@ -3,7 +3,7 @@
 Offline the clone URL is localcloud's git endpoint, live it is CodeCommit's HTTPS URL; how git
 authenticates is the target's business (`Target.git_env()`), so this code is the same for both.
 
-    repo = Repository(env.repository_clone_url, env.target.git_env(), workdir)
+    repo = WorkingCopy(env.repository_clone_url, env.target.git_env(), workdir)
     commit = repo.push({"index.html": "...v3...", "old.txt": None}, "Release v3")
     repo.revert(commit)
 """
@@ -26,7 +26,7 @@ class GitError(RuntimeError):
     """A git command failed; the message has the command and git's own words."""
 
 
-class Repository:
+class WorkingCopy:
     """A working clone of one branch, synced to the remote before every change."""
 
     def __init__(self, clone_url: str, git_env: Mapping[str, str], workdir: str | Path, *,

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from capstone import evidence
-from capstone.drivers.polling import Backoff, Deadline, WaitTimeout
-
-#: PipelineExecutionStatus values after which nothing more happens to an execution
-TERMINAL = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
+from capstone.aws_status import EXECUTION_ENDED
+from capstone.retry import Backoff, Deadline, WaitTimeout
 
 
 class ExecutionEnded(AssertionError):
@@ -26,7 +24,8 @@ class ExecutionEnded(AssertionError):
 
 
 @dataclass(frozen=True)
-class Transition:
+class StageChange:
+    """One status change of the execution, one of its stages or one action, as the watcher saw it."""
     t: float                  # wall-clock time we saw it
     level: str                # "execution" | "stage" | "action"
     name: str                 # "" | stage | "stage/action"
@@ -84,7 +83,7 @@ def stage_is(stage: str, *statuses: str) -> Callable[[Snapshot], bool]:
 
 def ended(snap: Snapshot) -> str | None:
     """The default give-up rule: the execution is over."""
-    return f"the execution ended {snap.status}" if snap.status in TERMINAL else None
+    return f"the execution ended {snap.status}" if snap.status in EXECUTION_ENDED else None
 
 
 class PipelineWatcher:
@@ -96,7 +95,7 @@ class PipelineWatcher:
         self.commit = commit
         self.backoff = backoff or Backoff()
         self._log = log or (lambda line: print(line, flush=True))
-        self.transitions: list[Transition] = []
+        self.transitions: list[StageChange] = []
         self.last: Snapshot | None = None
         self._started = time.time()
         self._seen: dict[tuple[str, str], str | None] = {}
@@ -209,7 +208,7 @@ class PipelineWatcher:
                 continue
             moved = True
             detail = {k: v for k, v in detail.items() if v}
-            self.transitions.append(Transition(snap.t, level, name, old, new, detail))
+            self.transitions.append(StageChange(snap.t, level, name, old, new, detail))
             label = {"execution": "execution", "stage-inbound": f"{name} (inbound)"}.get(level, name)
             extra = f" {detail}" if detail else ""
             self._say(f"{label}: {old or '-'} -> {new or '-'}{extra}")
@@ -252,7 +251,7 @@ class PipelineWatcher:
         return self.wait_for(stage_is(stage, *wanted), deadline, what=f"stage {stage} {'|'.join(wanted)}", **kw)
 
     def wait_until_done(self, deadline: float | Deadline) -> Snapshot:
-        return self.wait_for(lambda s: s.status in TERMINAL, deadline, what="the execution to end", fail_if=None)
+        return self.wait_for(lambda s: s.status in EXECUTION_ENDED, deadline, what="the execution to end", fail_if=None)
 
     # -- what was seen ------------------------------------------------------------------------
     def ever(self, level: str, name: str, status: str) -> bool:

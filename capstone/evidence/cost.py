@@ -1,6 +1,8 @@
 """Estimated cost of a run from what it created and for how long (the ledger's timestamps) and from
-how long the pipeline ran (the evidence timeline). Billing data arrives about a day late and
-cost-allocation tags later still (LESSONS.md), so the estimate is computed, not queried.
+how long the pipeline ran (the evidence timeline). Billing data arrives up to a day late, and a
+cost-allocation tag counts only once activated, which takes up to another day
+(https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html): a run
+cannot read its own cost, so the estimate is computed, not queried.
 
 PRICES is the one price table: USD, us-east-1 on-demand list prices. Edit it there when prices or
 the region change; everything else reads it.

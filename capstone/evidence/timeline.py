@@ -27,8 +27,9 @@ def normalize(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "pipeline" and ev.get("level") == "stage":
             out.append({**ev, "kind": "stage", "stage": ev.get("name"), "status": ev.get("new")})
         elif kind == "deployment" or (kind not in ("step", "scenario") and ev.get("deployment_id") and ev.get("status")):
-            # the deployment reader reports transitions as old/new; CodeDeploy marks its own
-            # rollback deployments: AWS marks them creator "codeDeployRollback" (AWS-SEMANTICS §5.3)
+            # the deployment reader reports transitions as old/new; a deployment CodeDeploy made to
+            # roll back another has creator "codeDeployRollback"
+            # (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_DeploymentInfo.html)
             rollback = ev.get("rollback_of") or (ev.get("creator") == "codeDeployRollback" and "auto") or None
             out.append({**ev, "kind": "deployment", "status": ev.get("status") or ev.get("new"), "rollback_of": rollback})
         elif kind == "approval":

@@ -115,6 +115,8 @@ def test_down_by_prefix_without_a_ledger(standalone_cloud, reports):
     (["up", "--prefix", "a-prefix-that-is-far-too-long"], "at most 24"),
     (["up", "--target", "aws", "--region", "moon-1"], "unknown region 'moon-1'"),
     (["sweep", "--older-than", "soon"], "--older-than must look like"),
+    (["up", "--time-scale", "2"], "--time-scale 2 is out of range"),
+    (["up", "--target", "aws", "--region", "us-east-1", "--time-scale", "0.1"], "real AWS runs at 1"),
 ])
 def test_bad_input_is_refused_before_anything(reports, args, message, standalone_cloud):
     if args[0] == "sweep":

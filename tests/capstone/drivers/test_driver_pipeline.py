@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from capstone.drivers.approve import ApprovalUnavailable, Approver
-from capstone.drivers.polling import Backoff
-from capstone.drivers.push import Repository
+from capstone.retry import Backoff
+from capstone.drivers.push import WorkingCopy
 from capstone.drivers.watch import PipelineWatcher, execution_is
 
 pytestmark = pytest.mark.integration
@@ -80,7 +80,7 @@ def pipeline(shared, tmp_path, cli_env):
         pass
     p = Pipeline()
     p.name, p.cp, p.approver = name, cp, approver
-    p.repo = Repository(meta["cloneUrlHttp"], cli_env, tmp_path / "work", log=quiet)
+    p.repo = WorkingCopy(meta["cloneUrlHttp"], cli_env, tmp_path / "work", log=quiet)
     p.watch = lambda commit: PipelineWatcher.for_commit(cp, name, commit, 20, log=quiet, backoff=Backoff(0.02, 1.5, 0.2))
     yield p
     cp.delete_pipeline(name=name)

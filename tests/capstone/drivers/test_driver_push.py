@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from capstone.drivers.push import GitError, Repository
+from capstone.drivers.push import GitError, WorkingCopy
 
 
 def git(*args, cwd):
@@ -29,7 +29,7 @@ def remote(tmp_path):
 
 
 def repo(remote, tmp_path, name="work"):
-    return Repository(str(remote), {}, tmp_path / name, log=lambda line: None)
+    return WorkingCopy(str(remote), {}, tmp_path / name, log=lambda line: None)
 
 
 def remote_file(remote, path, ref="main"):
@@ -87,6 +87,6 @@ def test_bad_changes_fail_before_anything_is_pushed(remote, tmp_path):
 
 
 def test_git_failures_name_the_command_and_git_s_words(tmp_path):
-    r = Repository(str(tmp_path / "no-such-remote.git"), {}, tmp_path / "w", log=lambda line: None)
+    r = WorkingCopy(str(tmp_path / "no-such-remote.git"), {}, tmp_path / "w", log=lambda line: None)
     with pytest.raises(GitError, match=r"`git clone .*` failed \(exit 128\): .*(does not exist|not a git repository|Could not read)"):
         r.sync()

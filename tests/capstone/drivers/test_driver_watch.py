@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from capstone.drivers.approve import ApprovalUnavailable, Approver
-from capstone.drivers.polling import Backoff, WaitTimeout
+from capstone.retry import Backoff, WaitTimeout
 from capstone.drivers.watch import ExecutionEnded, PipelineWatcher, stage_is
 
 OURS, OTHER = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"

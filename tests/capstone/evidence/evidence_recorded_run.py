@@ -128,7 +128,7 @@ def make_recorded_run(tmp_path):
             "start": T0 + 340, "stop": T0 + 640, "labels": {"story": "a failing test blocks"},
             "requirement": "A failing unit test MUST stop the pipeline before Approval",
             "verdict": "timeout",
-            "message": "capstone.drivers.polling.WaitTimeout: Timed out waiting for BuildAndTest Failed",
+            "message": "capstone.retry.WaitTimeout: Timed out waiting for BuildAndTest Failed",
             "facts": {}, "steps": [], "attachments": []},
     }
     evidence = {

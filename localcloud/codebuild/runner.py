@@ -519,8 +519,7 @@ class BuildRunner:
         report.truncated = truncated
         report.duration_ns = sum(c.duration_ns for _, c in parsed)
         report.status = "FAILED" if any(c.status in ("FAILED", "ERROR") for c in report.test_cases) else "SUCCEEDED"
-        summary = report.summary()
-        self._agent(f"Report {key}: {summary['total']} test cases {summary['statusCounts']}")
+        self._agent(f"Report {key}: {len(report.test_cases)} test cases {report.status_counts()}")
 
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from localcloud.codebuild import buildspec as buildspec_mod
 from localcloud.codebuild import sources
 from localcloud.codebuild.artifacts import ArtifactError, ArtifactUploader
-from localcloud.codebuild.envvars import Resolver, VariableError
+from localcloud.codebuild.envvars import Resolver, VariableError, codebuild_variables
 from localcloud.codebuild.logs import BuildLog, Masker
 from localcloud.codebuild.models import Build, CodeBuildBackend
 from localcloud.codebuild.reports import ReportPublisher
@@ -324,34 +324,9 @@ class BuildRunner:
         env = clean_env(self.cloud.credentials_env(build.region))
         env.update(HOME=str(self.work / "home"), TMPDIR=str(self.work / "tmp"))
         env.update(user)
-        env.update(self._codebuild_variables())
+        env.update(codebuild_variables(build, self.src, self.secondary_dirs))
         self.env = env
         self._agent(f"Moving to directory {self.src}")
-
-    def _codebuild_variables(self) -> dict[str, str]:
-        build = self.build
-        source_version = build.source_version or ""
-        variables = {
-            "CODEBUILD_BUILD_ARN": build.arn,
-            "CODEBUILD_BUILD_ID": build.id,
-            "CODEBUILD_BUILD_IMAGE": build.environment.get("image", ""),
-            "CODEBUILD_BUILD_NUMBER": str(build.number),
-            "CODEBUILD_BUILD_SUCCEEDING": "1",
-            "CODEBUILD_INITIATOR": build.initiator,
-            "CODEBUILD_KMS_KEY_ID": build.encryption_key or "",
-            "CODEBUILD_LOG_PATH": build.log_stream or "",
-            "CODEBUILD_RESOLVED_SOURCE_VERSION": build.resolved_source_version or "",
-            "CODEBUILD_SOURCE_REPO_URL": "" if build.pipeline is not None else build.source.get("location", "") or "",
-            "CODEBUILD_SOURCE_VERSION": source_version,
-            "CODEBUILD_SRC_DIR": str(self.src),
-            "CODEBUILD_START_TIME": str(int(build.start_time.timestamp() * 1000)),
-            "CODEBUILD_BUILD_URL": (f"https://{build.region}.console.aws.amazon.com/codesuite/codebuild/"
-                                    f"{build.account}/projects/{build.project_name}/build/{build.id.replace(':', '%3A')}"),
-            "CODEBUILD_CI": "true",
-        }
-        for name, path in self.secondary_dirs.items():
-            variables[f"CODEBUILD_SRC_DIR_{name}"] = str(path)
-        return variables
 
     # -- exported variables -------------------------------------------------------------------
     def _capture_exports(self) -> None:

@@ -46,6 +46,29 @@ class Transition:
 
 
 
+@dataclass(frozen=True)
+class ArtifactLocation:
+    """An input or output artifact of one action execution: where its zip is in the artifact store."""
+    name: str
+    bucket: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ErrorDetails:
+    """Why an action failed (shown as errorDetails)."""
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ActionRevision:
+    """The revision a source action produced (shown as the action's currentRevision)."""
+    revision_id: str | None
+    revision_change_id: str | None
+    created: datetime
+
+
 @dataclass
 class ActionExecution:
     """One run of one action (a retry is a new ActionExecution with a new id)."""
@@ -61,15 +84,15 @@ class ActionExecution:
     last_update_time: datetime = field(default_factory=now)
     updated_by: str | None = None
     resolved_configuration: dict | None = None
-    input_artifacts: list[dict] = field(default_factory=list)    # [{name, s3location: {bucket, key}}]
-    output_artifacts: list[dict] = field(default_factory=list)
+    input_artifacts: list[ArtifactLocation] = field(default_factory=list)
+    output_artifacts: list[ArtifactLocation] = field(default_factory=list)
     output_variables: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
     external_execution_id: str | None = None
     external_execution_url: str | None = None
-    error_details: dict | None = None
+    error_details: ErrorDetails | None = None
     token: str | None = None                  # approval token while waiting
-    current_revision: dict | None = None      # source actions: {revisionId, revisionChangeId, created}
+    current_revision: ActionRevision | None = None   # source actions: the revision they produced
     revision_url: str | None = None
     entity_url: str | None = None
     abandon: threading.Event = field(default_factory=threading.Event)  # tells the runner to give up

@@ -7,8 +7,23 @@ from __future__ import annotations
 
 from localcloud.codepipeline.models import (
     ACTION_IN_PROGRESS, EXEC_STOPPED, EXEC_STOPPING, PARALLEL, QUEUED, SUPERSEDED,
-    ActionExecution, Pipeline, PipelineExecution, StageExecution, Transition,
+    ActionExecution, ActionRevision, ArtifactLocation, ErrorDetails, Pipeline, PipelineExecution, StageExecution,
+    Transition,
 )
+
+
+def artifact_shape(artifact: ArtifactLocation) -> dict:
+    """ArtifactDetail (ListActionExecutions' inputArtifacts and outputArtifacts)."""
+    return {"name": artifact.name, "s3location": {"bucket": artifact.bucket, "key": artifact.key}}
+
+
+def error_details_shape(error: ErrorDetails | None) -> dict | None:
+    return {"code": error.code, "message": error.message} if error is not None else None
+
+
+def action_revision_shape(revision: ActionRevision) -> dict:
+    return {"revisionId": revision.revision_id, "revisionChangeId": revision.revision_change_id,
+            "created": revision.created}
 
 
 # -- pipelines -------------------------------------------------------------------------------------
@@ -84,7 +99,7 @@ def action_execution_shape(record: ActionExecution, show_token: bool) -> dict:
         "lastUpdatedBy": record.updated_by,
         "externalExecutionId": record.external_execution_id,
         "externalExecutionUrl": record.external_execution_url,
-        "errorDetails": record.error_details,
+        "errorDetails": error_details_shape(record.error_details),
     }
 
 
@@ -107,16 +122,16 @@ def action_execution_detail_shape(record: ActionExecution) -> dict:
             "resolvedConfiguration": record.resolved_configuration,
             "roleArn": decl.get("roleArn"),
             "region": record.region,
-            "inputArtifacts": record.input_artifacts,
+            "inputArtifacts": [artifact_shape(a) for a in record.input_artifacts],
             "namespace": decl.get("namespace"),
         },
         "output": {
-            "outputArtifacts": record.output_artifacts,
+            "outputArtifacts": [artifact_shape(a) for a in record.output_artifacts],
             "executionResult": {
                 "externalExecutionId": record.external_execution_id,
                 "externalExecutionSummary": record.summary,
                 "externalExecutionUrl": record.external_execution_url,
-                "errorDetails": record.error_details,
+                "errorDetails": error_details_shape(record.error_details),
             },
             "outputVariables": record.output_variables,
         },
@@ -142,7 +157,7 @@ def action_state_shape(action_name: str, record: ActionExecution | None, show_to
     if record is not None:
         state["latestExecution"] = action_execution_shape(record, show_token)
         if record.current_revision:
-            state["currentRevision"] = record.current_revision
+            state["currentRevision"] = action_revision_shape(record.current_revision)
         state["revisionUrl"] = record.revision_url
         state["entityUrl"] = record.entity_url
     return state

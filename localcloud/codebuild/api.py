@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from localcloud.aws import RequestContext
 from localcloud.codebuild.models import Build, Project, now, project_arn
 from localcloud.codebuild.paging import page, sort_listing
+from localcloud.codebuild.shapes import build_shape, project_shape
 from localcloud.iam_trust import trusts
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
@@ -59,7 +60,7 @@ class BuildApi:
             if name in store.projects:
                 raise ResourceAlreadyExistsException(f"Project already exists: {project_arn(ctx.region, ctx.account_id, name)}")
             project = store.projects[name] = Project(name=name, region=ctx.region, account=ctx.account_id, config=config)
-            return {"project": project.to_api()}
+            return {"project": project_shape(project)}
 
     def update_project(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.lock:
@@ -73,7 +74,7 @@ class BuildApi:
         with self.backend.lock:
             project.config = config
             project.last_modified = now()
-            return {"project": project.to_api()}
+            return {"project": project_shape(project)}
 
     def delete_project(self, params: dict, ctx: RequestContext) -> dict:
         name = _project_name(params["name"])
@@ -90,7 +91,7 @@ class BuildApi:
             store = self.backend.region(ctx.region)
             for raw in names:
                 project = store.projects.get(_project_name(raw))
-                (found.append(project.to_api()) if project else missing.append(raw))
+                (found.append(project_shape(project)) if project else missing.append(raw))
         return {"projects": found, "projectsNotFound": missing}
 
     def list_projects(self, params: dict, ctx: RequestContext) -> dict:
@@ -175,12 +176,12 @@ class BuildApi:
             if token and (project.name, token) in self._idempotency:
                 build = self.backend.region(ctx.region).builds.get(self._idempotency[(project.name, token)])
                 if build is not None:
-                    return {"build": build.to_api()}
+                    return {"build": build_shape(build)}
             build = self.new_build(project, params, initiator=_initiator(ctx))
             if token:
                 self._idempotency[(project.name, token)] = build.id
         self.provider.submit(build)
-        return {"build": build.to_api()}
+        return {"build": build_shape(build)}
 
     def new_build(self, project: Project, params: dict, *, initiator: str, pipeline: dict | None = None) -> Build:
         """A build of `project` with StartBuild's overrides applied, registered (call under the lock)."""
@@ -243,7 +244,7 @@ class BuildApi:
             for raw in ids:
                 build = builds.get(_build_id(raw))
                 (found.append(build) if build else missing.append(raw))
-        return {"builds": [b.to_api() for b in found], "buildsNotFound": missing}
+        return {"builds": [build_shape(b) for b in found], "buildsNotFound": missing}
 
     def list_builds(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.lock:
@@ -276,7 +277,7 @@ class BuildApi:
             build = self._build(ctx, params["id"])
         if not build.complete:
             self.provider.stop_build(build)
-        return {"build": build.to_api()}
+        return {"build": build_shape(build)}
 
     def retry_build(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.lock:
@@ -289,7 +290,7 @@ class BuildApi:
             }
             build = self.new_build(project, overrides, initiator=_initiator(ctx), pipeline=copy.deepcopy(old.pipeline))
         self.provider.submit(build)
-        return {"build": build.to_api()}
+        return {"build": build_shape(build)}
 
     def batch_delete_builds(self, params: dict, ctx: RequestContext) -> dict:
         deleted, not_deleted = [], []

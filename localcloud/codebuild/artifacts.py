@@ -1,4 +1,4 @@
-"""UPLOAD_ARTIFACTS: select files as the buildspec says, zip them, put them in S3.
+"""UPLOAD_ARTIFACTS: select files as the buildspec says, zip them, put them in S3 (ArtifactUploader).
 
 Selection follows build-spec-ref: patterns are relative to CODEBUILD_SRC_DIR or to
 `base-directory` (itself possibly a glob, whose matching directories are not part of the
@@ -11,11 +11,13 @@ import fnmatch
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud.codebuild.buildspec import FileSelection
+from localcloud.codebuild.buildspec import Buildspec, FileSelection
+from localcloud.codebuild.models import Build
 
 
 class ArtifactError(Exception):
@@ -123,3 +125,87 @@ def s3_destination(config: dict, build_uuid: str, name_override: str | None) -> 
         parts.append(build_uuid)
     parts.append(name)
     return config["location"], "/".join(parts)
+
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _expand_with(text: str, env: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` replaced from `env` (unset -> empty, as the shell does)."""
+    return _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)
+
+
+class ArtifactUploader:
+    """UPLOAD_ARTIFACTS for one build: the buildspec's primary and secondary artifacts, packaged
+    and put where the pipeline or the project's artifacts config says; the result is recorded on
+    the build (Build.artifacts, Build.secondary_artifacts). Raises ArtifactError."""
+
+    def __init__(self, clients, build: Build, spec: Buildspec, src: Path, env: dict[str, str], log):
+        self.clients = clients  # clients(service, region) -> a cached boto3 client to localcloud
+        self.build = build
+        self.spec = spec
+        self.src = src
+        self.env = env          # the build's final environment: artifact names are expanded with it
+        self._agent = log
+
+    def upload(self) -> None:
+        build = self.build
+        spec_artifacts = self.spec.artifacts
+        if build.pipeline is not None:
+            outputs = build.pipeline["output_artifacts"]
+            if not outputs:
+                return
+            if spec_artifacts is None:
+                # UNCONFIRMED wording; AWS refuses to produce a declared output without a definition
+                raise ArtifactError("no definition for primary artifact in buildspec")
+            primary = outputs[0]
+            build.artifacts = self._package(spec_artifacts, primary["bucket"], primary["key"])
+            for extra in outputs[1:]:
+                selection = self.spec.secondary_artifacts.get(extra["name"])
+                if selection is None:
+                    raise ArtifactError(f"no definition for secondary artifact {extra['name']} in buildspec")
+                info = self._package(selection, extra["bucket"], extra["key"])
+                build.secondary_artifacts.append({**info, "artifactIdentifier": extra["name"]})
+            return
+        config = build.artifacts_config or {}
+        if config.get("type") != "S3":
+            build.artifacts = {"location": ""}
+            return
+        if spec_artifacts is None:
+            raise ArtifactError("no definition for primary artifact in buildspec")
+        name = self._expand(spec_artifacts.name) if spec_artifacts.name else None
+        bucket, key = s3_destination(config, build.uuid, name)
+        if config.get("packaging") == "ZIP":
+            build.artifacts = self._package(spec_artifacts, bucket, key)
+        else:
+            build.artifacts = self._copy_files(spec_artifacts, bucket, key)
+        build.artifacts.update(overrideArtifactName=bool(config.get("overrideArtifactName")),
+                               encryptionDisabled=bool(config.get("encryptionDisabled")))
+
+    def _select(self, selection) -> list:
+        files = select(self.src, selection, self._agent)
+        if not files:
+            raise ArtifactError("no matching artifact paths found")
+        return files
+
+    def _package(self, selection, bucket: str, key: str) -> dict:
+        body = make_zip(self._select(selection))
+        self._agent(f"Uploading artifact to s3://{bucket}/{key}")
+        return self._put(bucket, key, body)
+
+    def _copy_files(self, selection, bucket: str, prefix: str) -> dict:
+        for item in self._select(selection):
+            self._put(bucket, f"{prefix}/{item.name}", item.source.read_bytes())
+        return {"location": f"arn:aws:s3:::{bucket}/{prefix}"}
+
+    def _put(self, bucket: str, key: str, body: bytes) -> dict:
+        try:
+            return upload(self.clients("s3", self.build.region), bucket=bucket, key=key,
+                          body=body, build_arn=self.build.arn)
+        except Exception as err:
+            code = getattr(err, "response", {}).get("Error", {}).get("Code", type(err).__name__)
+            raise ArtifactError(f"{code}: cannot upload artifact to arn:aws:s3:::{bucket}/{key}") from None
+
+    def _expand(self, text: str) -> str:
+        """Artifact names are shell-expanded with the build's final environment."""
+        return _expand_with(text, self.env)

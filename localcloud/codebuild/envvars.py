@@ -8,11 +8,13 @@ secret so they are never exported nor written to any field.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
 from localcloud.codebuild.buildspec import Buildspec
 from localcloud.codebuild.logs import Masker
+from localcloud.codebuild.models import Build
 
 
 class VariableError(Exception):
@@ -110,3 +112,29 @@ def split_secret_reference(reference: str) -> tuple[str, str | None, str | None,
     rest = (rest + [None, None, None])[:3]
     json_key, stage, version_id = (r or None for r in rest)
     return secret_id, json_key, stage, version_id
+
+
+def codebuild_variables(build: Build, src: Path, secondary_dirs: dict[str, Path]) -> dict[str, str]:
+    """The CODEBUILD_* variables of a build whose primary source is in `src`."""
+    source_version = build.source_version or ""
+    variables = {
+        "CODEBUILD_BUILD_ARN": build.arn,
+        "CODEBUILD_BUILD_ID": build.id,
+        "CODEBUILD_BUILD_IMAGE": build.environment.get("image", ""),
+        "CODEBUILD_BUILD_NUMBER": str(build.number),
+        "CODEBUILD_BUILD_SUCCEEDING": "1",
+        "CODEBUILD_INITIATOR": build.initiator,
+        "CODEBUILD_KMS_KEY_ID": build.encryption_key or "",
+        "CODEBUILD_LOG_PATH": build.log_stream or "",
+        "CODEBUILD_RESOLVED_SOURCE_VERSION": build.resolved_source_version or "",
+        "CODEBUILD_SOURCE_REPO_URL": "" if build.pipeline is not None else build.source.get("location", "") or "",
+        "CODEBUILD_SOURCE_VERSION": source_version,
+        "CODEBUILD_SRC_DIR": str(src),
+        "CODEBUILD_START_TIME": str(int(build.start_time.timestamp() * 1000)),
+        "CODEBUILD_BUILD_URL": (f"https://{build.region}.console.aws.amazon.com/codesuite/codebuild/"
+                                f"{build.account}/projects/{build.project_name}/build/{build.id.replace(':', '%3A')}"),
+        "CODEBUILD_CI": "true",
+    }
+    for name, path in secondary_dirs.items():
+        variables[f"CODEBUILD_SRC_DIR_{name}"] = str(path)
+    return variables

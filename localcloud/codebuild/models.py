@@ -1,11 +1,10 @@
 """CodeBuild state: projects, builds, report groups, reports and their test cases, per region.
 
-Objects render themselves in the botocore model's shapes (`to_api`); the API layer only looks
-things up and translates errors.
+Only state and its rules live here; shapes.py renders these objects in the botocore model's
+shapes for the API layer.
 """
 from __future__ import annotations
 
-import copy
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -43,11 +42,6 @@ class Project:
     def arn(self) -> str:
         return project_arn(self.region, self.account, self.name)
 
-    def to_api(self) -> dict:
-        out = copy.deepcopy(self.config)
-        out.update(name=self.name, arn=self.arn, created=self.created, lastModified=self.last_modified)
-        return out
-
 
 @dataclass
 class BuildPhase:
@@ -56,15 +50,6 @@ class BuildPhase:
     end: datetime | None = None
     status: str | None = None       # absent while in progress and on COMPLETED
     contexts: list[dict] | None = None
-
-    def to_api(self) -> dict:
-        out = {"phaseType": self.phase_type, "startTime": self.start}
-        if self.end is not None:
-            out.update(phaseStatus=self.status, endTime=self.end,
-                       durationInSeconds=int((self.end - self.start).total_seconds()))
-            if self.contexts is not None:
-                out["contexts"] = self.contexts
-        return out
 
 
 @dataclass
@@ -168,67 +153,6 @@ class Build:
             self.status = status
             self.completed.set()
 
-    def failing_context(self) -> tuple[str, dict] | None:
-        """(phaseType, context) of the first phase that did not succeed, for pipeline messages."""
-        for phase in self.phases:
-            if phase.status not in (None, "SUCCEEDED") and phase.contexts:
-                return phase.phase_type, phase.contexts[0]
-        return None
-
-    def to_api(self) -> dict:
-        with self.lock:
-            phases = [p.to_api() for p in self.phases]
-        out = {
-            "id": self.id,
-            "arn": self.arn,
-            "buildNumber": self.number,
-            "startTime": self.start_time,
-            "endTime": self.end_time,
-            "currentPhase": self.current_phase,
-            "buildStatus": self.status,
-            "sourceVersion": self.source_version,
-            "resolvedSourceVersion": self.resolved_source_version,
-            "projectName": self.project_name,
-            "phases": phases,
-            "source": copy.deepcopy(self.source),
-            "secondarySources": copy.deepcopy(self.secondary_sources),
-            "secondarySourceVersions": copy.deepcopy(self.secondary_source_versions),
-            "artifacts": copy.deepcopy(self.artifacts),
-            "secondaryArtifacts": copy.deepcopy(self.secondary_artifacts),
-            "environment": copy.deepcopy(self.environment),
-            "serviceRole": self.service_role,
-            "logs": self._logs(),
-            "timeoutInMinutes": self.timeout_minutes,
-            "queuedTimeoutInMinutes": self.queued_timeout_minutes,
-            "buildComplete": self.complete,
-            "initiator": self.initiator,
-            "encryptionKey": self.encryption_key,
-            "exportedEnvironmentVariables": copy.deepcopy(self.exported_variables),
-            "reportArns": list(self.report_arns),
-        }
-        if self.source.get("type") == "NO_SOURCE" and out["sourceVersion"] is None:
-            out.pop("sourceVersion")
-        return out
-
-    def _logs(self) -> dict:
-        config = copy.deepcopy(self.logs_config)
-        out = {"cloudWatchLogs": config.get("cloudWatchLogs"), "s3Logs": config.get("s3Logs")}
-        if self.log_group and self.log_stream:
-            from urllib.parse import quote
-
-            region = self.region
-            # The console encodes '/' in group names as $252F (a URL-encoded '%2F').
-            encoded = quote(quote(self.log_group, safe=""), safe="").replace("%", "$")
-            out.update(
-                groupName=self.log_group,
-                streamName=self.log_stream,
-                deepLink=(f"https://console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/"
-                          f"log-group/{encoded}/log-events/{self.log_stream}"),
-                cloudWatchLogsArn=(f"arn:aws:logs:{region}:{self.account}:log-group:{self.log_group}"
-                                   f":log-stream:{self.log_stream}"),
-            )
-        return out
-
 
 @dataclass
 class ReportGroup:
@@ -239,11 +163,6 @@ class ReportGroup:
     tags: list[dict]
     created: datetime = field(default_factory=now)
     last_modified: datetime = field(default_factory=now)
-
-    def to_api(self) -> dict:
-        return {"arn": self.arn, "name": self.name, "type": self.type, "exportConfig": copy.deepcopy(self.export_config),
-                "created": self.created, "lastModified": self.last_modified, "tags": copy.deepcopy(self.tags),
-                "status": "ACTIVE"}
 
 
 @dataclass
@@ -257,11 +176,6 @@ class TestCase:
     message: str | None
     suite: str | None
     expired: datetime
-
-    def to_api(self) -> dict:
-        return {"reportArn": self.report_arn, "testRawDataPath": self.raw_data_path, "prefix": self.prefix,
-                "name": self.name, "status": self.status, "durationInNanoSeconds": self.duration_ns,
-                "message": self.message, "expired": self.expired, "testSuiteName": self.suite}
 
 
 @dataclass
@@ -283,22 +197,12 @@ class Report:
     def expired(self) -> datetime:
         return self.created + REPORT_EXPIRY
 
-    def summary(self) -> dict:
+    def status_counts(self) -> dict[str, int]:
+        """How many test cases ended in each status."""
         counts: dict[str, int] = {}
         for case in self.test_cases:
             counts[case.status] = counts.get(case.status, 0) + 1
-        return {"total": len(self.test_cases), "statusCounts": counts, "durationInNanoSeconds": self.duration_ns}
-
-    def to_api(self) -> dict:
-        out = {"arn": self.arn, "type": self.type, "name": self.name, "reportGroupArn": self.report_group_arn,
-               "executionId": self.execution_id, "status": self.status, "created": self.created,
-               "expired": self.expired, "exportConfig": copy.deepcopy(self.export_config),
-               "truncated": self.truncated}
-        if self.type == "TEST":
-            out["testSummary"] = self.summary()
-        elif self.coverage is not None:
-            out["codeCoverageSummary"] = dict(self.coverage)
-        return out
+        return counts
 
 
 class RegionStore:

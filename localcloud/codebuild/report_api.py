@@ -6,6 +6,7 @@ import copy
 from localcloud.aws import RequestContext
 from localcloud.codebuild.models import ReportGroup, now, report_group_arn
 from localcloud.codebuild.paging import page, sort_listing
+from localcloud.codebuild.shapes import report_group_shape, report_shape, test_case_shape
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
 
@@ -35,7 +36,7 @@ class ReportApi:
             group = groups[arn] = ReportGroup(name=name, arn=arn, type=params["type"],
                                               export_config=copy.deepcopy(params["exportConfig"]),
                                               tags=copy.deepcopy(params.get("tags") or []))
-            return {"reportGroup": group.to_api()}
+            return {"reportGroup": report_group_shape(group)}
 
     def update_report_group(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.lock:
@@ -46,7 +47,7 @@ class ReportApi:
             if params.get("tags") is not None:
                 group.tags = copy.deepcopy(params["tags"])
             group.last_modified = now()
-            return {"reportGroup": group.to_api()}
+            return {"reportGroup": report_group_shape(group)}
 
     def delete_report_group(self, params: dict, ctx: RequestContext) -> dict:
         arn = params["arn"]
@@ -76,7 +77,7 @@ class ReportApi:
             raise InvalidInputException("Number of report group ARNs must be between 1 and 100")
         with self.backend.lock:
             groups = self.backend.region(ctx.region).report_groups
-            return {"reportGroups": [groups[a].to_api() for a in arns if a in groups],
+            return {"reportGroups": [report_group_shape(groups[a]) for a in arns if a in groups],
                     "reportGroupsNotFound": [a for a in arns if a not in groups]}
 
     def _group(self, ctx: RequestContext, arn: str) -> ReportGroup:
@@ -113,7 +114,7 @@ class ReportApi:
             raise InvalidInputException("Number of report ARNs must be between 1 and 100")
         with self.backend.lock:
             reports = self.backend.region(ctx.region).reports
-            return {"reports": [reports[a].to_api() for a in arns if a in reports],
+            return {"reports": [report_shape(reports[a]) for a in arns if a in reports],
                     "reportsNotFound": [a for a in arns if a not in reports]}
 
     def describe_test_cases(self, params: dict, ctx: RequestContext) -> dict:
@@ -129,7 +130,7 @@ class ReportApi:
             word = flt["keyword"].lower()
             cases = [c for c in cases if word in (c.name or "").lower() or word in (c.prefix or "").lower()]
         chosen, token = page(cases, params.get("nextToken"), params.get("maxResults") or 50)
-        return {"testCases": [c.to_api() for c in chosen], "nextToken": token}
+        return {"testCases": [test_case_shape(c) for c in chosen], "nextToken": token}
 
     def delete_report(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.lock:

@@ -1,4 +1,5 @@
-"""Test and coverage report files parsed into CodeBuild test cases / coverage summaries.
+"""Test and coverage report files parsed into CodeBuild test cases / coverage summaries, and
+published as a build's reports (ReportPublisher).
 
 Test case statuses are CodeBuild's: SUCCEEDED, FAILED, ERROR, SKIPPED, UNKNOWN. A report is
 SUCCEEDED when no case FAILED or ERRORed, FAILED otherwise; it never decides the build.
@@ -6,8 +7,17 @@ SUCCEEDED when no case FAILED or ERRORed, FAILED otherwise; it never decides the
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
+
+from localcloud.codebuild.artifacts import select
+from localcloud.codebuild.buildspec import report_type
+from localcloud.codebuild.models import Build, CodeBuildBackend, Report, TestCase, report_group_arn
+
+log = logging.getLogger("localcloud.codebuild")
 
 MAX_CASES = 500  # "At most 500 test-case results per report"; FAILED ones get priority
 
@@ -153,3 +163,82 @@ def keep_cases(cases: list[ParsedCase]) -> tuple[list[ParsedCase], bool]:
         return cases, False
     ranked = sorted(cases, key=lambda c: c.status not in ("FAILED", "ERROR"))
     return ranked[:MAX_CASES], True
+
+
+class ReportPublisher:
+    """The buildspec's `reports` for one build, in UPLOAD_ARTIFACTS: each becomes a Report in its
+    report group (`<project>-<key>`, created on first use, or an existing group named by ARN) with
+    its test cases or coverage summary. A report never decides the build."""
+
+    def __init__(self, backend: CodeBuildBackend, build: Build, src: Path, masker, log):
+        self.backend = backend
+        self.build = build
+        self.src = src
+        self.masker = masker    # test case messages are masked like the build log
+        self._agent = log
+
+    def publish(self, reports: dict) -> None:
+        build = self.build
+        for key, selection in reports.items():
+            try:
+                self._report(key, selection)
+            except Exception:  # a report never decides the build
+                log.exception("report %s of build %s failed", key, build.id)
+                self._agent(f"Error in UPLOAD_ARTIFACTS phase: could not process report {key}")
+
+    def _report(self, key: str, selection) -> None:
+        build = self.build
+        kind = report_type(selection.file_format)
+        store = self.backend.region(build.region)
+        if key.startswith("arn:aws:codebuild:"):
+            group_arn = key
+            with self.backend.lock:
+                group = store.report_groups.get(group_arn)
+            if group is None:
+                self._agent(f"Report group {key} does not exist; report skipped")
+                return
+        else:
+            name = f"{build.project_name}-{key}"
+            group_arn = report_group_arn(build.region, build.account, name)
+            group = self.backend.ensure_report_group(build.region, name, group_arn, kind)
+        if group.type != kind:
+            self._agent(f"Report group {group.name} is of type {group.type}, not {kind}; report skipped")
+            return
+        self._agent(f"Preparing to copy {kind} report {key}")
+        files = select(self.src, selection, self._agent)
+        report = Report(arn=f"arn:aws:codebuild:{build.region}:{build.account}:report/{group.name}:{uuid.uuid4()}",
+                        type=kind, name=key, report_group_arn=group_arn, execution_id=build.arn,
+                        export_config=dict(group.export_config))
+        with self.backend.lock:
+            store.reports[report.arn] = report
+            build.report_arns.append(report.arn)
+        if not files:
+            self._agent(f"No report files found for report {key}")
+            report.status = "INCOMPLETE"
+            return
+        if kind == "CODE_COVERAGE":
+            try:
+                report.coverage = parse_coverage(selection.file_format, files[0].source.read_bytes())
+                report.status = "SUCCEEDED"
+            except ReportFormatError as err:
+                self._agent(f"Report {key}: {err}")
+                report.status = "INCOMPLETE"
+            return
+        parsed = []
+        for item in files:
+            try:
+                cases = parse_tests(selection.file_format, item.source.read_bytes())
+            except ReportFormatError as err:
+                self._agent(f"Report {key}: cannot parse {item.name}: {err}")
+                continue
+            parsed.extend((item.name, c) for c in cases)
+        kept, truncated = keep_cases([c for _, c in parsed])
+        expires = report.expired
+        paths = {id(c): p for p, c in parsed}
+        report.test_cases = [TestCase(report.arn, f"{self.src}/{paths[id(c)]}", c.prefix, c.name, c.status,
+                                      c.duration_ns, self.masker(c.message) if c.message else None, c.suite, expires)
+                             for c in kept]
+        report.truncated = truncated
+        report.duration_ns = sum(c.duration_ns for _, c in parsed)
+        report.status = "FAILED" if any(c.status in ("FAILED", "ERROR") for c in report.test_cases) else "SUCCEEDED"
+        self._agent(f"Report {key}: {len(report.test_cases)} test cases {report.status_counts()}")

@@ -1,4 +1,5 @@
-"""Runs one build for real: phases, one shell session, masking, logs, reports, artifacts.
+"""Runs one build for real: phases, one shell session, masking, logs; reports are published by
+reports.ReportPublisher and artifacts uploaded by artifacts.ArtifactUploader.
 
 Phase transitions follow the user guide's build phase transitions: a failing command skips the rest of its phase but
 `finally` still runs; a BUILD failure still runs POST_BUILD and UPLOAD_ARTIFACTS with
@@ -8,20 +9,18 @@ ABORT ends the build's phases there and CONTINUE moves on to the next phase.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import sys
 import time
-import uuid
 from pathlib import Path
 
-from localcloud.codebuild import artifacts as artifact_files
 from localcloud.codebuild import buildspec as buildspec_mod
-from localcloud.codebuild import reports as report_files
 from localcloud.codebuild import sources
-from localcloud.codebuild.envvars import Resolver, VariableError
+from localcloud.codebuild.artifacts import ArtifactError, ArtifactUploader
+from localcloud.codebuild.envvars import Resolver, VariableError, codebuild_variables
 from localcloud.codebuild.logs import BuildLog, Masker
-from localcloud.codebuild.models import Build, CodeBuildBackend, Report, TestCase, report_group_arn
+from localcloud.codebuild.models import Build, CodeBuildBackend
+from localcloud.codebuild.reports import ReportPublisher
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
 from localcloud.processes import clean_env, kill_owner
@@ -325,34 +324,9 @@ class BuildRunner:
         env = clean_env(self.cloud.credentials_env(build.region))
         env.update(HOME=str(self.work / "home"), TMPDIR=str(self.work / "tmp"))
         env.update(user)
-        env.update(self._codebuild_variables())
+        env.update(codebuild_variables(build, self.src, self.secondary_dirs))
         self.env = env
         self._agent(f"Moving to directory {self.src}")
-
-    def _codebuild_variables(self) -> dict[str, str]:
-        build = self.build
-        source_version = build.source_version or ""
-        variables = {
-            "CODEBUILD_BUILD_ARN": build.arn,
-            "CODEBUILD_BUILD_ID": build.id,
-            "CODEBUILD_BUILD_IMAGE": build.environment.get("image", ""),
-            "CODEBUILD_BUILD_NUMBER": str(build.number),
-            "CODEBUILD_BUILD_SUCCEEDING": "1",
-            "CODEBUILD_INITIATOR": build.initiator,
-            "CODEBUILD_KMS_KEY_ID": build.encryption_key or "",
-            "CODEBUILD_LOG_PATH": build.log_stream or "",
-            "CODEBUILD_RESOLVED_SOURCE_VERSION": build.resolved_source_version or "",
-            "CODEBUILD_SOURCE_REPO_URL": "" if build.pipeline is not None else build.source.get("location", "") or "",
-            "CODEBUILD_SOURCE_VERSION": source_version,
-            "CODEBUILD_SRC_DIR": str(self.src),
-            "CODEBUILD_START_TIME": str(int(build.start_time.timestamp() * 1000)),
-            "CODEBUILD_BUILD_URL": (f"https://{build.region}.console.aws.amazon.com/codesuite/codebuild/"
-                                    f"{build.account}/projects/{build.project_name}/build/{build.id.replace(':', '%3A')}"),
-            "CODEBUILD_CI": "true",
-        }
-        for name, path in self.secondary_dirs.items():
-            variables[f"CODEBUILD_SRC_DIR_{name}"] = str(path)
-        return variables
 
     # -- exported variables -------------------------------------------------------------------
     def _capture_exports(self) -> None:
@@ -382,155 +356,17 @@ class BuildRunner:
         build = self.build
         build.enter("UPLOAD_ARTIFACTS")
         self._agent("Entering phase UPLOAD_ARTIFACTS")
-        self._reports()
+        ReportPublisher(self.backend, build, self.src, self.masker, self._agent).publish(self.spec.reports)
         try:
-            self._artifacts()
-        except artifact_files.ArtifactError as err:
+            ArtifactUploader(self.clients, build, self.spec, self.src, self.final_env or self.env, self._agent).upload()
+        except ArtifactError as err:
             self._phase_failed("UPLOAD_ARTIFACTS", "CLIENT_ERROR", str(err))
             return
         self._agent("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED")
         self._agent("Phase context status code:  Message: ")
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
 
-    def _artifacts(self) -> None:
-        build = self.build
-        spec_artifacts = self.spec.artifacts
-        if build.pipeline is not None:
-            outputs = build.pipeline["output_artifacts"]
-            if not outputs:
-                return
-            if spec_artifacts is None:
-                # UNCONFIRMED wording; AWS refuses to produce a declared output without a definition
-                raise artifact_files.ArtifactError("no definition for primary artifact in buildspec")
-            primary = outputs[0]
-            build.artifacts = self._package(spec_artifacts, primary["bucket"], primary["key"])
-            for extra in outputs[1:]:
-                selection = self.spec.secondary_artifacts.get(extra["name"])
-                if selection is None:
-                    raise artifact_files.ArtifactError(f"no definition for secondary artifact {extra['name']} in buildspec")
-                info = self._package(selection, extra["bucket"], extra["key"])
-                build.secondary_artifacts.append({**info, "artifactIdentifier": extra["name"]})
-            return
-        config = build.artifacts_config or {}
-        if config.get("type") != "S3":
-            build.artifacts = {"location": ""}
-            return
-        if spec_artifacts is None:
-            raise artifact_files.ArtifactError("no definition for primary artifact in buildspec")
-        name = self._expand(spec_artifacts.name) if spec_artifacts.name else None
-        bucket, key = artifact_files.s3_destination(config, build.uuid, name)
-        if config.get("packaging") == "ZIP":
-            build.artifacts = self._package(spec_artifacts, bucket, key)
-        else:
-            build.artifacts = self._copy_files(spec_artifacts, bucket, key)
-        build.artifacts.update(overrideArtifactName=bool(config.get("overrideArtifactName")),
-                               encryptionDisabled=bool(config.get("encryptionDisabled")))
-
-    def _select(self, selection) -> list:
-        files = artifact_files.select(self.src, selection, self._agent)
-        if not files:
-            raise artifact_files.ArtifactError("no matching artifact paths found")
-        return files
-
-    def _package(self, selection, bucket: str, key: str) -> dict:
-        body = artifact_files.make_zip(self._select(selection))
-        self._agent(f"Uploading artifact to s3://{bucket}/{key}")
-        return self._put(bucket, key, body)
-
-    def _copy_files(self, selection, bucket: str, prefix: str) -> dict:
-        for item in self._select(selection):
-            self._put(bucket, f"{prefix}/{item.name}", item.source.read_bytes())
-        return {"location": f"arn:aws:s3:::{bucket}/{prefix}"}
-
-    def _put(self, bucket: str, key: str, body: bytes) -> dict:
-        try:
-            return artifact_files.upload(self.clients("s3", self.build.region), bucket=bucket, key=key,
-                                         body=body, build_arn=self.build.arn)
-        except Exception as err:
-            code = getattr(err, "response", {}).get("Error", {}).get("Code", type(err).__name__)
-            raise artifact_files.ArtifactError(f"{code}: cannot upload artifact to arn:aws:s3:::{bucket}/{key}") from None
-
-    def _expand(self, text: str) -> str:
-        """Artifact names are shell-expanded with the build's final environment."""
-        return _expand_with(text, self.final_env or self.env)
-
-    # -- reports --------------------------------------------------------------------------------
-    def _reports(self) -> None:
-        build = self.build
-        for key, selection in self.spec.reports.items():
-            try:
-                self._report(key, selection)
-            except Exception:  # a report never decides the build
-                log.exception("report %s of build %s failed", key, build.id)
-                self._agent(f"Error in UPLOAD_ARTIFACTS phase: could not process report {key}")
-
-    def _report(self, key: str, selection) -> None:
-        build = self.build
-        kind = buildspec_mod.report_type(selection.file_format)
-        store = self.backend.region(build.region)
-        if key.startswith("arn:aws:codebuild:"):
-            group_arn = key
-            with self.backend.lock:
-                group = store.report_groups.get(group_arn)
-            if group is None:
-                self._agent(f"Report group {key} does not exist; report skipped")
-                return
-        else:
-            name = f"{build.project_name}-{key}"
-            group_arn = report_group_arn(build.region, build.account, name)
-            group = self.backend.ensure_report_group(build.region, name, group_arn, kind)
-        if group.type != kind:
-            self._agent(f"Report group {group.name} is of type {group.type}, not {kind}; report skipped")
-            return
-        self._agent(f"Preparing to copy {kind} report {key}")
-        files = artifact_files.select(self.src, selection, self._agent)
-        report = Report(arn=f"arn:aws:codebuild:{build.region}:{build.account}:report/{group.name}:{uuid.uuid4()}",
-                        type=kind, name=key, report_group_arn=group_arn, execution_id=build.arn,
-                        export_config=dict(group.export_config))
-        with self.backend.lock:
-            store.reports[report.arn] = report
-            build.report_arns.append(report.arn)
-        if not files:
-            self._agent(f"No report files found for report {key}")
-            report.status = "INCOMPLETE"
-            return
-        if kind == "CODE_COVERAGE":
-            try:
-                report.coverage = report_files.parse_coverage(selection.file_format, files[0].source.read_bytes())
-                report.status = "SUCCEEDED"
-            except report_files.ReportFormatError as err:
-                self._agent(f"Report {key}: {err}")
-                report.status = "INCOMPLETE"
-            return
-        parsed = []
-        for item in files:
-            try:
-                cases = report_files.parse_tests(selection.file_format, item.source.read_bytes())
-            except report_files.ReportFormatError as err:
-                self._agent(f"Report {key}: cannot parse {item.name}: {err}")
-                continue
-            parsed.extend((item.name, c) for c in cases)
-        kept, truncated = report_files.keep_cases([c for _, c in parsed])
-        expires = report.expired
-        paths = {id(c): p for p, c in parsed}
-        report.test_cases = [TestCase(report.arn, f"{self.src}/{paths[id(c)]}", c.prefix, c.name, c.status,
-                                      c.duration_ns, self.masker(c.message) if c.message else None, c.suite, expires)
-                             for c in kept]
-        report.truncated = truncated
-        report.duration_ns = sum(c.duration_ns for _, c in parsed)
-        report.status = "FAILED" if any(c.status in ("FAILED", "ERROR") for c in report.test_cases) else "SUCCEEDED"
-        summary = report.summary()
-        self._agent(f"Report {key}: {summary['total']} test cases {summary['statusCounts']}")
-
-
 
 def _discard(_line: str) -> None:
     pass
 
-
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def _expand_with(text: str, env: dict[str, str]) -> str:
-    """`$NAME` and `${NAME}` replaced from `env` (unset -> empty, as the shell does)."""
-    return _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), text)

@@ -13,8 +13,12 @@ from localcloud.codepipeline.actions import type_key
 from localcloud.codepipeline.actions.approval_manual import DECIDED
 from localcloud.codepipeline.declaration import normalize
 from localcloud.codepipeline.models import (
-    ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, PARALLEL, QUEUED, STAGE_FAILED,
-    STAGE_STOPPED, STAGE_SUCCEEDED, SUPERSEDED, Pipeline, PipelineExecution, now,
+    ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, STAGE_FAILED,
+    STAGE_STOPPED, STAGE_SUCCEEDED, Pipeline, PipelineExecution, now,
+)
+from localcloud.codepipeline.shapes import (
+    action_execution_detail_shape, pipeline_execution_shape, pipeline_execution_summary_shape, pipeline_metadata_shape,
+    pipeline_state_shape, pipeline_summary_shape,
 )
 from localcloud.codepipeline.triggers import PIPELINE_ARN
 from localcloud.iam_trust import role_trusts
@@ -116,7 +120,7 @@ class CodePipelineAPI:
         if version is not None and version not in pipeline.versions:
             raise PipelineVersionNotFoundException(f"Pipeline version {version} of pipeline {pipeline.name} does not exist")
         declaration = pipeline.versions[version] if version is not None else pipeline.declaration
-        return {"pipeline": copy.deepcopy(declaration), "metadata": pipeline.metadata()}
+        return {"pipeline": copy.deepcopy(declaration), "metadata": pipeline_metadata_shape(pipeline)}
 
     def update_pipeline(self, params: dict, ctx: RequestContext) -> dict:
         name = params["pipeline"]["name"]
@@ -152,7 +156,7 @@ class CodePipelineAPI:
     def list_pipelines(self, params: dict, ctx: RequestContext) -> dict:
         with self.backend.cond:
             pipelines = sorted(self.backend.in_region(ctx.account_id, ctx.region), key=lambda p: p.name)
-            page, token = _page([p.summary() for p in pipelines if not p.deleted], params, 100)
+            page, token = _page([pipeline_summary_shape(p) for p in pipelines if not p.deleted], params, 100)
         return {"pipelines": page, "nextToken": token}
 
     # -- executions ----------------------------------------------------------------------------
@@ -225,7 +229,7 @@ class CodePipelineAPI:
     def get_pipeline_execution(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
         with self.backend.cond:
-            return {"pipelineExecution": self._execution(pipeline, params["pipelineExecutionId"]).view()}
+            return {"pipelineExecution": pipeline_execution_shape(self._execution(pipeline, params["pipelineExecutionId"]))}
 
     def list_pipeline_executions(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
@@ -235,7 +239,7 @@ class CodePipelineAPI:
             if succeeded_in:
                 executions = [e for e in executions
                               if getattr(e.stages.get(succeeded_in), "status", None) == STAGE_SUCCEEDED]
-            page, token = _page([e.summary_view() for e in executions], params, 100)
+            page, token = _page([pipeline_execution_summary_shape(e) for e in executions], params, 100)
         return {"pipelineExecutionSummaries": page, "nextToken": token}
 
     def list_action_executions(self, params: dict, ctx: RequestContext) -> dict:
@@ -256,41 +260,13 @@ class CodePipelineAPI:
                         seen.add(key)
                         kept.append(record)
                 records = kept
-            page, token = _page([r.detail_view() for r in records], params, 100)
+            page, token = _page([action_execution_detail_shape(r) for r in records], params, 100)
         return {"actionExecutionDetails": page, "nextToken": token}
 
     def get_pipeline_state(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["name"])
         with self.backend.cond:
-            show_token = pipeline.execution_mode != PARALLEL   # no token in PARALLEL mode (PutApprovalResult's model doc)
-            stages = []
-            for stage in pipeline.declaration["stages"]:
-                name = stage["name"]
-                gate = pipeline.gates[name]
-                state = {"stageName": name, "inboundTransitionState": pipeline.transitions[name].view(), "actionStates": []}
-                waiting = [pipeline.executions[i] for i in gate.waiting
-                           if i in pipeline.executions and not pipeline.executions[i].final]
-                inbound = [{"pipelineExecutionId": e.pipeline_execution_id, "status": "InProgress", "type": "STANDARD"}
-                           for e in waiting]
-                if inbound:
-                    state["inboundExecution"] = inbound[-1] if pipeline.execution_mode == SUPERSEDED else inbound[0]
-                    if pipeline.execution_mode in (QUEUED, PARALLEL):
-                        state["inboundExecutions"] = inbound
-                for action in stage["actions"]:
-                    record = pipeline.latest_actions.get((name, action["name"]))
-                    action_state = {"actionName": action["name"]}
-                    if record is not None:
-                        action_state["latestExecution"] = record.state_view(show_token)
-                        if record.current_revision:
-                            action_state["currentRevision"] = record.current_revision
-                        action_state["revisionUrl"] = record.revision_url
-                        action_state["entityUrl"] = record.entity_url
-                    state["actionStates"].append(action_state)
-                if gate.latest is not None:
-                    state["latestExecution"] = gate.latest.view()
-                stages.append(state)
-            return {"pipelineName": pipeline.name, "pipelineVersion": pipeline.version, "stageStates": stages,
-                    "created": pipeline.created, "updated": pipeline.updated}
+            return pipeline_state_shape(pipeline)
 
     # -- approvals and transitions -------------------------------------------------------------
     def put_approval_result(self, params: dict, ctx: RequestContext) -> dict:

@@ -27,7 +27,7 @@ from localcloud.codepipeline.models import (
     ACTION_ABANDONED, ACTION_FAILED, ACTION_IN_PROGRESS, ACTION_SUCCEEDED,
     EXEC_CANCELLED, EXEC_FAILED, EXEC_IN_PROGRESS, EXEC_STOPPED, EXEC_STOPPING, EXEC_SUCCEEDED, EXEC_SUPERSEDED,
     PARALLEL, QUEUED, STAGE_CANCELLED, STAGE_FAILED, STAGE_IN_PROGRESS, STAGE_STOPPED, STAGE_STOPPING,
-    STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
+    STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, ActionRevision, ArtifactLocation, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
 from localcloud.principal import Principal
@@ -250,7 +250,7 @@ class ExecutionEngine:
                     "ConfigurationError", f"Input artifact {artifact['name']} was not produced in this execution"))
                 return record
             inputs.append({"name": artifact["name"], **location})
-        record.input_artifacts = [{"name": a["name"], "s3location": {"bucket": a["bucket"], "key": a["key"]}} for a in inputs]
+        record.input_artifacts = [ArtifactLocation(a["name"], a["bucket"], a["key"]) for a in inputs]
         try:
             store = artifact_store_for(execution.declaration, region)
         except KeyError as err:
@@ -298,7 +298,7 @@ class ExecutionEngine:
                 if outcome.status == ACTION_SUCCEEDED:
                     for artifact in run.output_artifacts:
                         execution.artifacts[artifact["name"]] = {"bucket": artifact["bucket"], "key": artifact["key"]}
-                    record.output_artifacts = [{"name": a["name"], "s3location": {"bucket": a["bucket"], "key": a["key"]}}
+                    record.output_artifacts = [ArtifactLocation(a["name"], a["bucket"], a["key"])
                                                for a in run.output_artifacts]
                 self._complete(pipeline, execution, record, outcome)
 
@@ -322,9 +322,9 @@ class ExecutionEngine:
                 outputs = record.declaration.get("outputArtifacts") or []
                 if outputs:
                     current["artifact"] = outputs[0]["name"]
-                record.current_revision = {"revisionId": rev.get("revisionId"),
-                                           "revisionChangeId": rev.get("revisionChangeIdentifier") or rev.get("revisionId"),
-                                           "created": rev.get("created") or now()}
+                record.current_revision = ActionRevision(rev.get("revisionId"),
+                                                         rev.get("revisionChangeIdentifier") or rev.get("revisionId"),
+                                                         rev.get("created") or now())
                 record.revision_url = rev.get("revisionUrl")
                 record.entity_url = outcome.revision.get("entityUrl")
         record.touch()

@@ -1,6 +1,7 @@
 """CodePipeline state: pipelines (with every version), executions, stage and action executions.
 
-Only state and its AWS-shaped views live here; what moves an execution forward is engine.py.
+Only state and its rules live here; what moves an execution forward is engine.py, and shapes.py
+renders the state in AWS's shapes for api.py.
 Every mutation happens under `CodePipelineBackend.cond` (one condition for the whole provider: contention is
 negligible at localcloud's scale and one lock makes the stage-locking rules easy to reason about).
 Status values are exactly botocore's enums (the codepipeline model): there is no action-level
@@ -43,9 +44,29 @@ class Transition:
     last_changed_at: datetime | None = None
     disabled_reason: str | None = None
 
-    def view(self) -> dict:
-        return {"enabled": self.enabled, "lastChangedBy": self.last_changed_by,
-                "lastChangedAt": self.last_changed_at, "disabledReason": self.disabled_reason}
+
+
+@dataclass(frozen=True)
+class ArtifactLocation:
+    """An input or output artifact of one action execution: where its zip is in the artifact store."""
+    name: str
+    bucket: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ErrorDetails:
+    """Why an action failed (shown as errorDetails)."""
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ActionRevision:
+    """The revision a source action produced (shown as the action's currentRevision)."""
+    revision_id: str | None
+    revision_change_id: str | None
+    created: datetime
 
 
 @dataclass
@@ -63,15 +84,15 @@ class ActionExecution:
     last_update_time: datetime = field(default_factory=now)
     updated_by: str | None = None
     resolved_configuration: dict | None = None
-    input_artifacts: list[dict] = field(default_factory=list)    # [{name, s3location: {bucket, key}}]
-    output_artifacts: list[dict] = field(default_factory=list)
+    input_artifacts: list[ArtifactLocation] = field(default_factory=list)
+    output_artifacts: list[ArtifactLocation] = field(default_factory=list)
     output_variables: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
     external_execution_id: str | None = None
     external_execution_url: str | None = None
-    error_details: dict | None = None
+    error_details: ErrorDetails | None = None
     token: str | None = None                  # approval token while waiting
-    current_revision: dict | None = None      # source actions: {revisionId, revisionChangeId, created}
+    current_revision: ActionRevision | None = None   # source actions: the revision they produced
     revision_url: str | None = None
     entity_url: str | None = None
     abandon: threading.Event = field(default_factory=threading.Event)  # tells the runner to give up
@@ -84,53 +105,6 @@ class ActionExecution:
     def touch(self) -> None:
         self.last_update_time = now()
 
-    def state_view(self, show_token: bool) -> dict:
-        """ActionExecution as GetPipelineState shows it (token only while InProgress, on the action, never the stage)."""
-        return {
-            "actionExecutionId": self.action_execution_id,
-            "status": self.status,
-            "summary": self.summary,
-            "lastStatusChange": self.last_update_time,
-            "token": self.token if (show_token and self.status == ACTION_IN_PROGRESS) else None,
-            "lastUpdatedBy": self.updated_by,
-            "externalExecutionId": self.external_execution_id,
-            "externalExecutionUrl": self.external_execution_url,
-            "errorDetails": self.error_details,
-        }
-
-    def detail_view(self) -> dict:
-        """ActionExecutionDetail for ListActionExecutions."""
-        decl = self.declaration
-        return {
-            "pipelineExecutionId": self.pipeline_execution_id,
-            "actionExecutionId": self.action_execution_id,
-            "pipelineVersion": self.pipeline_version,
-            "stageName": self.stage_name,
-            "actionName": self.action_name,
-            "startTime": self.start_time,
-            "lastUpdateTime": self.last_update_time,
-            "updatedBy": self.updated_by,
-            "status": self.status,
-            "input": {
-                "actionTypeId": decl["actionTypeId"],
-                "configuration": decl.get("configuration", {}),
-                "resolvedConfiguration": self.resolved_configuration,
-                "roleArn": decl.get("roleArn"),
-                "region": self.region,
-                "inputArtifacts": self.input_artifacts,
-                "namespace": decl.get("namespace"),
-            },
-            "output": {
-                "outputArtifacts": self.output_artifacts,
-                "executionResult": {
-                    "externalExecutionId": self.external_execution_id,
-                    "externalExecutionSummary": self.summary,
-                    "externalExecutionUrl": self.external_execution_url,
-                    "errorDetails": self.error_details,
-                },
-                "outputVariables": self.output_variables,
-            },
-        }
 
 
 @dataclass
@@ -141,8 +115,6 @@ class StageExecution:
     status: str = STAGE_IN_PROGRESS
     actions: dict[str, ActionExecution] = field(default_factory=dict)  # latest run of each action
 
-    def view(self) -> dict:
-        return {"pipelineExecutionId": self.pipeline_execution_id, "status": self.status, "type": "STANDARD"}
 
 
 @dataclass
@@ -181,47 +153,6 @@ class PipelineExecution:
     def stage_names(self) -> list[str]:
         return [s["name"] for s in self.declaration["stages"]]
 
-    def artifact_revisions(self) -> list[dict]:
-        out = []
-        for rev in self.source_revisions.values():
-            if rev.get("artifact"):
-                out.append({"name": rev["artifact"], "revisionId": rev.get("revisionId"),
-                            "revisionChangeIdentifier": rev.get("revisionChangeIdentifier"),
-                            "revisionSummary": rev.get("revisionSummary"), "created": rev.get("created"),
-                            "revisionUrl": rev.get("revisionUrl")})
-        return out
-
-    def view(self) -> dict:
-        return {
-            "pipelineName": self.pipeline_name,
-            "pipelineVersion": self.pipeline_version,
-            "pipelineExecutionId": self.pipeline_execution_id,
-            "status": self.status,
-            "statusSummary": self.status_summary,
-            "artifactRevisions": self.artifact_revisions(),
-            "variables": [{"name": k, "resolvedValue": v} for k, v in self.variables.items()],
-            "trigger": self.trigger,
-            "executionMode": self.execution_mode,
-            "executionType": "STANDARD",
-        }
-
-    def summary_view(self) -> dict:
-        return {
-            "pipelineExecutionId": self.pipeline_execution_id,
-            "status": self.status,
-            "statusSummary": self.status_summary,
-            "startTime": self.start_time,
-            "lastUpdateTime": self.last_update_time,
-            "sourceRevisions": [
-                {"actionName": name, "revisionId": rev.get("revisionId"),
-                 "revisionSummary": rev.get("revisionSummary"), "revisionUrl": rev.get("revisionUrl")}
-                for name, rev in self.source_revisions.items()
-            ],
-            "trigger": self.trigger,
-            "stopTrigger": {"reason": self.stop_reason} if self.status in (EXEC_STOPPED, EXEC_STOPPING) else None,
-            "executionMode": self.execution_mode,
-            "executionType": "STANDARD",
-        }
 
 
 @dataclass
@@ -274,12 +205,6 @@ class Pipeline:
         self.transitions = {n: self.transitions.get(n, Transition()) for n in names}
         self.gates = {n: self.gates.get(n, StageGate()) for n in names}
 
-    def metadata(self) -> dict:
-        return {"pipelineArn": self.arn, "created": self.created, "updated": self.updated}
-
-    def summary(self) -> dict:
-        return {"name": self.name, "version": self.version, "pipelineType": self.declaration.get("pipelineType"),
-                "executionMode": self.execution_mode, "created": self.created, "updated": self.updated}
 
 
 class CodePipelineBackend:

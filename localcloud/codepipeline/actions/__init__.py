@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from localcloud.codepipeline.models import ErrorDetails
 from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codepipeline")
@@ -77,13 +78,13 @@ class Outcome:
     summary: str | None = None
     external_execution_id: str | None = None
     external_execution_url: str | None = None
-    error_details: dict | None = None             # {"code", "message"}
+    error_details: ErrorDetails | None = None
     output_variables: dict[str, str] = field(default_factory=dict)
     revision: dict | None = None                  # source actions: revisionId, revisionSummary, created, ...
 
     @classmethod
     def failed(cls, code: str, message: str, **kwargs) -> "Outcome":
-        return cls("Failed", summary=kwargs.pop("summary", None), error_details={"code": code, "message": message[:5000]}, **kwargs)
+        return cls("Failed", summary=kwargs.pop("summary", None), error_details=ErrorDetails(code, message[:5000]), **kwargs)
 
 
 @dataclass

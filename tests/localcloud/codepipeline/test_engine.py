@@ -10,7 +10,7 @@ import pytest
 from localcloud.clock import Clock
 from localcloud.codepipeline.actions import Outcome
 from localcloud.codepipeline.engine import ExecutionEngine
-from localcloud.codepipeline.models import Pipeline, CodePipelineBackend
+from localcloud.codepipeline.models import CodePipelineBackend, ErrorDetails, Pipeline
 
 
 class FakeCloud:
@@ -173,7 +173,7 @@ def test_failure_fails_stage_and_execution_and_releases_the_lock(rig):
     rig.held.finish(e1, "Build", "Failed")
     wait_until(lambda: e1.status == "Failed", "e1 failed")
     assert e1.stages["Build"].status == "Failed"
-    assert e1.stages["Build"].actions["Build"].error_details == {"code": "JobFailed", "message": "told to fail"}
+    assert e1.stages["Build"].actions["Build"].error_details == ErrorDetails("JobFailed", "told to fail")
     assert "Deploy" not in e1.stages, "no stage runs after a failed one"
     wait_until(lambda: in_build(rig, e2), "e2 entered the released stage")
     assert p.gates["Build"].latest.pipeline_execution_id == e2.pipeline_execution_id
@@ -261,7 +261,7 @@ def test_unknown_action_type_fails_the_action_with_a_clear_error(rig):
     wait_until(lambda: e1.final, "finished")
     record = e1.stages["Invoke"].actions["Lambda"]
     assert e1.status == "Failed" and record.status == "Failed"
-    assert "does not run actions of type Build/AWS/NotRunHere/1" in record.error_details["message"]
+    assert "does not run actions of type Build/AWS/NotRunHere/1" in record.error_details.message
 
 
 def test_variables_resolve_from_earlier_namespaces_and_unknown_ones_fail(rig):
@@ -276,7 +276,7 @@ def test_variables_resolve_from_earlier_namespaces_and_unknown_ones_fail(rig):
     wait_until(lambda: e1.final, "finished")
     assert e1.stages["Use"].actions["Good"].resolved_configuration == {"C": f"abc123@{e1.pipeline_execution_id}"}
     bad = e1.stages["Use"].actions["Bad"]
-    assert bad.status == "Failed" and "#{Nope.Thing}" in bad.error_details["message"]
+    assert bad.status == "Failed" and "#{Nope.Thing}" in bad.error_details.message
     assert e1.status == "Failed"
 
 

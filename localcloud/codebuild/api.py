@@ -11,15 +11,15 @@ import copy
 import re
 import uuid
 
-from botocore.exceptions import ClientError
-
 from localcloud.aws import RequestContext
 from localcloud.codebuild.models import Build, Project, now, project_arn
 from localcloud.codebuild.paging import page, sort_listing
 from localcloud.codebuild.shapes import build_shape, project_shape
-from localcloud.iam_trust import trusts
+from localcloud.principal import Principal
+from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
+SERVICE_PRINCIPAL = "codebuild.amazonaws.com"
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
 SOURCES_NEEDING_LOCATION = ("CODECOMMIT", "S3", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED")
@@ -133,11 +133,10 @@ class BuildApi:
         if match.group(1) != ctx.account_id:
             raise InvalidInputException("Invalid service role: Service role account ID does not match caller's account")
         try:
-            role = self.provider.clients("iam", ctx.region).get_role(RoleName=match.group(2))["Role"]
-        except ClientError:
-            role = None
-        if role is None or not trusts(role.get("AssumeRolePolicyDocument"), "codebuild.amazonaws.com"):
-            raise InvalidInputException(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}")
+            self.provider.cloud.services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, ctx.account_id),
+                                                         role_arn, "AWSCodeBuild-validation")
+        except (AccessDenied, ValidationError):
+            raise InvalidInputException(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}") from None
 
     @staticmethod
     def _apply_defaults(config: dict, ctx: RequestContext) -> None:

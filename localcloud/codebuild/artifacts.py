@@ -104,11 +104,11 @@ def make_zip(files: list[Selected]) -> bytes:
     return buffer.getvalue()
 
 
-def upload(s3, *, bucket: str, key: str, body: bytes, build_arn: str) -> dict:
+def upload(s3, principal, *, bucket: str, key: str, body: bytes, build_arn: str) -> dict:
     """Put one object with the metadata CodeBuild writes; return the Build.artifacts fields."""
     md5 = hashlib.md5(body).hexdigest()
     sha256 = hashlib.sha256(body).hexdigest()
-    s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata={
+    s3.put_object(principal, bucket, key, body, metadata={
         "codebuild-buildarn": build_arn,
         "codebuild-content-md5": base64.b64encode(bytes.fromhex(md5)).decode(),
         "codebuild-content-sha256": sha256,
@@ -140,8 +140,8 @@ class ArtifactUploader:
     and put where the pipeline or the project's artifacts config says; the result is recorded on
     the build (Build.artifacts, Build.secondary_artifacts). Raises ArtifactError."""
 
-    def __init__(self, clients, build: Build, spec: Buildspec, src: Path, env: dict[str, str], log):
-        self.clients = clients  # clients(service, region) -> a cached boto3 client to localcloud
+    def __init__(self, s3, principal, build: Build, spec: Buildspec, src: Path, env: dict[str, str], log):
+        self.s3, self.principal = s3, principal  # S3's door, as the build's service-role session
         self.build = build
         self.spec = spec
         self.src = src
@@ -200,7 +200,7 @@ class ArtifactUploader:
 
     def _put(self, bucket: str, key: str, body: bytes) -> dict:
         try:
-            return upload(self.clients("s3", self.build.region), bucket=bucket, key=key,
+            return upload(self.s3, self.principal, bucket=bucket, key=key,
                           body=body, build_arn=self.build.arn)
         except Exception as err:
             code = getattr(err, "response", {}).get("Error", {}).get("Code", type(err).__name__)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
 from localcloud.codebuild.buildspec import Buildspec
 from localcloud.codebuild.logs import Masker
 from localcloud.codebuild.models import Build
+from localcloud.exceptions import ServiceError
 
 
 class VariableError(Exception):
@@ -27,8 +26,9 @@ class VariableError(Exception):
 
 
 class Resolver:
-    def __init__(self, clients, region: str, masker: Masker):
-        self.clients = clients
+    def __init__(self, ssm, secretsmanager, principal, region: str, masker: Masker):
+        self.ssm, self.secretsmanager = ssm, secretsmanager   # their doors
+        self.principal = principal                              # the build's service-role session
         self.region = region
         self.masker = masker
         self.secret_names: set[str] = set()
@@ -54,34 +54,28 @@ class Resolver:
 
     # -- Parameter Store ----------------------------------------------------------------------
     def _parameter(self, name: str, parameter: str) -> str:
-        ssm = self.clients("ssm", self.region)
         try:
-            found = ssm.get_parameters(Names=[parameter], WithDecryption=True)
-        except ClientError as err:
-            error = err.response.get("Error", {})
-            raise VariableError("Decrypted Variables Error", f"{error.get('Code')}: {error.get('Message')}") from None
-        if found.get("InvalidParameters") or not found.get("Parameters"):
+            values, invalid = self.ssm.get_parameters(self.principal, [parameter], with_decryption=True,
+                                                      region=self.region)
+        except ServiceError as err:
+            raise VariableError("Decrypted Variables Error", f"{err.code}: {err.message}") from None
+        if invalid or parameter not in values:
             # the wording of CodeBuild's own context (public build logs)
             raise VariableError("Decrypted Variables Error", f"parameter does not exist: {parameter}")
-        value = found["Parameters"][0]["Value"]
+        value = values[parameter]
         self._remember(name, value)
         return value
 
     # -- Secrets Manager ----------------------------------------------------------------------
     def _secret(self, name: str, reference: str) -> str:
         secret_id, json_key, stage, version_id = split_secret_reference(reference)
-        sm = self.clients("secretsmanager", self.region)
-        request = {"SecretId": secret_id}
-        if version_id:
-            request["VersionId"] = version_id
-        elif stage:
-            request["VersionStage"] = stage
         try:
-            found = sm.get_secret_value(**request)
-        except ClientError as err:
-            error = err.response.get("Error", {})
-            raise VariableError("Secrets Manager Error", f"{error.get('Code')}: {error.get('Message')}") from None
-        text = found.get("SecretString")
+            found = self.secretsmanager.get_secret_value(self.principal, secret_id, version_id=version_id or None,
+                                                         version_stage=None if version_id else (stage or None),
+                                                         region=self.region)
+        except ServiceError as err:
+            raise VariableError("Secrets Manager Error", f"{err.code}: {err.message}") from None
+        text = found.secret_string
         if text is None:
             raise VariableError("Secrets Manager Error", f"secret {secret_id} has no string value (binary secrets are not supported as environment variables)")
         if json_key:

@@ -51,8 +51,10 @@ def agent_line(message: str, when: float | None = None) -> str:
 
 
 class BuildLog:
-    def __init__(self, client, group: str, stream: str, masker: Masker):
-        self.client = client
+    def __init__(self, logs, principal, region: str, group: str, stream: str, masker: Masker):
+        self.logs = logs            # CloudWatch Logs' door
+        self.principal = principal  # the build's service-role session
+        self.region = region
         self.group = group
         self.stream = stream
         self.mask = masker
@@ -65,14 +67,8 @@ class BuildLog:
     def open(self) -> None:
         """Create the group (as CodeBuild does when it is missing) and the stream."""
         try:
-            try:
-                self.client.create_log_group(logGroupName=self.group)
-            except self.client.exceptions.ResourceAlreadyExistsException:
-                pass
-            try:
-                self.client.create_log_stream(logGroupName=self.group, logStreamName=self.stream)
-            except self.client.exceptions.ResourceAlreadyExistsException:
-                pass
+            self.logs.create_log_group(self.principal, self.group, self.region)  # False if it existed
+            self.logs.create_log_stream(self.principal, self.group, self.stream, self.region)
             self._ready = True
         except Exception:  # a logging failure must not fail the build
             log.exception("cannot create log stream %s/%s", self.group, self.stream)
@@ -122,6 +118,7 @@ class BuildLog:
 
     def _put(self, events: list[dict]) -> None:
         try:
-            self.client.put_log_events(logGroupName=self.group, logStreamName=self.stream, logEvents=events)
+            self.logs.put_log_events(self.principal, self.group, self.stream,
+                                     [(e["timestamp"], e["message"]) for e in events], self.region)
         except Exception:
             log.exception("cannot write %d log events to %s/%s", len(events), self.group, self.stream)

@@ -37,13 +37,10 @@ class CodebuildProvider(Provider):
     def operations(self) -> dict:
         return {**self.builds_api.operations(), **self.reports_api.operations()}
 
-    def clients(self, service: str, region: str):
-        return self.cloud.client(service, region)
-
     # -- running builds ------------------------------------------------------------------------
     def submit(self, build: Build) -> None:
         """Queue a registered build; it leaves QUEUED when a worker is free."""
-        runner = BuildRunner(self.cloud, self.clients, self.backend, build, queued_at=time.monotonic())
+        runner = BuildRunner(self.cloud, self.backend, build, queued_at=time.monotonic())
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.max_concurrent_builds, thread_name_prefix="codebuild")

@@ -42,9 +42,9 @@ class PhaseFailure(Exception):
 
 
 class BuildRunner:
-    def __init__(self, cloud, clients, backend: CodeBuildBackend, build: Build, queued_at: float):
+    def __init__(self, cloud, backend: CodeBuildBackend, build: Build, queued_at: float):
         self.cloud = cloud
-        self.clients = clients  # clients(service, region) -> a cached boto3 client to localcloud
+        self.services = cloud.services  # every other service, through its door
         self.backend = backend
         self.build = build
         self.queued_at = queued_at
@@ -232,7 +232,8 @@ class BuildRunner:
             build.log_group = cw.get("groupName") or f"/aws/codebuild/{build.project_name}"
             # a configured streamName is a prefix (CloudWatchLogsConfig.streamName)
             build.log_stream = f"{cw['streamName']}/{build.uuid}" if cw.get("streamName") else build.uuid
-            self.log = BuildLog(self.clients("logs", build.region), build.log_group, build.log_stream, self.masker)
+            self.log = BuildLog(self.services.logs, self.principal, build.region, build.log_group, build.log_stream,
+                                self.masker)
             self.log.open()
         self._agent("Running on CodeBuild On-demand")
         self._agent("Waiting for agent ping")
@@ -252,7 +253,7 @@ class BuildRunner:
                 primary = build.pipeline.get("primary_source") or (inputs[0]["name"] if inputs else None)
                 for artifact in inputs:
                     target = self.src if artifact["name"] == primary else self.work / f"src-{artifact['name']}"
-                    data = sources.s3_object(self.clients, region, artifact["bucket"], artifact["key"])
+                    data = sources.s3_object(self.services.s3, self.principal, artifact["bucket"], artifact["key"])
                     sources.extract_zip(data, target)
                     if target != self.src:
                         self.secondary_dirs[artifact["name"]] = target
@@ -263,11 +264,11 @@ class BuildRunner:
                 kind = build.source.get("type")
                 if kind == "S3":
                     bucket, key = sources.split_s3_location(build.source.get("location", ""))
-                    data = sources.s3_object(self.clients, region, bucket, key, build.source_version)
+                    data = sources.s3_object(self.services.s3, self.principal, bucket, key, build.source_version)
                     sources.extract_zip(data, self.src)
                     build.resolved_source_version = build.source_version
                 elif kind == "CODECOMMIT":
-                    data, commit = sources.codecommit_tree(self.cloud.services.codecommit, self.principal, region,
+                    data, commit = sources.codecommit_tree(self.services.codecommit, self.principal, region,
                                                            build.source.get("location", ""), build.source_version)
                     sources.extract_zip(data, self.src)
                     build.resolved_source_version = commit
@@ -289,7 +290,7 @@ class BuildRunner:
         elif value.startswith("arn:aws:s3:::"):
             bucket, key = sources.split_s3_location(value)
             try:
-                text = sources.s3_object(self.clients, build.region, bucket, key).decode("utf-8", "replace")
+                text = sources.s3_object(self.services.s3, self.principal, bucket, key).decode("utf-8", "replace")
             except sources.SourceError as err:
                 raise PhaseFailure("YAML_FILE_ERROR", err.message) from None
             location = self.work / "readonly" / "buildspec.yml"
@@ -310,7 +311,7 @@ class BuildRunner:
         spec = self.spec
         if spec.parameter_store or any(v.get("type") == "PARAMETER_STORE" for v in build.environment.get("environmentVariables") or []):
             self._agent("Decrypting parameter store environment variables")
-        resolver = Resolver(self.clients, build.region, self.masker)
+        resolver = Resolver(self.services.ssm, self.services.secretsmanager, self.principal, build.region, self.masker)
         try:
             user = resolver.resolve(spec, build.environment.get("environmentVariables") or [], [])
         except VariableError as err:
@@ -358,7 +359,7 @@ class BuildRunner:
         self._agent("Entering phase UPLOAD_ARTIFACTS")
         ReportPublisher(self.backend, build, self.src, self.masker, self._agent).publish(self.spec.reports)
         try:
-            ArtifactUploader(self.clients, build, self.spec, self.src, self.final_env or self.env, self._agent).upload()
+            ArtifactUploader(self.services.s3, self.principal, build, self.spec, self.src, self.final_env or self.env, self._agent).upload()
         except ArtifactError as err:
             self._phase_failed("UPLOAD_ARTIFACTS", "CLIENT_ERROR", str(err))
             return

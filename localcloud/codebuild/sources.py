@@ -14,9 +14,8 @@ import stat
 import zipfile
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
 from localcloud.codecommit.exceptions import CommitIdDoesNotExistException, RepositoryDoesNotExistException
+from localcloud.exceptions import ServiceError
 
 COMMIT_ID = re.compile(r"^[0-9a-f]{40}$")
 REPO_URL = re.compile(r"/v1/repos/([^/?#]+)/?$")
@@ -66,19 +65,13 @@ def split_s3_location(location: str) -> tuple[str, str]:
     return bucket, key
 
 
-def s3_object(clients, region: str, bucket: str, key: str, version: str | None = None) -> bytes:
-    s3 = clients("s3", region)
-    request = {"Bucket": bucket, "Key": key}
-    if version:
-        request["VersionId"] = version
+def s3_object(s3, principal, bucket: str, key: str, version: str | None = None) -> bytes:
+    """The object's bytes through S3's door, as the build's service-role session."""
     try:
-        return s3.get_object(**request)["Body"].read()
-    except ClientError as err:
-        error = err.response.get("Error", {})
-        raise SourceError(
-            f"{error.get('Code')}: {error.get('Message')} for primary source and source version "
-            f"arn:aws:s3:::{bucket}/{key}"
-        ) from None
+        return s3.get_object(principal, bucket, key, version_id=version or None)
+    except ServiceError as err:
+        raise SourceError(f"{err.code}: {err.message} for primary source and source version "
+                          f"arn:aws:s3:::{bucket}/{key}") from None
 
 
 def codecommit_tree(codecommit, principal, region: str, location: str, version: str | None) -> tuple[bytes, str]:

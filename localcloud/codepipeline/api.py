@@ -5,6 +5,8 @@ up in the CodePipelineBackend, apply the rules AWS applies, and hand executions 
 """
 from __future__ import annotations
 
+import time
+
 import copy
 
 from localcloud import paging
@@ -21,7 +23,9 @@ from localcloud.codepipeline.shapes import (
     pipeline_state_shape, pipeline_summary_shape,
 )
 from localcloud.codepipeline.triggers import PIPELINE_ARN
-from localcloud.iam_trust import role_trusts
+from localcloud.exceptions import ServiceError
+from localcloud.principal import Principal
+from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.codepipeline.exceptions import ActionNotFoundException, ApprovalAlreadyCompletedException, ConflictException, DuplicatedStopRequestException, InvalidApprovalTokenException, InvalidArnException, InvalidStructureException, InvalidTagsException, NotLatestPipelineExecutionException, PipelineExecutionNotFoundException, PipelineExecutionNotStoppableException, PipelineNameInUseException, PipelineNotFoundException, PipelineVersionNotFoundException, ResourceNotFoundException, StageNotFoundException, StageNotRetryableException, TooManyTagsException, ValidationException
 
 #: UNCONFIRMED (docs/aws-behaviour.md, "Module constants"): old docs say executions killed by an edit become
@@ -37,6 +41,9 @@ REVISION_TYPES = {("Source", "AWS", "CodeCommit"): {"COMMIT_ID"},
 def _page(items: list, params: dict, default: int, key: str = "nextToken") -> tuple[list, str | None]:
     return paging.page(items, params.get(key), params.get("maxResults") or default,
                 error_code="InvalidNextTokenException", message="The next token is not valid")
+
+
+SERVICE_PRINCIPAL = "codepipeline.amazonaws.com"
 
 
 class CodePipelineAPI:
@@ -68,14 +75,17 @@ class CodePipelineAPI:
 
     def _check_resources(self, declaration: dict) -> None:
         """The role must exist and trust codepipeline.amazonaws.com; the artifact buckets must exist."""
-        iam = self.provider.client("iam")
-        if not role_trusts(iam, declaration["roleArn"], "codepipeline.amazonaws.com"):
-            raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {declaration['roleArn']}")
+        services, role_arn = self.provider.cloud.services, declaration["roleArn"]
+        try:
+            session = services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, role_arn.split(":")[4]),
+                                               role_arn, str(int(time.time() * 1000)))
+        except (AccessDenied, ValidationError, IndexError):
+            raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {role_arn}") from None
         stores = [declaration["artifactStore"]] if declaration.get("artifactStore") else list(declaration["artifactStores"].values())
         for store in stores:
             try:
-                self.provider.client("s3").head_bucket(Bucket=store["location"])
-            except Exception:
+                services.s3.head_bucket(session.principal, store["location"])
+            except ServiceError:
                 # UNCONFIRMED wording; the exception type is the one CreatePipeline uses for structure.
                 raise InvalidStructureException(f"The artifact store location {store['location']} (an S3 bucket) does not exist "
                                "or CodePipeline cannot access it") from None

@@ -1,13 +1,14 @@
 """CodePipeline's door: what EventBridge does when a rule's target is a pipeline.
 
-EventBridge acts as the target's role (`RoleArn`) and calls StartPipelineExecution; the event
-itself decides the source revisions (a CodeCommit push carries its commit id).
+EventBridge assumes the target's role (`RoleArn`) and calls StartPipelineExecution as that
+session; the event itself decides the source revisions (a CodeCommit push carries its commit id).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from localcloud.contract import Contract
+from localcloud.principal import Principal
 
 if TYPE_CHECKING:
     from localcloud.codepipeline.triggers import EventBridgeTarget
@@ -20,9 +21,12 @@ class CodePipelineContract(Contract):
         super().__init__(authorizer)
         self._events_target = events_target
 
-    def deliver_event(self, event: dict, target: dict, rule: dict, input_body: str | None) -> None:
-        """Start the target pipeline for `event` matched by `rule` ({"Name", "Arn", "EventBusName"}),
-        as the target's role; a missing pipeline or an unusable role fails the invocation.
-        `input_body` is what EventBridge rendered from the target's Input, InputPath or
-        InputTransformer (None without one): it may carry `sourceRevisions` overrides."""
-        self._events_target.deliver(event, target, rule, input_body)
+    def start_execution_for_event(self, principal: Principal, pipeline_arn: str, event: dict, rule: dict,
+                                  input_body: str | None) -> None:
+        """StartPipelineExecution for `event` matched by `rule` ({"Name", "Arn", "EventBusName"}),
+        made as the target role's session (`principal`, which EventBridge assumed). A missing
+        pipeline fails the invocation. `input_body` is what EventBridge rendered from the
+        target's Input, InputPath or InputTransformer (None without one): it may carry
+        `sourceRevisions` overrides."""
+        self._authorize(principal, "StartPipelineExecution", pipeline_arn)
+        self._events_target.deliver(pipeline_arn, event, rule, input_body)

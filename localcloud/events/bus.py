@@ -28,6 +28,7 @@ from typing import Callable
 
 from localcloud.events.targets import render_input
 from localcloud.principal import Principal
+from localcloud.sts.exceptions import AccessDenied, ValidationError
 
 log = logging.getLogger("localcloud.events")
 
@@ -140,16 +141,34 @@ class EventBus:
         parts = arn.split(":", 5)
         service = parts[2] if len(parts) > 2 else ""
         if service == "codepipeline":
-            rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
-            body = (render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
-                    if any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")) else None)
-            self._services().codepipeline.deliver_event(copy.deepcopy(event), target, rule_info, body)
+            self._to_pipeline(event, target, rule)
         elif service == "sqs":
             self._to_sqs(event, target, rule, parts)
         elif service == "logs" and len(parts) > 5 and parts[5].startswith("log-group:"):
             self._to_log_group(event, target, rule, parts)
         else:
             self._through_moto(event, target, rule)
+
+    def _to_pipeline(self, event, target, rule) -> None:
+        """EventBridge assumes the target's role and starts the pipeline as that session; a role
+        that is missing or does not trust events.amazonaws.com fails the invocation (AWS counts
+        it in FailedInvocations; nothing starts)."""
+        services, role_arn = self._services(), target.get("RoleArn")
+        account = rule.arn.split(":")[4]
+        try:
+            if not role_arn:
+                raise AccessDenied("a pipeline target needs a RoleArn")
+            session = services.sts.assume_role(Principal.service(EVENTS_SERVICE, account), role_arn,
+                                               f"events-{event['id']}"[:64])
+        except (AccessDenied, ValidationError) as err:
+            log.warning("EventBridge rule %s: target role %s cannot be assumed (%s); invocation failed",
+                        rule.name, role_arn, err.message)
+            return
+        rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
+        body = (render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
+                if any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")) else None)
+        services.codepipeline.start_execution_for_event(session.principal, target["Arn"], copy.deepcopy(event),
+                                                        rule_info, body)
 
     # SQS and CloudWatch Logs targets take no role: EventBridge writes to them as itself, and the
     # queue's or log group's resource policy decides (so the principal is the service).

@@ -12,7 +12,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
+from localcloud.codepipeline.actions import ActionRun, Outcome
+from localcloud.exceptions import ServiceError
 
 DEFAULT_TIMEOUT_MINUTES = 7 * 24 * 60
 PENDING, DECIDED, EXPIRED, WITHDRAWN = "pending", "decided", "expired", "withdrawn"
@@ -65,9 +66,9 @@ def run(run: ActionRun) -> Outcome:
     if topic:
         subject, message = notification(run, approval)
         try:
-            run.client("sns").publish(TopicArn=topic, Subject=subject, Message=message)
-        except Exception as err:
-            code, text = client_error_text(err)
+            run.cloud.services.sns.publish(run.principal, topic, message, subject=subject)
+        except ServiceError as err:
+            code, text = err.code, err.message
             approval.state = WITHDRAWN
             return Outcome.failed("ConfigurationError", f"Unable to publish the approval notification to {topic}: {code}: {text}")
     decided = approval.event.wait(run.cloud.clock.scaled(minutes * 60))

@@ -76,9 +76,8 @@ def run(run: ActionRun) -> Outcome:
                               f"read from the AWS CodeCommit repository {repository}: {code}: {message}")
     if run.abandoned:
         return Outcome.failed("JobFailed", "abandoned")
-    s3 = run.client("s3")
     for artifact in run.output_artifacts:
-        s3.put_object(Bucket=artifact["bucket"], Key=artifact["key"], Body=archive)
+        run.cloud.services.s3.put_object(run.principal, artifact["bucket"], artifact["key"], archive)
     message = commit.message.strip()
     url = commit_url(run.region, repository, commit_id)
     return Outcome(

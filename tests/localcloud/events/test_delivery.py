@@ -60,18 +60,22 @@ def test_put_events_reaches_an_sqs_target_with_the_full_envelope(localcloud, aws
     assert event["resources"] == ["arn:aws:s3:::b"] and event["detail"] == {"level": "high"}
 
 
-def test_a_pipeline_target_is_reached_through_codepipelines_door(localcloud, events, monkeypatch):
+def test_a_pipeline_target_is_reached_through_codepipelines_door_as_the_target_role(localcloud, aws, events, monkeypatch):
+    role_name = f"events-{uuid.uuid4().hex[:6]}"
+    role_arn = aws("iam").create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
     seen: list[tuple] = []
     done = threading.Event()
 
-    def deliver(event, target, rule, body):
-        seen.append((event, target, rule, body))
+    def deliver(principal, pipeline_arn, event, rule, body):
+        seen.append((event, {"Arn": pipeline_arn, "principal": principal}, rule, body))
         done.set()
 
     prefix = f"arn:aws:codepipeline:us-east-1:123456789012:seam-{uuid.uuid4().hex[:6]}"
-    monkeypatch.setattr(localcloud.services.codepipeline, "deliver_event", deliver)
+    monkeypatch.setattr(localcloud.services.codepipeline, "start_execution_for_event", deliver)
     source = f"app.{uuid.uuid4().hex[:6]}"
-    target = {"Id": "pipeline", "Arn": prefix + "-pipe", "RoleArn": "arn:aws:iam::123456789012:role/events",
+    target = {"Id": "pipeline", "Arn": prefix + "-pipe", "RoleArn": role_arn,
               "InputTransformer": {"InputPathsMap": {"c": "$.detail.commitId"},
                                    "InputTemplate": '{"sourceRevisions": [{"revisionValue": "<c>"}]}'}}
     rule = _rule(events, {"source": [source]}, [target])
@@ -80,7 +84,9 @@ def test_a_pipeline_target_is_reached_through_codepipelines_door(localcloud, eve
     event, got_target, got_rule, body = seen[0]
     assert event["detail"] == {"commitId": "abc"} and event["region"] == "us-east-1"
     assert json.loads(body) == {"sourceRevisions": [{"revisionValue": "abc"}]}, "EventBridge renders the input"
-    assert got_target == target
+    assert got_target["Arn"] == target["Arn"]
+    assert got_target["principal"].arn.startswith(f"arn:aws:sts::123456789012:assumed-role/{role_name}/"), \
+        "EventBridge starts the pipeline as the session of the target's role"
     assert got_rule["Name"] == rule and got_rule["Arn"].endswith(f":rule/{rule}")
 
 

@@ -23,6 +23,7 @@ log = logging.getLogger("localcloud")
 PROVIDER_MODULES = (
     "localcloud.events.provider",
     "localcloud.codecommit.provider",
+    "localcloud.autoscaling.provider",
     "localcloud.fleet.provider",
     "localcloud.cloudwatch.provider",
     "localcloud.codebuild.provider",

@@ -93,7 +93,7 @@ class Datapoint:
 
 
 @dataclass
-class Decision:
+class AlarmDecision:
     state: str | None              # None: keep the current state (treat missing data = ignore)
     reason: str
     reason_data: str
@@ -121,7 +121,7 @@ def datapoints(datums, now: datetime, period_seconds: float, periods: int, stati
 
 def decide(points: list[Datapoint], evaluation_periods: int, datapoints_to_alarm: int, threshold: float,
            comparison: str, treat_missing: str, statistic: str, period: int, now: datetime,
-           current_state: str) -> Decision:
+           current_state: str) -> AlarmDecision:
     breaches, phrase = COMPARISONS[comparison]
     n, m = evaluation_periods, datapoints_to_alarm
     present = [p for p in points if p.value is not None]
@@ -146,10 +146,10 @@ def decide(points: list[Datapoint], evaluation_periods: int, datapoints_to_alarm
 
     data = _reason_data(evaluated, statistic, period, threshold, now, points)
     if state is None:
-        return Decision(None, "", data)
+        return AlarmDecision(None, "", data)
     if state == INSUFFICIENT:
         count = n
-        return Decision(state, f"Insufficient Data: {count} datapoint{'s were' if count != 1 else ' was'} unknown.", data)
+        return AlarmDecision(state, f"Insufficient Data: {count} datapoint{'s were' if count != 1 else ' was'} unknown.", data)
     if state == ALARM:
         shown, verb, transition = breaching, phrase, "OK -> ALARM"
         count = len(breaching) + (missing if treat == "breaching" else 0)
@@ -161,7 +161,7 @@ def decide(points: list[Datapoint], evaluation_periods: int, datapoints_to_alarm
     reason = (f"Threshold Crossed: {count} out of the last {n} datapoints [{listed}] "
               f"{'was' if count == 1 else 'were'} {verb} the threshold ({_num(threshold)}) "
               f"(minimum {need} datapoint{'s' if need != 1 else ''} for {transition} transition).")
-    return Decision(state, reason, data)
+    return AlarmDecision(state, reason, data)
 
 
 def _num(value: float) -> str:

@@ -5,7 +5,7 @@ from localcloud.cloudwatch.evaluator import AlarmEvaluator
 from localcloud.provider import Provider
 
 
-class CloudwatchProvider(Provider):
+class CloudWatchProvider(Provider):
     service = "cloudwatch"
 
     def __init__(self, cloud):
@@ -23,5 +23,5 @@ class CloudwatchProvider(Provider):
         self.evaluator.stop()
 
 
-def create(cloud) -> CloudwatchProvider:
-    return CloudwatchProvider(cloud)
+def create(cloud) -> CloudWatchProvider:
+    return CloudWatchProvider(cloud)

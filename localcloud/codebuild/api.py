@@ -28,7 +28,7 @@ BUILD_ID = re.compile(r"^(?:arn:aws[a-z-]*:codebuild:[^:]+:\d{12}:build/)?([^:]+
 
 
 
-class BuildApi:
+class BuildAPI:
     """Project and build operations; `provider` runs builds (`submit`) and holds the state."""
 
     def __init__(self, provider):

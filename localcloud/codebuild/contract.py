@@ -15,7 +15,7 @@ from localcloud.principal import Principal
 from localcloud.codebuild.exceptions import ResourceNotFoundException
 
 if TYPE_CHECKING:
-    from localcloud.codebuild.provider import CodebuildProvider
+    from localcloud.codebuild.provider import CodeBuildProvider
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class BuildResult:
 class CodeBuildContract(Contract):
     action_prefix = "codebuild"
 
-    def __init__(self, authorizer, provider: "CodebuildProvider"):
+    def __init__(self, authorizer, provider: "CodeBuildProvider"):
         super().__init__(authorizer)
         self._provider = provider
 

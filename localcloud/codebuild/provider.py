@@ -12,16 +12,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 
-from localcloud.codebuild.api import BuildApi
+from localcloud.codebuild.api import BuildAPI
 from localcloud.codebuild.contract import CodeBuildContract
 from localcloud.codebuild.models import Build, CodeBuildBackend
-from localcloud.codebuild.report_api import ReportApi
+from localcloud.codebuild.report_api import ReportAPI
 from localcloud.codebuild.runner import BuildRunner
 from localcloud.provider import Provider
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
 
 log = logging.getLogger("localcloud.codebuild")
-class CodebuildProvider(Provider):
+class CodeBuildProvider(Provider):
     service = "codebuild"
 
     def __init__(self, cloud, max_concurrent_builds: int | None = None):
@@ -30,8 +30,8 @@ class CodebuildProvider(Provider):
         self.max_concurrent_builds = max_concurrent_builds or cloud.settings.codebuild.max_concurrent_builds
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        self.builds_api = BuildApi(self)
-        self.reports_api = ReportApi(self)
+        self.builds_api = BuildAPI(self)
+        self.reports_api = ReportAPI(self)
         self.contract = CodeBuildContract(cloud.authorizer, self)
 
     def operations(self) -> dict:
@@ -101,5 +101,5 @@ class CodebuildProvider(Provider):
         return build.id
 
 
-def create(cloud) -> CodebuildProvider:
-    return CodebuildProvider(cloud)
+def create(cloud) -> CodeBuildProvider:
+    return CodeBuildProvider(cloud)

@@ -10,7 +10,7 @@ from localcloud.codebuild.shapes import report_group_shape, report_shape, test_c
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
 
-class ReportApi:
+class ReportAPI:
     def __init__(self, provider):
         self.backend = provider.backend
 

@@ -22,7 +22,7 @@ log = logging.getLogger("localcloud.codecommit")
 SERVICE_PRINCIPAL = "codecommit.amazonaws.com"
 
 
-class CodecommitProvider(Provider):
+class CodeCommitProvider(Provider):
     service = "codecommit"
 
     def __init__(self, cloud):
@@ -56,5 +56,5 @@ class CodecommitProvider(Provider):
         self.backend.reset()
 
 
-def create(cloud) -> CodecommitProvider:
-    return CodecommitProvider(cloud)
+def create(cloud) -> CodeCommitProvider:
+    return CodeCommitProvider(cloud)

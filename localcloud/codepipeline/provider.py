@@ -26,7 +26,7 @@ log = logging.getLogger("localcloud.codepipeline")
 SERVICE_PRINCIPAL = "codepipeline.amazonaws.com"
 
 
-class CodepipelineProvider(Provider):
+class CodePipelineProvider(Provider):
     service = "codepipeline"
 
     def __init__(self, cloud):
@@ -112,5 +112,5 @@ class CodepipelineProvider(Provider):
             self._publisher.join(2)
 
 
-def create(cloud) -> CodepipelineProvider:
-    return CodepipelineProvider(cloud)
+def create(cloud) -> CodePipelineProvider:
+    return CodePipelineProvider(cloud)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from localcloud.fleet import lifecycle_hooks, moto_hooks, moto_state
+from localcloud.fleet import moto_hooks, moto_state
 from localcloud.fleet.checker import HealthChecker
 from localcloud.fleet.contract import FleetContract
 from localcloud.fleet.dataplane import DataPlane
@@ -39,7 +39,6 @@ class FleetProvider(Provider):
         self.checker = HealthChecker(self.health, cloud.clock, self.address_of)
         self.dataplane = DataPlane(self.health, self.address_of)
         moto_hooks.install(self)
-        lifecycle_hooks.install(cloud.clock)
 
     # -- Provider ------------------------------------------------------------------------------
     def host_app(self, host: str):
@@ -49,7 +48,6 @@ class FleetProvider(Provider):
         self.checker.start()
 
     def reset(self) -> None:
-        lifecycle_hooks.uninstall()  # moto forgets its groups: forget their waiting launches
         self.health.clear()
         self.runtimes.reset()
         self.dataplane.close()
@@ -60,7 +58,6 @@ class FleetProvider(Provider):
         for runtime in self.runtimes.all():
             runtime.terminate()
         moto_hooks.uninstall(self)
-        lifecycle_hooks.uninstall()
 
     # -- where a target listens ----------------------------------------------------------------
     def address_of(self, target_group, target: RegisteredTarget) -> tuple[str, int] | None:

@@ -1,17 +1,18 @@
 """The endpoint itself: routing, AWS-shaped errors, refused protocols, the CLI lifecycle."""
 from __future__ import annotations
 
+import ast
 import json
-import os
+import pathlib
 import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
+
+import localcloud
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +55,39 @@ def test_capstone_cloud_prints_url_and_stops_on_sigterm(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+# `python -m localcloud` with every import of capstone failing, as where only localcloud is installed
+WITHOUT_CAPSTONE = ("import runpy, sys; sys.modules['capstone'] = None; "
+                    "runpy.run_module('localcloud', run_name='__main__', alter_sys=True)")
+
+
+def test_localcloud_stands_alone_without_capstone(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WITHOUT_CAPSTONE, "--port", "0", "--state-dir", str(tmp_path), "--time-scale", "0.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
+        assert requests.post(f"{match.group(0)}/moto-api/reset").status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_no_module_of_localcloud_imports_capstone():
+    root = pathlib.Path(localcloud.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "capstone"]
+    assert offenders == []
 
 
 def test_aws_cli_reaches_localcloud(cli_env):

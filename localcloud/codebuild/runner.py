@@ -245,36 +245,8 @@ class BuildRunner:
 
     # -- DOWNLOAD_SOURCE --------------------------------------------------------------------------
     def _download_source(self) -> None:
-        build = self.build
-        region = build.region
         try:
-            if build.pipeline is not None:
-                inputs = build.pipeline["input_artifacts"]
-                primary = build.pipeline.get("primary_source") or (inputs[0]["name"] if inputs else None)
-                for artifact in inputs:
-                    target = self.src if artifact["name"] == primary else self.work / f"src-{artifact['name']}"
-                    data = sources.s3_object(self.services.s3, self.principal, artifact["bucket"], artifact["key"])
-                    sources.extract_zip(data, target)
-                    if target != self.src:
-                        self.secondary_dirs[artifact["name"]] = target
-                # sourceVersion is the input artifact's S3 object; the revision behind it (the
-                # commit) is what CodePipeline hands over as the resolved source version
-                build.resolved_source_version = build.pipeline.get("source_version")
-            else:
-                kind = build.source.get("type")
-                if kind == "S3":
-                    bucket, key = sources.split_s3_location(build.source.get("location", ""))
-                    data = sources.s3_object(self.services.s3, self.principal, bucket, key, build.source_version)
-                    sources.extract_zip(data, self.src)
-                    build.resolved_source_version = build.source_version
-                elif kind == "CODECOMMIT":
-                    data, commit = sources.codecommit_tree(self.services.codecommit, self.principal, region,
-                                                           build.source.get("location", ""), build.source_version)
-                    sources.extract_zip(data, self.src)
-                    build.resolved_source_version = commit
-                elif kind == "CODEPIPELINE":
-                    raise sources.SourceError("a CODEPIPELINE source can only be built by CodePipeline "
-                                              "(StartBuild on such a project has no input artifact)")
+            self.secondary_dirs = sources.download(self.build, self.services, self.principal, self.src, self.work)
         except sources.SourceError as err:
             raise PhaseFailure(err.status_code, err.message) from None
         self._agent(f"CODEBUILD_SRC_DIR={self.src}")

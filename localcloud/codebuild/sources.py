@@ -105,3 +105,36 @@ def _resolve_commit(codecommit, principal, region: str, info, version: str | Non
         if not branch:
             return None
     return codecommit.branch_head(principal, region, info.name, branch)
+
+
+def download(build, services, principal, src: Path, work: Path) -> dict[str, Path]:
+    """DOWNLOAD_SOURCE: the primary source into `src`, a pipeline's other input artifacts beside
+    it; returns their directories by artifact name. Sets the build's resolved source version.
+    Raises SourceError."""
+    secondary: dict[str, Path] = {}
+    if build.pipeline is not None:
+        inputs = build.pipeline["input_artifacts"]
+        primary = build.pipeline.get("primary_source") or (inputs[0]["name"] if inputs else None)
+        for artifact in inputs:
+            target = src if artifact["name"] == primary else work / f"src-{artifact['name']}"
+            extract_zip(s3_object(services.s3, principal, artifact["bucket"], artifact["key"]), target)
+            if target != src:
+                secondary[artifact["name"]] = target
+        # sourceVersion is the input artifact's S3 object; the revision behind it (the commit)
+        # is what CodePipeline hands over as the resolved source version
+        build.resolved_source_version = build.pipeline.get("source_version")
+        return secondary
+    kind = build.source.get("type")
+    if kind == "S3":
+        bucket, key = split_s3_location(build.source.get("location", ""))
+        extract_zip(s3_object(services.s3, principal, bucket, key, build.source_version), src)
+        build.resolved_source_version = build.source_version
+    elif kind == "CODECOMMIT":
+        data, commit = codecommit_tree(services.codecommit, principal, build.region, build.source.get("location", ""),
+                                       build.source_version)
+        extract_zip(data, src)
+        build.resolved_source_version = commit
+    elif kind == "CODEPIPELINE":
+        raise SourceError("a CODEPIPELINE source can only be built by CodePipeline "
+                          "(StartBuild on such a project has no input artifact)")
+    return secondary

@@ -23,6 +23,7 @@ from localcloud.aws import (
     json_error_body,
     query_error_body,
 )
+from localcloud.exceptions import InternalFailure, SerializationException, UnsupportedProtocolException
 from localcloud.validation import service_model, validate
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class Router:
             return self._dispatch(environ, start_response)
         except Exception:  # the router itself must never hang up on a client
             traceback.print_exc(file=sys.stderr)
-            err = AWSError("InternalFailure", "localcloud failed to route the request; see its log", 500)
+            err = InternalFailure("localcloud failed to route the request; see its log")
             return _response(start_response, 500, json_error_body(err).encode(), "application/json")
 
     def _dispatch(self, environ, start_response):
@@ -99,7 +100,7 @@ class Router:
 
         refused = self._unreadable_protocol(environ)
         if refused:
-            err = AWSError("UnsupportedProtocolException", refused, 415)
+            err = UnsupportedProtocolException(refused)
             return _response(start_response, 415, json_error_body(err).encode(), "application/json")
 
         target = environ.get("HTTP_X_AMZ_TARGET")
@@ -178,7 +179,7 @@ class Router:
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
-                raise AWSError("SerializationException", "Start of structure or map found where not expected: the request body is not valid JSON") from None
+                raise SerializationException("Start of structure or map found where not expected: the request body is not valid JSON") from None
             if operation not in provider.unvalidated:
                 validate(provider.service, operation, params)
             result = handler(params, ctx)
@@ -188,7 +189,7 @@ class Router:
             return _response(start_response, err.status, json_error_body(err).encode(), "application/x-amz-json-1.1", extra)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            err = AWSError("InternalFailure", f"localcloud's {provider.service} provider failed on {operation}; see its log", 500)
+            err = InternalFailure(f"localcloud's {provider.service} provider failed on {operation}; see its log")
             return _response(start_response, 500, json_error_body(err).encode(), "application/x-amz-json-1.1", extra)
 
     def _query_operation(self, provider, handler, operation, body, environ, start_response):
@@ -201,7 +202,7 @@ class Router:
             return _response(start_response, err.status, query_error_body(err, ctx.request_id).encode(), "text/xml")
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            err = AWSError("InternalFailure", f"localcloud failed on {operation}; see its log", 500)
+            err = InternalFailure(f"localcloud failed on {operation}; see its log")
             return _response(start_response, 500, query_error_body(err, ctx.request_id).encode(), "text/xml")
 
     def _moto(self, environ, start_response):
@@ -222,7 +223,7 @@ class Router:
             if hasattr(chunks, "close"):
                 chunks.close()
             target = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(environ.get("QUERY_STRING", "")).get("Action", ["?"])[0]
-            err = AWSError("InternalFailure", f"moto could not handle {target} ({status}); localcloud does not emulate it", 500)
+            err = InternalFailure(f"moto could not handle {target} ({status}); localcloud does not emulate it")
             log.warning("moto failed on %s: %s", target, body[:300])
             return _response(start_response, 500, json_error_body(err).encode(), "application/json")
         start_response(status, headers)

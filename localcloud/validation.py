@@ -13,6 +13,7 @@ import botocore.session
 from botocore.model import ServiceModel, Shape
 
 from localcloud.aws import AWSError
+from localcloud.exceptions import SerializationException
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,7 +119,7 @@ def validate(service: str, operation: str, params: Any) -> None:
     if op.input_shape is None:
         return
     if not isinstance(params, dict):
-        raise AWSError("SerializationException", "Request body must be a JSON object")
+        raise SerializationException("Request body must be a JSON object")
     errors: list[str] = []
     _check(op.input_shape, params, "", errors)
     if errors:

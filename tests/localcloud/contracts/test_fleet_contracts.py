@@ -3,8 +3,7 @@ import time
 
 import pytest
 
-from localcloud.autoscaling import lifecycle_hooks
-from localcloud.autoscaling.contract import LaunchTemplateRef, Tag
+from localcloud.autoscaling.contract import LaunchTemplateRef, LifecycleNotification, Tag
 from localcloud.autoscaling.exceptions import ResourceInUse, ValidationError
 from localcloud.ec2.exceptions import InvalidInstanceIDNotFound
 from localcloud.elbv2.contract import TargetDescription
@@ -75,16 +74,18 @@ def test_lifecycle_hooks_and_actions(kit, doors, authorizer):
         doors.autoscaling.put_lifecycle_hook(CALLER, "no-such-group", hook, LAUNCHING)
 
     notified = []
-    listener = lambda message: notified.append(message) if message["LifecycleHookName"] == hook else None  # noqa: E731
-    lifecycle_hooks.subscribe(listener)
+    listener = lambda message: notified.append(message) if message.hook_name == hook else None  # noqa: E731
+    doors.autoscaling.subscribe_lifecycle_notifications(CALLER, listener)
     try:
         doors.autoscaling.set_desired_capacity(CALLER, name, 1)
         [message] = wait_for(lambda: notified)
     finally:
-        lifecycle_hooks.unsubscribe(listener)
-    instance_id = message["EC2InstanceId"]
+        doors.autoscaling.unsubscribe_lifecycle_notifications(CALLER, listener)
+    assert isinstance(message, LifecycleNotification)
+    assert (message.group_name, message.lifecycle_transition, message.account_id) == (name, LAUNCHING, ACCOUNT)
+    instance_id = message.instance_id
     assert [i.lifecycle_state for i in doors.autoscaling.describe_group(CALLER, name).instances] == ["Pending:Wait"]
-    doors.autoscaling.record_lifecycle_action_heartbeat(CALLER, name, hook, token=message["LifecycleActionToken"])
+    doors.autoscaling.record_lifecycle_action_heartbeat(CALLER, name, hook, token=message.token)
     doors.autoscaling.complete_lifecycle_action(CALLER, name, hook, "CONTINUE", instance_id=instance_id)
     assert doors.autoscaling.describe_group(CALLER, name).healthy_in_service() == [instance_id]
     with pytest.raises(ValidationError):

@@ -10,7 +10,9 @@ for the UUID of a group that does not exist yet).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 from localcloud.autoscaling import exceptions, lifecycle_hooks
 from localcloud.autoscaling.exceptions import ResourceInUse, ValidationError
@@ -80,8 +82,29 @@ class LifecycleHookInfo:
     default_result: str
 
 
+@dataclass(frozen=True)
+class LifecycleNotification:
+    """What Auto Scaling tells a lifecycle hook's recipient (the fields of AWS's notification
+    message) when an instance starts waiting on the hook."""
+    group_name: str
+    hook_name: str
+    instance_id: str
+    token: str                  # LifecycleActionToken
+    lifecycle_transition: str   # autoscaling:EC2_INSTANCE_LAUNCHING
+    account_id: str | None
+    region: str | None
+
+
+LAUNCHING = lifecycle_hooks.LAUNCHING
+
+
 class AutoScalingContract(MotoContract):
     action_prefix = "autoscaling"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._subscriptions: dict[Callable, Callable[[dict], None]] = {}
+        self._subscriptions_lock = threading.Lock()
 
     def _backend(self, region: str | None):
         from moto.autoscaling.models import autoscaling_backends
@@ -173,6 +196,31 @@ class AutoScalingContract(MotoContract):
             self._backend(region).attach_load_balancer_target_groups(name, list(target_group_arns))
 
     # -- lifecycle hooks -------------------------------------------------------------------------
+    def subscribe_lifecycle_notifications(self, principal: Principal,
+                                          fn: Callable[[LifecycleNotification], None]) -> None:
+        """Call `fn` for every instance that starts waiting on a lifecycle hook, in any group
+        (AWS's hook notification; for the hook CodeDeploy manages, CodeDeploy is the recipient).
+        `fn` must return at once. Nothing is authorized: receiving a notification is no AWS API
+        call (Auto Scaling sends it with the hook's own configuration)."""
+        def deliver(message: dict) -> None:
+            fn(LifecycleNotification(
+                group_name=message["AutoScalingGroupName"], hook_name=message["LifecycleHookName"],
+                instance_id=message["EC2InstanceId"], token=message["LifecycleActionToken"],
+                lifecycle_transition=message["LifecycleTransition"], account_id=message.get("AccountId"),
+                region=message.get("Region")))
+        with self._subscriptions_lock:
+            if fn in self._subscriptions:
+                return
+            self._subscriptions[fn] = deliver
+        lifecycle_hooks.subscribe(deliver)
+
+    def unsubscribe_lifecycle_notifications(self, principal: Principal,
+                                            fn: Callable[[LifecycleNotification], None]) -> None:
+        with self._subscriptions_lock:
+            deliver = self._subscriptions.pop(fn, None)
+        if deliver is not None:
+            lifecycle_hooks.unsubscribe(deliver)
+
     def put_lifecycle_hook(self, principal: Principal, group_name: str, hook_name: str, lifecycle_transition: str,
                            heartbeat_timeout: int = 3600, default_result: str = "ABANDON",
                            region: str | None = None) -> None:

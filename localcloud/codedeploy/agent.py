@@ -1,7 +1,7 @@
 """The CodeDeploy agent of one instance: download, unpack, install, run lifecycle hook scripts.
 
-It works on the instance's runtime (localcloud.fleet.instances.InstanceRuntime) the way the real
-agent works on a host: the deployment root is `$INSTANCE_ROOT/opt/codedeploy-agent/deployment-root`,
+It works on the instance's host (the fleet's door: `InstanceHost`) the way the real agent works
+on a host, and reads the revision through S3's door as the instance profile's role: the deployment root is `$INSTANCE_ROOT/opt/codedeploy-agent/deployment-root`,
 `files:` land under `$INSTANCE_ROOT` (`/opt/app` -> `$INSTANCE_ROOT/opt/app`), the last successful
 and most recent installs are remembered in `deployment-instructions/` files per deployment group,
 and scripts run in their own process group with the agent's environment, killed (SIGTERM to the
@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
 from localcloud.codedeploy import appspec as appspec_mod
 from localcloud.codedeploy.appspec import AppSpec, AppSpecError
+from localcloud.exceptions import AWSError
+from localcloud.fleet.contract import InstanceHost
+from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codedeploy.agent")
 
@@ -102,9 +103,13 @@ class ScriptLog:
 
 
 class Agent:
-    def __init__(self, cloud, runtime, clients=None):
+    """`s3` is S3's door (`get_object(principal, bucket, key, version_id, if_match) -> bytes`),
+    `principal` what the agent acts as (the instance profile's role; see principals.py)."""
+
+    def __init__(self, cloud, runtime: InstanceHost, s3, principal: Principal):
         self.cloud = cloud
-        self.clients = clients or cloud.client
+        self.s3 = s3
+        self.principal = principal
         self.runtime = runtime
         self.root = Path(runtime.root) / "opt" / "codedeploy-agent" / "deployment-root"
         self.instructions = self.root / "deployment-instructions"
@@ -147,18 +152,12 @@ class Agent:
         shutil.rmtree(workdir, ignore_errors=True)
         archive_dir.mkdir(parents=True)
         bundle = workdir / "bundle"
-        kwargs = {"Bucket": loc["bucket"], "Key": loc["key"]}
-        if loc.get("version"):
-            kwargs["VersionId"] = loc["version"]
-        if loc.get("eTag"):
-            kwargs["IfMatch"] = loc["eTag"]
         try:
-            body = self.clients("s3").get_object(**kwargs)["Body"]
-            with bundle.open("wb") as out:
-                shutil.copyfileobj(body, out)
-        except ClientError as exc:
-            err = exc.response.get("Error", {})
-            raise LifecycleFailure("UnknownError", f"{err.get('Code')}: {err.get('Message')} (s3://{loc['bucket']}/{loc['key']})") from None
+            body = self.s3.get_object(self.principal, loc["bucket"], loc["key"], version_id=loc.get("version") or None,
+                                      if_match=loc.get("eTag") or None)
+        except AWSError as exc:
+            raise LifecycleFailure("UnknownError", f"{exc.code}: {exc.message} (s3://{loc['bucket']}/{loc['key']})") from None
+        bundle.write_bytes(body)
         try:
             _unpack(bundle, loc.get("bundleType"), archive_dir)
         except (zipfile.BadZipFile, tarfile.TarError, OSError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Deployment alarm monitoring: poll the group's CloudWatch alarms while a deployment is active.
+"""Deployment alarm monitoring: poll the group's CloudWatch alarms (CloudWatch's door) while a deployment is active.
 
 "If any of the specified alarms are activated, the deployment stops, and the status is updated to
 Stopped" (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html). With ignorePollAlarmFailure false (the default), a
@@ -9,9 +9,10 @@ deployment also stops when the alarm state cannot be retrieved.
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
+from localcloud.cloudwatch.contract import CloudWatchContract
+from localcloud.exceptions import AWSError
+from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codedeploy")
 
@@ -26,7 +27,7 @@ def effective_configuration(group_config: dict | None, override: dict | None) ->
     return (override if override is not None else group_config) or {}
 
 
-def check(cloudwatch, config: dict) -> str | None:
+def check(cloudwatch: CloudWatchContract, principal: Principal, config: dict, region: str | None = None) -> str | None:
     """None while the deployment may go on; otherwise the reason it must stop."""
     if not config.get("enabled"):
         return None
@@ -35,12 +36,11 @@ def check(cloudwatch, config: dict) -> str | None:
         return None
     ignore_failure = bool(config.get("ignorePollAlarmFailure"))
     try:
-        resp = cloudwatch.describe_alarms(AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-    except (ClientError, BotoCoreError) as exc:
+        found = cloudwatch.alarm_states(principal, names, region)  # metric and composite alarms
+    except AWSError as exc:
         if ignore_failure:
             return None
         return f"The deployment was stopped because the state of its alarms could not be retrieved from Amazon CloudWatch: {exc}"
-    found = {a["AlarmName"]: a.get("StateValue") for a in resp.get("MetricAlarms", []) + resp.get("CompositeAlarms", [])}
     active = [n for n in names if found.get(n) == "ALARM"]
     if active:
         return ALARM_ACTIVE_MESSAGE.format(names=", ".join(active))
@@ -51,19 +51,18 @@ def check(cloudwatch, config: dict) -> str | None:
     return None
 
 
-def watch(run, settings, clients: Callable) -> None:
+def watch(run, settings, cloudwatch: CloudWatchContract, principal: Principal, region: str | None = None) -> None:
     """Poll while `run` (a lifecycle.DeploymentRun) is not done; stop it (ALARM_ACTIVE) when an
-    alarm says so. Every `alarm_poll_interval` seconds, for as long as the deployment is active."""
+    alarm says so. Every `alarm_poll_interval` seconds, for as long as the deployment is active,
+    as `principal` (the group's service role)."""
     d = run.deployment
-    cloudwatch = None
     while not run.done.wait(settings.alarm_poll_interval):
         if not d.active or run.stopped:
             continue
         config = effective_configuration(d.group.config.get("alarmConfiguration"), d.override_alarm_configuration)
         if not config.get("enabled"):
             continue
-        cloudwatch = cloudwatch or clients("cloudwatch")
-        reason = check(cloudwatch, config)
+        reason = check(cloudwatch, principal, config, region)
         if reason:
             log.info("deployment %s: %s", d.deployment_id, reason)
             run.request_stop("ALARM_ACTIVE", reason)

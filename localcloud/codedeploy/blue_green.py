@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from botocore.exceptions import ClientError
-
 from localcloud.codedeploy import autoscaling as asg_api
 from localcloud.codedeploy.lifecycle import NO_INSTANCES_MESSAGE, Lifecycle, best_effort
 from localcloud.codedeploy.models import (
     ALLOW_TRAFFIC_EVENTS, BLOCK_TRAFFIC_EVENTS, GREEN_EVENTS, GREEN_INSTALL_EVENTS, HEALTH_CONSTRAINTS_MESSAGE,
 )
 from localcloud.codedeploy.runs import Ended
+from localcloud.exceptions import AWSError
 
 log = logging.getLogger("localcloud.codedeploy")
 
@@ -21,9 +20,9 @@ log = logging.getLogger("localcloud.codedeploy")
 class BlueGreenDeployment(Lifecycle):
     def deploy(self) -> None:
         run, d = self.run, self.deployment
-        autoscaling = self.clients("autoscaling")
+        autoscaling, principal, region = self.services.autoscaling, self.principal, self.region
         target_groups = self._target_groups(required=True)
-        source = asg_api.describe(autoscaling, d.blue_asg) if d.blue_asg else None
+        source = asg_api.describe(autoscaling, principal, d.blue_asg, region) if d.blue_asg else None
         if source is None:
             raise Ended("Failed", "AUTO_SCALING_CONFIGURATION",
                         f"The deployment failed because the Auto Scaling group {d.blue_asg} of the deployment group could not be found.")
@@ -39,10 +38,11 @@ class BlueGreenDeployment(Lifecycle):
         log.info("deployment %s provisioning %s with %d instances", d.deployment_id, green_name, len(blue_ids))
         run.check()  # a stop that came first must not leave a green group behind
         try:
-            asg_api.copy_group(autoscaling, source, green_name, len(blue_ids))
-            green_ids = asg_api.wait_in_service(autoscaling, green_name, len(blue_ids),
-                                                self.cloud.clock.scaled(self.settings.provision_timeout), lambda: run.stopped)
-        except (asg_api.ProvisioningFailed, ClientError) as exc:
+            asg_api.copy_group(autoscaling, principal, source, green_name, len(blue_ids), region)
+            green_ids = asg_api.wait_in_service(autoscaling, principal, green_name, len(blue_ids),
+                                                self.cloud.clock.scaled(self.settings.provision_timeout),
+                                                lambda: run.stopped, region)
+        except (asg_api.ProvisioningFailed, AWSError) as exc:
             raise Ended("Failed", "AUTO_SCALING_CONFIGURATION", f"The deployment failed while provisioning the replacement environment: {exc}") from None
         run.check()
         green = self._add_targets(green_ids, "Green", GREEN_EVENTS)
@@ -67,15 +67,15 @@ class BlueGreenDeployment(Lifecycle):
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
         run.check()
 
-        self._retire_blue(autoscaling)
+        self._retire_blue()
         with self.backend.lock:
             old = list(d.group.auto_scaling_groups)
             d.group.auto_scaling_groups = [green_name if n == d.blue_asg else n for n in old] or [green_name]
         hook = d.group.hook_name()
-        best_effort(lambda: asg_api.put_hook(autoscaling, green_name, hook))
+        best_effort(lambda: asg_api.put_hook(autoscaling, principal, green_name, hook, region))
         if self.settings.attach_target_groups_to_green:
-            best_effort(lambda: autoscaling.attach_load_balancer_target_groups(
-                AutoScalingGroupName=green_name, TargetGroupARNs=[tg["arn"] for tg in target_groups]))
+            best_effort(lambda: autoscaling.attach_target_groups(principal, green_name, [tg.arn for tg in target_groups],
+                                                                 region))
 
     def _ready_wait(self) -> None:
         run, d = self.run, self.deployment
@@ -93,7 +93,7 @@ class BlueGreenDeployment(Lifecycle):
         with self.backend.lock:
             d.status = "InProgress"
 
-    def _retire_blue(self, autoscaling) -> None:
+    def _retire_blue(self) -> None:
         run, d = self.run, self.deployment
         term = (d.blue_green_config or {}).get("terminateBlueInstancesOnDeploymentSuccess") or {}
         action = term.get("action", "TERMINATE")
@@ -107,5 +107,6 @@ class BlueGreenDeployment(Lifecycle):
             run.wait(self.cloud.clock.scaled(minutes * 60), until=run.skip_termination_wait)
         run.check()
         log.info("deployment %s terminating the original environment %s", d.deployment_id, d.blue_asg)
-        asg_api.remove_hook(autoscaling, d.blue_asg, d.group.hook_name())
-        asg_api.delete_group(autoscaling, d.blue_asg)
+        autoscaling = self.services.autoscaling
+        asg_api.remove_hook(autoscaling, self.principal, d.blue_asg, d.group.hook_name(), self.region)
+        asg_api.delete_group(autoscaling, self.principal, d.blue_asg, self.region)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
 
-from localcloud.codedeploy import alarms, autoscaling as asg_api, rollback
+from localcloud.codedeploy import alarms, autoscaling as asg_api, principals, rollback
 from localcloud.codedeploy.blue_green import BlueGreenDeployment
 from localcloud.codedeploy.in_place import InPlaceDeployment
 from localcloud.codedeploy.launch import LaunchDeployment
@@ -33,12 +32,11 @@ def kind_of(d: Deployment) -> type[Lifecycle]:
 
 
 class DeploymentEngine:
-    def __init__(self, cloud, backend: CodeDeployBackend, settings: CodeDeploySettings, runtimes: Callable, clients: Callable):
+    def __init__(self, cloud, backend: CodeDeployBackend, settings: CodeDeploySettings):
         self.cloud = cloud
-        self.clients = clients
         self.backend = backend
         self.settings = settings
-        self.context = DeploymentContext(cloud, backend, settings, runtimes, clients)
+        self.context = DeploymentContext(cloud, backend, settings)
         self.runs: dict[str, DeploymentRun] = {}
         self._shutting_down = False
 
@@ -50,7 +48,9 @@ class DeploymentEngine:
         run.thread.start()
         if deployment.creator != "codeDeployRollback":
             # A rollback follows an alarm that may still be in ALARM: it must not be stopped by it.
-            threading.Thread(target=alarms.watch, args=(run, self.settings, self.clients),
+            threading.Thread(target=alarms.watch,
+                             args=(run, self.settings, self.cloud.services.cloudwatch,
+                                   principals.service_role(deployment.group.service_role_arn), self.backend.region),
                              name=f"codedeploy-alarms-{deployment.deployment_id}", daemon=True).start()
         return run
 
@@ -69,12 +69,9 @@ class DeploymentEngine:
         for run in list(self.runs.values()):
             if run.thread is not None:
                 run.thread.join(timeout=10)
-        for instance_id in list(self.context.used_instances):
-            rt = self.context.runtime(instance_id)
-            if rt is not None:
-                rt.kill_processes()
+        # What hook scripts left running on instances is the fleet's: its reset/stop terminates
+        # every instance host (CodeDeploy stopping does not stop an instance's applications).
         self.runs.clear()
-        self.context.used_instances.clear()
 
     # -- one deployment -----------------------------------------------------------------------
     def _main(self, run: DeploymentRun) -> None:
@@ -113,4 +110,6 @@ class DeploymentEngine:
             self.start(follow_up)
         elif d.style.get("deploymentType") == "BLUE_GREEN" and d.green_asg and d.creator != "codeDeployRollback":
             if self.settings.delete_green_without_rollback:
-                best_effort(lambda: asg_api.delete_group(self.clients("autoscaling"), d.green_asg))
+                best_effort(lambda: asg_api.delete_group(self.cloud.services.autoscaling,
+                                                         principals.service_role(d.group.service_role_arn),
+                                                         d.green_asg, self.backend.region))

@@ -23,23 +23,19 @@ class InPlaceDeployment(Lifecycle):
     def _instances(self) -> list[str]:
         d = self.deployment
         ids: set[str] = set()
-        autoscaling = self.clients("autoscaling")
         for name in d.group.auto_scaling_groups:
-            group = asg_api.describe(autoscaling, name)
+            group = asg_api.describe(self.services.autoscaling, self.principal, name, self.region)
             if group is not None:
                 ids.update(asg_api.healthy_instances(group))
-        filters = d.group.config.get("ec2TagFilters") or []
-        if filters:
-            ec2 = self.clients("ec2")
-            for f in filters:
-                kind, key, value = f.get("Type", "KEY_AND_VALUE"), f.get("Key"), f.get("Value")
-                query = [{"Name": "instance-state-name", "Values": ["running"]}]
-                if kind == "KEY_ONLY":
-                    query.append({"Name": "tag-key", "Values": [key]})
-                elif kind == "VALUE_ONLY":
-                    query.append({"Name": "tag-value", "Values": [value]})
-                else:
-                    query.append({"Name": f"tag:{key}", "Values": [value]})
-                for res in ec2.describe_instances(Filters=query)["Reservations"]:
-                    ids.update(i["InstanceId"] for i in res["Instances"])
+        # each filter is one DescribeInstances (an instance matching any of them is deployed to)
+        for f in d.group.config.get("ec2TagFilters") or []:
+            kind, key, value = f.get("Type", "KEY_AND_VALUE"), f.get("Key"), f.get("Value")
+            query = {"instance-state-name": ["running"]}
+            if kind == "KEY_ONLY":
+                query["tag-key"] = [key]
+            elif kind == "VALUE_ONLY":
+                query["tag-value"] = [value]
+            else:
+                query[f"tag:{key}"] = [value]
+            ids.update(i.instance_id for i in self.services.ec2.describe_instances(self.principal, query, region=self.region))
         return sorted(ids)

@@ -5,25 +5,27 @@ minimum healthy hosts, and the statuses targets and events end with.
 Statuses Created -> InProgress -> (Ready) -> Succeeded | Failed | Stopped (docs/aws-behaviour.md, "CodeDeploy").
 Each kind of deployment (in_place.py, blue_green.py, rollback.py, launch.py) is a `Lifecycle`
 subclass whose `deploy()` raises `Ended` to end early; engine.py chooses the kind. This module
-imports none of the kinds. Everything outside CodeDeploy (Auto Scaling, ELB, CloudWatch, S3) is
-reached only through its API via `clients(...)`, as CodeDeploy itself does; instances are reached
-through their agent.
+imports none of the kinds. Everything outside CodeDeploy (Auto Scaling, ELB, CloudWatch, EC2) is
+reached only through its door (`cloud.services`), as the deployment group's service role
+(`self.principal`); instances are reached through their agent, which acts as the instance's
+profile role on the host the fleet's door gives it.
 """
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from localcloud.codedeploy import traffic
+from localcloud.codedeploy import principals, traffic
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.codedeploy.models import (
     HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment, ErrorInformation, InstanceTarget, LifecycleEvent,
 )
 from localcloud.codedeploy.runs import DeploymentRun, Ended
+from localcloud.elbv2.contract import TargetGroupInfo
+from localcloud.exceptions import AWSError
+from localcloud.principal import Principal
 from localcloud.settings import CodeDeploySettings
 
 log = logging.getLogger("localcloud.codedeploy")
@@ -47,17 +49,17 @@ class DeploymentContext:
     cloud: object
     backend: CodeDeployBackend
     settings: CodeDeploySettings
-    runtimes: Callable
-    clients: Callable
-    used_instances: set[str] = field(default_factory=set)  # whose processes a shutdown kills
 
-    def runtime(self, instance_id: str):
-        return self.runtimes().runtime(instance_id) if self.runtimes() is not None else None
+    @property
+    def services(self):
+        """The doors of the other services (built by the server once every provider exists)."""
+        return self.cloud.services
 
 
 def settle(backend: CodeDeployBackend, d: Deployment, status: str, error: ErrorInformation | None) -> None:
     """The end of a deployment: its status, what its targets and events end as, and what its
-    group reports as last attempted / last successful. Caller holds the lock."""
+    group reports as last attempted / last successful; then its `completed` signal. Caller holds
+    the lock."""
     d.status, d.error, d.complete_time = status, error, backend.now()
     for target in d.targets.values():
         if target.status in ("Pending", "InProgress"):
@@ -73,12 +75,13 @@ def settle(backend: CodeDeployBackend, d: Deployment, status: str, error: ErrorI
     if status == "Succeeded":
         group.last_successful = d.brief()
         group.target_revision = d.revision
+    d.completed.set()
 
 
 def best_effort(fn) -> None:
     try:
         fn()
-    except (ClientError, BotoCoreError):
+    except AWSError:
         log.warning("codedeploy: a best-effort call failed", exc_info=True)
 
 
@@ -95,15 +98,19 @@ class Lifecycle:
         self.cloud = context.cloud
         self.backend = context.backend
         self.settings = context.settings
-        self.clients = context.clients
+        self.services = context.services
+        self.region = context.backend.region
+        # CodeDeploy acts as the group's service role for everything it does in the deployment
+        self.principal: Principal = principals.service_role(self.deployment.group.service_role_arn)
 
     def deploy(self) -> None:
         raise NotImplementedError
 
     # -- instances and events -----------------------------------------------------------------
     def _agent(self, instance_id: str) -> Agent:
-        self.context.used_instances.add(instance_id)
-        return Agent(self.cloud, self.context.runtime(instance_id), self.clients)
+        agent_principal = principals.instance_role(self.services, instance_id, self.region)
+        host = self.services.fleet.instance_host(agent_principal, instance_id)
+        return Agent(self.cloud, host, self.services.s3, agent_principal)
 
     def _spec(self) -> DeploymentSpec:
         d = self.deployment
@@ -146,7 +153,7 @@ class Lifecycle:
                 status = "Succeeded"
             except LifecycleFailure as failure:
                 diagnostics, status = failure.diagnostics, "Failed"
-            except (ClientError, BotoCoreError) as exc:
+            except AWSError as exc:
                 diagnostics, status = {"errorCode": "UnknownError", "scriptName": "", "message": str(exc), "logTail": ""}, "Failed"
             finally:
                 run.in_event -= 1
@@ -208,15 +215,15 @@ class Lifecycle:
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
 
     # -- the load balancer --------------------------------------------------------------------
-    def _traffic(self, target_groups: list[dict]) -> TrafficAction:
+    def _traffic(self, target_groups: list[TargetGroupInfo]) -> TrafficAction:
         run = self.run
-        elbv2 = self.clients("elbv2")
+        elbv2 = self.services.elbv2
 
         def act(event: str, instance_id: str) -> dict:
             if event == "AllowTraffic":
-                return traffic.allow_traffic(elbv2, self.cloud.clock, target_groups, instance_id,
+                return traffic.allow_traffic(elbv2, self.principal, self.cloud.clock, target_groups, instance_id,
                                              self.settings.allow_traffic_timeout, lambda: run.stopped)
-            return traffic.block_traffic(elbv2, self.cloud.clock, target_groups, instance_id,
+            return traffic.block_traffic(elbv2, self.principal, self.cloud.clock, target_groups, instance_id,
                                          self.settings.block_traffic_timeout, lambda: run.stopped)
         return act
 
@@ -227,7 +234,7 @@ class Lifecycle:
         target_groups = self._target_groups(required=False) if with_traffic else []
         return self._traffic(target_groups) if target_groups else (lambda event, iid: None)
 
-    def _target_groups(self, required: bool) -> list[dict]:
+    def _target_groups(self, required: bool) -> list[TargetGroupInfo]:
         info = self.deployment.load_balancer_info or {}
         if not info.get("targetGroupInfoList") and not info.get("elbInfoList"):
             if required:
@@ -235,6 +242,6 @@ class Lifecycle:
                             "The deployment failed because no load balancer is specified for the blue/green deployment group.")
             return []
         try:
-            return traffic.resolve_target_groups(self.clients("elbv2"), info)
+            return traffic.resolve_target_groups(self.services.elbv2, self.principal, info, self.region)
         except traffic.TargetGroupsMissing as exc:
             raise Ended("Failed", "ELASTIC_LOAD_BALANCING_INVALID", f"The deployment failed because the load balancer configuration is invalid: {exc}.") from None

@@ -215,6 +215,9 @@ class Deployment:
     rolls_back: "Deployment | None" = None
     # deployments created by Auto Scaling (creator autoscaling): the instance waiting in Pending:Wait
     launched_instance: str | None = None
+    # set once the deployment has ended (Succeeded | Failed | Stopped: lifecycle.settle), for
+    # whoever waits on it (CodeDeploy's door)
+    completed: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
     def active(self) -> bool:

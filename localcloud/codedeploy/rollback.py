@@ -75,8 +75,8 @@ class BlueGreenRollback(Lifecycle):
         target_groups = self._target_groups(required=True)
         blue_ids = [t.instance_id for t in orig.targets.values() if t.label == "Blue"]
         green_ids = [t.instance_id for t in orig.targets.values() if t.label == "Green"]
-        autoscaling = self.clients("autoscaling")
-        source = asg_api.describe(autoscaling, orig.blue_asg) if orig.blue_asg else None
+        autoscaling = self.services.autoscaling
+        source = asg_api.describe(autoscaling, self.principal, orig.blue_asg, self.region) if orig.blue_asg else None
         if source is None or not blue_ids:
             raise Ended("Failed", "AUTO_SCALING_CONFIGURATION",
                         f"The rollback failed because the original environment ({orig.blue_asg}) no longer exists.")
@@ -90,7 +90,7 @@ class BlueGreenRollback(Lifecycle):
         results = self._parallel(self._step(BLOCK_TRAFFIC_EVENTS, action), green)
         if orig.green_asg:
             log.info("rollback %s removing the replacement environment %s", d.deployment_id, orig.green_asg)
-            asg_api.delete_group(autoscaling, orig.green_asg)
+            asg_api.delete_group(autoscaling, self.principal, orig.green_asg, self.region)
         if not all(results):
             run.check()
             raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)

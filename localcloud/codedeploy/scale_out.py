@@ -2,8 +2,9 @@
 
 CodeDeploy keeps a launch lifecycle hook (`DeploymentGroup.hook_name()`) on each ASG of a group.
 When the ASG launches an instance (scale-out, replacement) the instance waits in `Pending:Wait`
-and CodeDeploy is told (the one in-process seam: `localcloud.fleet.lifecycle_hooks.subscribe`,
-standing in for AWS's hook notification). CodeDeploy then, through the Auto Scaling API only:
+and CodeDeploy is told (Auto Scaling's door: `subscribe_lifecycle_notifications`, standing in for
+AWS's hook notification). CodeDeploy then, through Auto Scaling's door only, as the deployment
+group's service role:
 - group never deployed successfully: nothing to install, CompleteLifecycleAction CONTINUE;
 - otherwise: a new deployment of the group's LAST SUCCESSFUL revision to just that instance,
   heartbeats every 5 (AWS) minutes while it runs (https://docs.aws.amazon.com/codedeploy/latest/userguide/integrations-aws-auto-scaling.html),
@@ -18,10 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from localcloud.autoscaling.contract import LAUNCHING, LifecycleNotification
+from localcloud.codedeploy import principals
 from localcloud.codedeploy.models import Deployment, DeploymentGroup
-from localcloud.fleet import lifecycle_hooks
+from localcloud.exceptions import AWSError
 
 log = logging.getLogger("localcloud.codedeploy")
 
@@ -32,37 +33,42 @@ class ScaleOut:
     def __init__(self, provider):
         self.provider = provider
 
+    @property
+    def _autoscaling(self):
+        return self.provider.cloud.services.autoscaling
+
     def start(self) -> None:
-        lifecycle_hooks.subscribe(self.notified)
+        self._autoscaling.subscribe_lifecycle_notifications(principals.CODEDEPLOY, self.notified)
 
     def stop(self) -> None:
-        lifecycle_hooks.unsubscribe(self.notified)
+        self._autoscaling.unsubscribe_lifecycle_notifications(principals.CODEDEPLOY, self.notified)
 
     # -- the notification ------------------------------------------------------------------------
-    def notified(self, message: dict) -> None:
+    def notified(self, message: LifecycleNotification) -> None:
         """Called by Auto Scaling for every launch hook; must return at once."""
-        if message.get("LifecycleTransition") != lifecycle_hooks.LAUNCHING:
+        if message.lifecycle_transition != LAUNCHING:
             return
-        if not str(message.get("LifecycleHookName", "")).startswith("CodeDeploy-managed-automatic-launch-deployment-hook-"):
+        if not message.hook_name.startswith("CodeDeploy-managed-automatic-launch-deployment-hook-"):
             return
         threading.Thread(target=self._handle, args=(message,), daemon=True,
-                         name=f"codedeploy-launch-{message.get('EC2InstanceId')}").start()
+                         name=f"codedeploy-launch-{message.instance_id}").start()
 
-    def _group(self, message: dict) -> DeploymentGroup | None:
+    def _group(self, message: LifecycleNotification) -> DeploymentGroup | None:
         backend = self.provider.backend
-        if message.get("Region") not in (None, backend.region) or message.get("AccountId") not in (None, backend.account_id):
+        if message.region not in (None, backend.region) or message.account_id not in (None, backend.account_id):
             return None
         with backend.lock:
             for group in backend.groups.values():
-                if group.hook_name() == message["LifecycleHookName"] and message["AutoScalingGroupName"] in group.auto_scaling_groups:
+                if group.hook_name() == message.hook_name and message.group_name in group.auto_scaling_groups:
                     return group
         return None
 
-    def _handle(self, message: dict) -> None:
+    def _handle(self, message: LifecycleNotification) -> None:
         group = self._group(message)
         if group is None:
             return  # a hook of a group that no longer exists: its heartbeat timeout decides
-        instance_id = message["EC2InstanceId"]
+        instance_id = message.instance_id
+        principal = principals.service_role(group.service_role_arn)
         backend = self.provider.backend
         with backend.lock:
             last = backend.last_successful_deployment(group)
@@ -82,26 +88,31 @@ class ScaleOut:
                 group.last_attempted = deployment.brief()
         if deployment is None:
             log.info("%s launched %s: group %s has no successful deployment, nothing to install",
-                     message["AutoScalingGroupName"], instance_id, group.name)
-            self._complete(message, "CONTINUE")
+                     message.group_name, instance_id, group.name)
+            self._complete(principal, message, "CONTINUE")
             return
         log.info("%s launched %s: deployment %s (creator autoscaling) of the last successful revision",
-                 message["AutoScalingGroupName"], instance_id, deployment.deployment_id)
+                 message.group_name, instance_id, deployment.deployment_id)
         run = self.provider.engine.start(deployment)
         scaled = self.provider.cloud.clock.scaled(HEARTBEAT_SECONDS)
         while not run.done.wait(scaled):
-            self._call("record_lifecycle_action_heartbeat", message)
-        self._complete(message, "CONTINUE" if deployment.status == "Succeeded" else "ABANDON")
+            self._call("record_lifecycle_action_heartbeat", message,
+                       lambda: self._autoscaling.record_lifecycle_action_heartbeat(
+                           principal, message.group_name, message.hook_name, token=message.token,
+                           instance_id=message.instance_id, region=message.region))
+        self._complete(principal, message, "CONTINUE" if deployment.status == "Succeeded" else "ABANDON")
 
-    # -- Auto Scaling API ------------------------------------------------------------------------
-    def _complete(self, message: dict, result: str) -> None:
-        self._call("complete_lifecycle_action", message, LifecycleActionResult=result)
+    # -- Auto Scaling's door ---------------------------------------------------------------------
+    def _complete(self, principal, message: LifecycleNotification, result: str) -> None:
+        self._call("complete_lifecycle_action", message,
+                   lambda: self._autoscaling.complete_lifecycle_action(
+                       principal, message.group_name, message.hook_name, result, token=message.token,
+                       instance_id=message.instance_id, region=message.region))
 
-    def _call(self, operation: str, message: dict, **extra) -> None:
+    @staticmethod
+    def _call(operation: str, message: LifecycleNotification, call) -> None:
         try:
-            getattr(self.provider.clients("autoscaling"), operation)(
-                AutoScalingGroupName=message["AutoScalingGroupName"], LifecycleHookName=message["LifecycleHookName"],
-                LifecycleActionToken=message["LifecycleActionToken"], InstanceId=message["EC2InstanceId"], **extra)
-        except (ClientError, BotoCoreError):
+            call()
+        except AWSError:
             # The group or instance went away meanwhile (deleted, reset): nothing left to answer.
-            log.warning("codedeploy: %s for %s failed", operation, message.get("EC2InstanceId"), exc_info=True)
+            log.warning("codedeploy: %s for %s failed", operation, message.instance_id, exc_info=True)

@@ -1,4 +1,5 @@
-"""AllowTraffic / BlockTraffic: what CodeDeploy does at the load balancer, through elbv2's API only.
+"""AllowTraffic / BlockTraffic: what CodeDeploy does at the load balancer, through ELBv2's door only
+(as the group's service role).
 
 AllowTraffic registers an instance in every target group of the deployment group and waits until
 DescribeTargetHealth says `healthy`; BlockTraffic deregisters it and waits until it has drained
@@ -9,40 +10,38 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from botocore.exceptions import ClientError
-
 from localcloud.codedeploy.agent import LifecycleFailure
+from localcloud.elbv2.contract import ELBv2Contract, TargetDescription, TargetGroupInfo
+from localcloud.elbv2.exceptions import InvalidTarget, TargetGroupNotFound
+from localcloud.principal import Principal
 
 
 class TargetGroupsMissing(Exception):
     pass
 
 
-def resolve_target_groups(elbv2, load_balancer_info: dict | None) -> list[dict]:
-    """[{name, arn, port}] for the group's targetGroupInfoList; raises TargetGroupsMissing."""
+def resolve_target_groups(elbv2: ELBv2Contract, principal: Principal, load_balancer_info: dict | None,
+                          region: str | None = None) -> list[TargetGroupInfo]:
+    """The target groups of the group's targetGroupInfoList; raises TargetGroupsMissing."""
     names = [tg["name"] for tg in (load_balancer_info or {}).get("targetGroupInfoList") or [] if tg.get("name")]
     found = []
     for name in names:
         try:
-            tg = elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]
-        except (ClientError, IndexError):
+            found.append(elbv2.target_group_by_name(principal, name, region))
+        except TargetGroupNotFound:
             raise TargetGroupsMissing(f"The target group {name} could not be found") from None
-        found.append({"name": name, "arn": tg["TargetGroupArn"], "port": tg.get("Port")})
     return found
 
 
-def _state(elbv2, tg_arn: str, instance_id: str) -> tuple[str | None, str]:
+def _state(elbv2: ELBv2Contract, principal: Principal, tg_arn: str, instance_id: str) -> tuple[str | None, str]:
     """(state, reason) of one target; state None when the target group does not list it."""
     try:
-        descs = elbv2.describe_target_health(TargetGroupArn=tg_arn, Targets=[{"Id": instance_id}])["TargetHealthDescriptions"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("InvalidTarget", "InvalidTargetException"):
-            return None, "Target.InvalidState"
-        raise
+        descs = elbv2.target_health(principal, tg_arn, [TargetDescription(instance_id)])
+    except InvalidTarget:
+        return None, "Target.InvalidState"
     for desc in descs:
-        if desc["Target"]["Id"] == instance_id:
-            health = desc.get("TargetHealth", {})
-            return health.get("State"), health.get("Reason") or ""
+        if desc.id == instance_id:
+            return desc.state, desc.reason or ""
     return None, ""
 
 
@@ -59,16 +58,16 @@ def _poll(until: Callable[[], bool], real_timeout: float, stopped: Callable[[], 
         delay = min(delay * 1.6, 0.5)
 
 
-def allow_traffic(elbv2, clock, target_groups: list[dict], instance_id: str, timeout_seconds: float,
-                  stopped: Callable[[], bool]) -> dict:
+def allow_traffic(elbv2: ELBv2Contract, principal: Principal, clock, target_groups: list[TargetGroupInfo],
+                  instance_id: str, timeout_seconds: float, stopped: Callable[[], bool]) -> dict:
     for tg in target_groups:
-        elbv2.register_targets(TargetGroupArn=tg["arn"], Targets=[{"Id": instance_id}])
+        elbv2.register_targets(principal, tg.arn, [TargetDescription(instance_id)])
     last = {}
 
     def healthy() -> bool:
         for tg in target_groups:
-            state, reason = _state(elbv2, tg["arn"], instance_id)
-            last[tg["name"]] = f"{state or 'not registered'}{' (' + reason + ')' if reason else ''}"
+            state, reason = _state(elbv2, principal, tg.arn, instance_id)
+            last[tg.name] = f"{state or 'not registered'}{' (' + reason + ')' if reason else ''}"
             if state != "healthy":
                 return False
         return True
@@ -85,18 +84,16 @@ def allow_traffic(elbv2, clock, target_groups: list[dict], instance_id: str, tim
     return {"errorCode": "Success", "scriptName": "", "message": "Succeeded", "logTail": ""}
 
 
-def block_traffic(elbv2, clock, target_groups: list[dict], instance_id: str, timeout_seconds: float,
-                  stopped: Callable[[], bool]) -> dict:
+def block_traffic(elbv2: ELBv2Contract, principal: Principal, clock, target_groups: list[TargetGroupInfo],
+                  instance_id: str, timeout_seconds: float, stopped: Callable[[], bool]) -> dict:
     for tg in target_groups:
         try:
-            elbv2.deregister_targets(TargetGroupArn=tg["arn"], Targets=[{"Id": instance_id}])
-        except ClientError as exc:
-            # Not registered (or already terminated): nothing to block.
-            if exc.response.get("Error", {}).get("Code") not in ("InvalidTarget", "InvalidTargetException"):
-                raise
+            elbv2.deregister_targets(principal, tg.arn, [TargetDescription(instance_id)])
+        except InvalidTarget:
+            pass  # not registered (or already terminated): nothing to block
 
     def drained() -> bool:
-        return all(_state(elbv2, tg["arn"], instance_id)[0] in (None, "unused") for tg in target_groups)
+        return all(_state(elbv2, principal, tg.arn, instance_id)[0] in (None, "unused") for tg in target_groups)
 
     # Deregistration is not abandoned on a stop: traffic must not go to an instance half-removed.
     if not _poll(drained, clock.scaled(timeout_seconds), lambda: False):

@@ -27,6 +27,8 @@ class InstanceInfo:
     vpc_id: str | None = None
     availability_zone: str | None = None
     launch_time: datetime | None = None
+    #: IamInstanceProfile.Arn as DescribeInstances gives it; None for an instance without one
+    iam_instance_profile_arn: str | None = None
 
 
 class EC2Contract(MotoContract):
@@ -64,4 +66,34 @@ def _info(instance) -> InstanceInfo:
         tags=dict(instance.ec2_backend.tags.get(instance.id, {})), instance_type=instance.instance_type,
         image_id=instance.image_id, subnet_id=instance.subnet_id, vpc_id=getattr(instance, "vpc_id", None),
         availability_zone=instance.placement, launch_time=instance.launch_time,
+        iam_instance_profile_arn=_profile_arn(instance),
     )
+
+
+def _profile_arn(instance) -> str | None:
+    """The instance's profile: its association (RunInstances, AssociateIamInstanceProfile), else
+    the IamInstanceProfile of the launch template it was launched from. moto associates only the
+    former; on AWS an instance an Auto Scaling group launches from a template has the template's."""
+    backend = instance.ec2_backend
+    association = backend.iam_instance_profile_associations.get(instance.id)
+    if association is not None:
+        return association.iam_instance_profile.arn
+    tags = backend.tags.get(instance.id, {})
+    template_id = tags.get("aws:ec2launchtemplate:id")
+    if not template_id:
+        return None
+    try:
+        version = backend._get_template_from_args({"LaunchTemplateId": template_id,
+                                                  "Version": tags.get("aws:ec2launchtemplate:version")})
+    except Exception:  # the template was deleted since: nothing to tell
+        return None
+    profile = (version.data or {}).get("IamInstanceProfile") or {}
+    if profile.get("Arn"):
+        return profile["Arn"]
+    if profile.get("Name"):
+        from moto.iam.models import iam_backends
+
+        for found in iam_backends[backend.account_id]["aws"].get_instance_profiles():
+            if found.name == profile["Name"]:
+                return found.arn
+    return None

@@ -31,7 +31,10 @@ class TargetGroupInfo:
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetDescription:
+    """A target as RegisterTargets/DeregisterTargets/DescribeTargetHealth name it (AWS's
+    TargetDescription shape)."""
+
     id: str
     port: int | None = None     # the target group's port when left out
 
@@ -77,19 +80,19 @@ class ELBv2Contract(MotoContract):
             raise TargetGroupNotFound("One or more target groups not found")
         return _info(found[0])
 
-    def register_targets(self, principal: Principal, target_group_arn: str, targets: list[Target]) -> None:
+    def register_targets(self, principal: Principal, target_group_arn: str, targets: list[TargetDescription]) -> None:
         self._authorize(principal, "RegisterTargets", target_group_arn)
         with moto_errors(_ERRORS):
             self._backend_of(target_group_arn).register_targets(target_group_arn, _wire(targets))
 
-    def deregister_targets(self, principal: Principal, target_group_arn: str, targets: list[Target]) -> None:
+    def deregister_targets(self, principal: Principal, target_group_arn: str, targets: list[TargetDescription]) -> None:
         """InvalidTarget when a target is not registered (as AWS answers it)."""
         self._authorize(principal, "DeregisterTargets", target_group_arn)
         with moto_errors(_ERRORS):
             self._backend_of(target_group_arn).deregister_targets(target_group_arn, _wire(targets))
 
     def target_health(self, principal: Principal, target_group_arn: str,
-                      targets: list[Target] | None = None) -> list[TargetHealth]:
+                      targets: list[TargetDescription] | None = None) -> list[TargetHealth]:
         """Every target listed by the group (draining ones included) or just `targets`."""
         self._authorize(principal, "DescribeTargetHealth", "*")
         with moto_errors(_ERRORS):
@@ -97,7 +100,7 @@ class ELBv2Contract(MotoContract):
         return [TargetHealth(h.instance_id, _port(h.port), h.status, h.reason, h.description) for h in found]
 
 
-def _wire(targets: list[Target]) -> list[dict]:
+def _wire(targets: list[TargetDescription]) -> list[dict]:
     return [{"Id": t.id, **({"Port": t.port} if t.port is not None else {})} for t in targets]
 
 

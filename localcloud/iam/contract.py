@@ -1,6 +1,7 @@
-"""IAM's door: roles in moto's IAM backend (one per account, IAM being global).
+"""IAM's door: roles and instance profiles in moto's IAM backend (one per account, IAM being global).
 
-GetRole is authorized as iam:GetRole on the role's ARN (path included, as IAM evaluates it).
+GetRole is authorized as iam:GetRole on the role's ARN (path included, as IAM evaluates it);
+GetInstanceProfile as iam:GetInstanceProfile on the profile's ARN.
 """
 from __future__ import annotations
 
@@ -52,6 +53,18 @@ class IAMContract(MotoContract):
         if role is None:
             raise NoSuchEntity(f"The role with name {parts[5].rsplit('/', 1)[-1]} cannot be found.")
         return _info(role)
+
+    def instance_profile_role(self, principal: Principal, profile_arn: str) -> RoleInfo | None:
+        """The role of the instance profile `profile_arn` names (what an instance's credentials
+        are sessions of); None for a profile that holds no role. NoSuchEntity for no profile."""
+        parts = profile_arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("instance-profile/"):
+            raise ValidationError(f"The specified value for instanceProfileArn is invalid: {profile_arn}")
+        self._authorize(principal, "GetInstanceProfile", profile_arn)
+        with moto_errors(_ERRORS):
+            profile = self._backend(parts[4]).get_instance_profile_by_arn(profile_arn)
+        roles = list(profile.roles)
+        return _info(roles[0]) if roles else None
 
     def _find(self, lookup, account_id: str | None):
         try:

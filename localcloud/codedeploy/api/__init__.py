@@ -2,7 +2,7 @@
 engine), render AWS's shapes (shapes.py), raise AWS's errors on bad input.
 
 Validation happens before anything is created; checks that need another service (IAM role, S3
-revision, Auto Scaling group) go through that service's API as CodeDeploy's own do.
+revision, Auto Scaling group) go through that service's door, as the group's service role.
 `CodeDeployAPI` is the registry the provider serves: operation name -> handler.
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ class CodeDeployAPI:
     def __init__(self, provider):
         self.provider = provider
         self.resources = [cls(provider) for cls in RESOURCES]
+        #: the deployments resource, which CodeDeploy's door shares (CreateDeployment's checks)
+        self.deployments: Deployments = next(r for r in self.resources if isinstance(r, Deployments))
 
     def operations(self) -> dict:
         return {name: getattr(res, _snake(name)) for res in self.resources for name in res.OPERATIONS}

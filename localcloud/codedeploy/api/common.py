@@ -1,12 +1,11 @@
 """What every CodeDeploy resource handler shares: the provider's state, the lookups that answer
-AWS's does-not-exist / required errors, the checks that go through another service's API (IAM
-role, Auto Scaling group), and request parsing (tags, paging tokens, times).
+AWS's does-not-exist / required errors, the checks that go through another service's door (IAM
+role, Auto Scaling group; made as the group's service role, as AWS makes them), and request
+parsing (tags, paging tokens, times).
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
-from botocore.exceptions import ClientError
 
 from localcloud import paging
 from localcloud.codedeploy import autoscaling as asg_api
@@ -18,6 +17,8 @@ from localcloud.codedeploy.exceptions import (
     InvalidDeploymentIdException, InvalidNextTokenException, InvalidRoleException,
 )
 from localcloud.codedeploy.models import Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup
+from localcloud.exceptions import AWSError
+from localcloud.principal import Principal
 
 PAGE = 100
 
@@ -54,6 +55,10 @@ class Resource:
     @property
     def cloud(self):
         return self.provider.cloud
+
+    @property
+    def services(self):
+        return self.provider.cloud.services
 
     # -- lookups ------------------------------------------------------------------------------
     def _app(self, name: str | None) -> Application:
@@ -95,18 +100,17 @@ class Resource:
             raise DeploymentNotStartedException(f"The deployment {deployment_id} has not started.")
         return d
 
-    def _check_role(self, role_arn: str) -> None:
-        name = role_arn.rsplit("/", 1)[-1] if ":role/" in role_arn else None
+    def _check_role(self, role_arn: str, principal: Principal) -> None:
+        """The role exists (IAM's GetRole on the whole ARN, path included), read as `principal`."""
         try:
-            if name is None:
-                raise ValueError
-            self.provider.clients("iam").get_role(RoleName=name)
-        except (ClientError, ValueError):
+            if ":role/" not in role_arn:
+                raise InvalidRoleException("not a role ARN")
+            self.services.iam.role_by_arn(principal, role_arn)
+        except AWSError:
             raise InvalidRoleException(f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
 
-    def _check_asgs(self, names: list[str]) -> None:
-        client = self.provider.clients("autoscaling")
+    def _check_asgs(self, names: list[str], principal: Principal) -> None:
         for name in names:
-            if asg_api.describe(client, name) is None:
+            if asg_api.describe(self.services.autoscaling, principal, name, self.backend.region) is None:
                 # UNCONFIRMED wording; the exception is the one the model lists for this case.
                 raise InvalidAutoScalingGroupException(f"Auto Scaling group {name} does not exist.")

@@ -3,7 +3,7 @@ and the launch lifecycle hook CodeDeploy keeps on each of a group's ASGs.
 """
 from __future__ import annotations
 
-from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy import autoscaling as asg_api, principals
 from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged, tag_dict
 from localcloud.codedeploy.exceptions import (
@@ -27,7 +27,7 @@ class DeploymentGroups(Resource):
         "BatchGetDeploymentGroups",
     )
 
-    def _validate_group(self, cfg: dict) -> None:
+    def _validate_group(self, cfg: dict, principal) -> None:
         style = cfg.get("deploymentStyle") or {}
         bg = cfg.get("blueGreenDeploymentConfiguration") or {}
         asgs = cfg.get("autoScalingGroups") or []
@@ -59,15 +59,16 @@ class DeploymentGroups(Resource):
         if len(tgs) > 10:
             raise InvalidLoadBalancerInfoException("The maximum number of target groups (10) was exceeded.")
         if asgs:
-            self._check_asgs(asgs)
+            self._check_asgs(asgs, principal)
 
     def create_deployment_group(self, params, ctx):
         app = self._app(params["applicationName"])
         name = params["deploymentGroupName"]
         if (app.name, name) in self.backend.groups:
             raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
-        self._validate_group(params)
-        self._check_role(params["serviceRoleArn"])
+        principal = principals.service_role(params["serviceRoleArn"])  # the checks are made as the role
+        self._validate_group(params, principal)
+        self._check_role(params["serviceRoleArn"], principal)
         config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
         group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config,
                                 auto_scaling_groups=list(params.get("autoScalingGroups") or []),
@@ -86,9 +87,10 @@ class DeploymentGroups(Resource):
             merged["autoScalingGroups"] = params["autoScalingGroups"]
         else:
             merged["autoScalingGroups"] = group.auto_scaling_groups
-        self._validate_group(merged)
+        principal = principals.service_role(params.get("serviceRoleArn") or group.service_role_arn)
+        self._validate_group(merged, principal)
         if params.get("serviceRoleArn"):
-            self._check_role(params["serviceRoleArn"])
+            self._check_role(params["serviceRoleArn"], principal)
         new_name = params.get("newDeploymentGroupName") or group.name
         with self.backend.lock:
             if new_name != group.name:
@@ -148,15 +150,12 @@ def drop_group(res: Resource, group: DeploymentGroup) -> list[dict]:
 
 
 def put_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> None:
-    if not names:
-        return
-    client = res.provider.clients("autoscaling")
+    principal = principals.service_role(group.service_role_arn)
     for name in names:
-        asg_api.put_hook(client, name, group.hook_name())
+        asg_api.put_hook(res.services.autoscaling, principal, name, group.hook_name(), res.backend.region)
 
 
 def remove_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> list[dict]:
-    if not names:
-        return []
-    client = res.provider.clients("autoscaling")
-    return [{"name": n, "hook": group.hook_name()} for n in names if not asg_api.remove_hook(client, n, group.hook_name())]
+    principal = principals.service_role(group.service_role_arn)
+    return [{"name": n, "hook": group.hook_name()} for n in names
+            if not asg_api.remove_hook(res.services.autoscaling, principal, n, group.hook_name(), res.backend.region)]

@@ -3,8 +3,7 @@ control of a running one (Stop/ContinueDeployment, SkipWaitTimeForInstanceTermin
 """
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from localcloud.codedeploy import principals
 from localcloud.codedeploy.api import shapes
 from localcloud.codedeploy.api.common import Resource, paged, parse_time
 from localcloud.codedeploy.exceptions import (
@@ -16,6 +15,8 @@ from localcloud.codedeploy.exceptions import (
     UnsupportedActionForDeploymentTypeException,
 )
 from localcloud.codedeploy.models import DONE_STATUSES, Deployment
+from localcloud.exceptions import AWSError
+from localcloud.principal import Principal
 
 
 SERVER_BUNDLE_TYPES = ("tar", "tgz", "zip")
@@ -35,7 +36,8 @@ class Deployments(Resource):
     )
 
     # -- deployments --------------------------------------------------------------------------
-    def _check_revision(self, revision: dict | None) -> dict:
+    def _check_revision(self, revision: dict | None, principal: Principal) -> dict:
+        """The S3 revision exists (HeadObject, as `principal`: the group's service role)."""
         if not revision:
             raise RevisionRequiredException("The revision must be specified.")
         if revision.get("revisionType") != "S3" or not revision.get("s3Location"):
@@ -46,27 +48,26 @@ class Deployments(Resource):
         if loc.get("bundleType") not in SERVER_BUNDLE_TYPES:
             raise InvalidRevisionException(
                 f"The bundle type {loc.get('bundleType')!r} is not valid for an EC2/On-premises deployment: use tar, tgz or zip.")
-        kwargs = {"Bucket": loc["bucket"], "Key": loc["key"]}
-        if loc.get("version"):
-            kwargs["VersionId"] = loc["version"]
         where = f"s3://{loc['bucket']}/{loc['key']}" + (f" (version {loc['version']})" if loc.get("version") else "")
         try:
-            head = self.provider.clients("s3").head_object(**kwargs)
-        except (ClientError, BotoCoreError):
+            head = self.services.s3.head_object(principal, loc["bucket"], loc["key"], version_id=loc.get("version") or None)
+        except AWSError:
             raise RevisionDoesNotExistException(f"The revision does not exist: no object at {where}.") from None
-        if loc.get("eTag") and loc["eTag"].strip('"') != head.get("ETag", "").strip('"'):
+        if loc.get("eTag") and loc["eTag"].strip('"') != head.etag:
             raise RevisionDoesNotExistException(f"The revision does not exist: the object at {where} has a different ETag.")
         return {"revisionType": "S3", "s3Location": loc}
 
     def create_deployment(self, params, ctx):
+        """CreateDeployment; CodeDeploy's door (contract.py) starts deployments through it too."""
         group = self._group(params["applicationName"], params.get("deploymentGroupName"))
-        revision = self._check_revision(params.get("revision"))
+        principal = principals.service_role(group.service_role_arn)
+        revision = self._check_revision(params.get("revision"), principal)
         config_name = params.get("deploymentConfigName") or group.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime"
         self._config(config_name)
-        self._check_role(group.service_role_arn)
+        self._check_role(group.service_role_arn, principal)
         if group.auto_scaling_groups:
             # Choice: a group whose ASG was deleted is refused here, before anything is created.
-            self._check_asgs(group.auto_scaling_groups)
+            self._check_asgs(group.auto_scaling_groups, principal)
         bg = group.config.get("blueGreenDeploymentConfiguration") if group.is_blue_green else None
         rollback = params.get("autoRollbackConfiguration") or group.config.get("autoRollbackConfiguration")
         if rollback and rollback.get("enabled") and not rollback.get("events"):

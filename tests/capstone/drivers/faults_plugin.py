@@ -31,7 +31,7 @@ def _patch(monkeypatch, fault: str) -> None:
         monkeypatch.setattr(rollback, "wanted", lambda run: False)
     elif fault == "keep_blue":
         from localcloud.codedeploy.blue_green import BlueGreenDeployment
-        monkeypatch.setattr(BlueGreenDeployment, "_retire_blue", lambda self, autoscaling: None)
+        monkeypatch.setattr(BlueGreenDeployment, "_retire_blue", lambda self: None)
     elif fault == "downtime":
         from localcloud.fleet.dataplane import DataPlane
         from localcloud.fleet.proxy import alb_error
@@ -56,7 +56,7 @@ def _patch(monkeypatch, fault: str) -> None:
         monkeypatch.setattr(Engine, "_supersede_waiting", lambda self, pipeline, gate: None)
     elif fault == "alarm_blind":
         from localcloud.codedeploy import alarms
-        monkeypatch.setattr(alarms, "watch", lambda run, settings, clients: None)
+        monkeypatch.setattr(alarms, "watch", lambda run, settings, cloudwatch, principal, region=None: None)
     else:
         raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
 

@@ -32,6 +32,15 @@ def env(aws):
 
 
 @pytest.fixture
+def app_port(localcloud):
+    """The loopback port an instance's app serves on (its host, through the fleet's door)."""
+    from localcloud.principal import Principal
+
+    tester = Principal.root(localcloud.account_id)
+    return lambda instance_id: localcloud.services.fleet.instance_host(tester, instance_id).app_port
+
+
+@pytest.fixture
 def data_plane(localcloud):
     """Tests that need real target health and traffic: the fleet's ALB data plane must be there
     (without it DescribeTargetHealth would be moto's canned 'healthy')."""

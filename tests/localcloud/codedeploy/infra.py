@@ -106,9 +106,18 @@ class Env:
         return {"revisionType": "S3", "s3Location": {"bucket": self.bucket, "key": key, "bundleType": bundle_type}}
 
 
-def build(aws, instances: int = 2, tg_health: dict | None = None) -> Env:
+def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profile: bool = False) -> Env:
+    """With `instance_profile`, the instances get one (its role's ARN is extra["instance_role_arn"])."""
     name = "cd" + uuid.uuid4().hex[:8]
     ec2, elb, asg, iam, s3 = aws("ec2"), aws("elbv2"), aws("autoscaling"), aws("iam"), aws("s3")
+    extra, profile = {}, {}
+    if instance_profile:
+        extra["instance_role_arn"] = iam.create_role(RoleName=f"{name}-instance", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        iam.create_instance_profile(InstanceProfileName=f"{name}-instance")
+        iam.add_role_to_instance_profile(InstanceProfileName=f"{name}-instance", RoleName=f"{name}-instance")
+        profile = {"IamInstanceProfile": {"Name": f"{name}-instance"}}
     s3.create_bucket(Bucket=f"{name}-revisions")
     role = iam.create_role(RoleName=f"{name}-deploy", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
@@ -116,7 +125,7 @@ def build(aws, instances: int = 2, tg_health: dict | None = None) -> Env:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
     lt = ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={
-        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})["LaunchTemplate"]["LaunchTemplateId"]
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", **profile})["LaunchTemplate"]["LaunchTemplateId"]
     health = {"HealthCheckPath": "/version.txt", "HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 2,
               "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2, **(tg_health or {})}
     tg = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
@@ -132,7 +141,7 @@ def build(aws, instances: int = 2, tg_health: dict | None = None) -> Env:
     cd = aws("codedeploy")
     cd.create_application(applicationName=f"{name}-app", computePlatform="Server")
     return Env(aws, name, f"{name}-revisions", role, subnet, vpc, lt, f"{name}-asg", tg, f"{name}-tg",
-               lb["DNSName"], f"{name}-app")
+               lb["DNSName"], f"{name}-app", extra=extra)
 
 
 def teardown(env: Env) -> None:

@@ -1,7 +1,6 @@
 """The agent on one instance runtime: unpack, install, hooks, diagnostics (no HTTP)."""
 from __future__ import annotations
 
-import io
 import os
 import tarfile
 import time
@@ -13,15 +12,23 @@ import pytest
 from localcloud.clock import Clock
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.fleet.instances import InstanceRuntimes
+from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
 
 
 class FakeS3:
+    """S3's door as the agent uses it."""
+
     def __init__(self):
         self.objects = {}
+        self.readers = []
 
-    def get_object(self, Bucket, Key, **_):
-        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+    def get_object(self, principal, bucket, key, version_id=None, if_match=None):
+        self.readers.append(principal)
+        return self.objects[(bucket, key)]
+
+
+AGENT = Principal.assumed_role("arn:aws:iam::123456789012:role/app-instance", "i-0agent")
 
 
 class FakeCloud:
@@ -33,10 +40,6 @@ class FakeCloud:
 
     def owner(self, kind, ident):
         return f"{self.token}/{kind}/{ident}"
-
-    def client(self, service):
-        assert service == "s3"
-        return self.s3
 
     def credentials_env(self):
         return {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -52,7 +55,7 @@ def cloud(tmp_path):
 @pytest.fixture
 def agent(cloud):
     runtimes = InstanceRuntimes(cloud)
-    yield Agent(cloud, runtimes.runtime("i-0agent"))
+    yield Agent(cloud, runtimes.runtime("i-0agent"), cloud.s3, AGENT)
     runtimes.reset()
 
 

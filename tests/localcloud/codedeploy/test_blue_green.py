@@ -39,7 +39,7 @@ def wait_for_termination_wait(aws, deployment_id):
         time.sleep(0.02)
 
 
-def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env, localcloud):
+def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env, app_port):
     infra.blue_green_group(env, termination_wait=1)
     blue_asg = env.asg
     d = deploy(env, "v1.zip", infra.bundle("v1"))
@@ -65,9 +65,8 @@ def test_success_copies_the_asg_moves_traffic_and_retires_blue(aws, env, cli_env
     assert [g["name"] for g in group["autoScalingGroups"]] == [green_asg]
     assert group["lastSuccessfulDeployment"]["deploymentId"] == d
     assert registered(aws, env) == labelled(aws, d, "Green")
-    runtimes = localcloud.provider("codedeploy").runtimes()
     for iid in labelled(aws, d, "Green"):  # green serves v1 on its own port
-        assert requests.get(f"http://127.0.0.1:{runtimes.runtime(iid).app_port}/version.txt", timeout=5).text == "v1"
+        assert requests.get(f"http://127.0.0.1:{app_port(iid)}/version.txt", timeout=5).text == "v1"
     states = aws("ec2").describe_instances(InstanceIds=sorted(labelled(aws, d, "Blue")))["Reservations"]
     assert {i["State"]["Name"] for r in states for i in r["Instances"]} <= {"shutting-down", "terminated"}
     green_target = infra.targets(aws, d)[next(iter(labelled(aws, d, "Green")))]

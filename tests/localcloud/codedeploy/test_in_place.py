@@ -18,10 +18,11 @@ def deploy(env, key, data, **kw):
 
 def served(localcloud, env, deployment_id):
     """What each instance's app answers on its APP_PORT (the instance itself, not through the ALB)."""
-    runtimes = localcloud.provider("codedeploy").runtimes()
+    from localcloud.principal import Principal
+
     out = {}
     for iid in infra.targets(env.aws, deployment_id):
-        port = runtimes.runtime(iid).app_port
+        port = localcloud.services.fleet.instance_host(Principal.root(localcloud.account_id), iid).app_port
         out[iid] = requests.get(f"http://127.0.0.1:{port}/version.txt", timeout=5).text
     return out
 

@@ -67,7 +67,7 @@ def small_env(aws):
     infra.teardown(built)
 
 
-def test_blue_green_scale_out_installs_last_successful_revision_then_takes_traffic(aws, small_env, data_plane, localcloud):
+def test_blue_green_scale_out_installs_last_successful_revision_then_takes_traffic(aws, small_env, data_plane, localcloud, app_port):
     env = small_env
     infra.blue_green_group(env)
     v1 = deploy(env, "v1.zip", infra.bundle("v1"))
@@ -93,7 +93,7 @@ def test_blue_green_scale_out_installs_last_successful_revision_then_takes_traff
     assert list(target) == [new]
     assert [e["lifecycleEventName"] for e in target[new]["lifecycleEvents"]] == INSTALL_EVENTS
     assert {e["status"] for e in target[new]["lifecycleEvents"]} == {"Succeeded"}
-    port = localcloud.provider("codedeploy").runtimes().runtime(new).app_port
+    port = app_port(new)
     assert requests.get(f"http://127.0.0.1:{port}/version.txt", timeout=5).text == "v1"
 
     # CONTINUE: InService, registered through the ASG's target groups, healthy.

@@ -3,11 +3,10 @@ import time
 
 import pytest
 
-from localcloud.autoscaling import lifecycle_hooks
-from localcloud.autoscaling.contract import LaunchTemplateRef, Tag
+from localcloud.autoscaling.contract import LaunchTemplateRef, LifecycleNotification, Tag
 from localcloud.autoscaling.exceptions import ResourceInUse, ValidationError
 from localcloud.ec2.exceptions import InvalidInstanceIDNotFound
-from localcloud.elbv2.contract import Target
+from localcloud.elbv2.contract import TargetDescription
 from localcloud.elbv2.exceptions import InvalidTarget, TargetGroupNotFound
 from tests.localcloud.contracts.conftest import ACCOUNT, CALLER, decisions, unique
 from tests.localcloud.fleet.conftest import kit, network  # noqa: F401  (the fleet's fixtures)
@@ -75,16 +74,18 @@ def test_lifecycle_hooks_and_actions(kit, doors, authorizer):
         doors.autoscaling.put_lifecycle_hook(CALLER, "no-such-group", hook, LAUNCHING)
 
     notified = []
-    listener = lambda message: notified.append(message) if message["LifecycleHookName"] == hook else None  # noqa: E731
-    lifecycle_hooks.subscribe(listener)
+    listener = lambda message: notified.append(message) if message.hook_name == hook else None  # noqa: E731
+    doors.autoscaling.subscribe_lifecycle_notifications(CALLER, listener)
     try:
         doors.autoscaling.set_desired_capacity(CALLER, name, 1)
         [message] = wait_for(lambda: notified)
     finally:
-        lifecycle_hooks.unsubscribe(listener)
-    instance_id = message["EC2InstanceId"]
+        doors.autoscaling.unsubscribe_lifecycle_notifications(CALLER, listener)
+    assert isinstance(message, LifecycleNotification)
+    assert (message.group_name, message.lifecycle_transition, message.account_id) == (name, LAUNCHING, ACCOUNT)
+    instance_id = message.instance_id
     assert [i.lifecycle_state for i in doors.autoscaling.describe_group(CALLER, name).instances] == ["Pending:Wait"]
-    doors.autoscaling.record_lifecycle_action_heartbeat(CALLER, name, hook, token=message["LifecycleActionToken"])
+    doors.autoscaling.record_lifecycle_action_heartbeat(CALLER, name, hook, token=message.token)
     doors.autoscaling.complete_lifecycle_action(CALLER, name, hook, "CONTINUE", instance_id=instance_id)
     assert doors.autoscaling.describe_group(CALLER, name).healthy_in_service() == [instance_id]
     with pytest.raises(ValidationError):
@@ -119,14 +120,14 @@ def test_targets(kit, doors, authorizer):
     by_name = doors.elbv2.target_group_by_name(CALLER, tg_arn.split("/")[-2])
     tg = doors.elbv2.target_group(CALLER, tg_arn)
     assert by_name == tg and (tg.arn, tg.port, tg.protocol, tg.target_type) == (tg_arn, 80, "HTTP", "instance")
-    doors.elbv2.register_targets(CALLER, tg_arn, [Target(instance_id)])
-    [health] = doors.elbv2.target_health(CALLER, tg_arn, [Target(instance_id)])
+    doors.elbv2.register_targets(CALLER, tg_arn, [TargetDescription(instance_id)])
+    [health] = doors.elbv2.target_health(CALLER, tg_arn, [TargetDescription(instance_id)])
     # no load balancer forwards to this group yet, so the fleet reports what AWS reports
     assert (health.id, health.port, health.state, health.reason) == (instance_id, 80, "unused", "Target.NotInUse")
     with pytest.raises(InvalidTarget):
-        doors.elbv2.register_targets(CALLER, tg_arn, [Target("i-0123456789abcdef0")])
-    doors.elbv2.deregister_targets(CALLER, tg_arn, [Target(instance_id)])
-    assert doors.elbv2.target_health(CALLER, tg_arn, [Target(instance_id)])[0].state in ("draining", "unused")
+        doors.elbv2.register_targets(CALLER, tg_arn, [TargetDescription("i-0123456789abcdef0")])
+    doors.elbv2.deregister_targets(CALLER, tg_arn, [TargetDescription(instance_id)])
+    assert doors.elbv2.target_health(CALLER, tg_arn, [TargetDescription(instance_id)])[0].state in ("draining", "unused")
     with pytest.raises(TargetGroupNotFound):
         doors.elbv2.target_group(CALLER, tg_arn + "0")
     seen = [(a, r) for _, a, r in decisions(authorizer)]

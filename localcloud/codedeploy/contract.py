@@ -1,0 +1,95 @@
+"""CodeDeploy's door: what CodePipeline's Deploy action does with CodeDeploy.
+
+Inside AWS, CodePipeline calls CreateDeployment as the pipeline's service role with the S3
+revision of the action's input artifact, then follows the deployment until it ends. Here the
+create is in-process - the same code as the CreateDeployment API, so the same validations and
+typed errors - and the wait is on the deployment's own completion signal (`Deployment.completed`,
+set when it ends): nothing polls GetDeployment through the router.
+
+Actions and resources (Service Authorization Reference): CreateDeployment and GetDeployment act
+on the deployment group, `arn:aws:codedeploy:REGION:ACCOUNT:deploymentgroup:APP/GROUP`.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from localcloud.codedeploy.exceptions import DeploymentGroupDoesNotExistException
+from localcloud.contract import Contract
+from localcloud.principal import Principal
+
+if TYPE_CHECKING:
+    from localcloud.codedeploy.provider import CodedeployProvider
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    deployment_id: str
+    status: str                     # Succeeded | Failed | Stopped
+    error_code: str | None          # errorInformation.code (None when it Succeeded)
+    error_message: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "Succeeded"
+
+
+def deployment_group_arn(region: str, account_id: str, application: str, group: str) -> str:
+    return f"arn:aws:codedeploy:{region}:{account_id}:deploymentgroup:{application}/{group}"
+
+
+class CodeDeployContract(Contract):
+    action_prefix = "codedeploy"
+
+    def __init__(self, authorizer, provider: "CodedeployProvider"):
+        super().__init__(authorizer)
+        self._provider = provider
+
+    def _check_region(self, region: str, application: str, group: str) -> None:
+        # one CodeDeploy per localcloud, in its Region: a group elsewhere does not exist
+        if region != self._provider.backend.region:
+            raise DeploymentGroupDoesNotExistException(f"No Deployment Group found for name: {group}")
+
+    def create_deployment(self, principal: Principal, *, region: str, application_name: str,
+                          deployment_group_name: str, revision_bucket: str, revision_key: str,
+                          bundle_type: str, description: str | None = None) -> str:
+        """CreateDeployment of the S3 revision s3://revision_bucket/revision_key (zip | tar | tgz)
+        to the group; its id. The API's errors: ApplicationDoesNotExistException,
+        DeploymentGroupDoesNotExistException, RevisionDoesNotExistException,
+        InvalidRevisionException, DeploymentLimitExceededException, InvalidRoleException, ..."""
+        backend = self._provider.backend
+        self._authorize(principal, "CreateDeployment",
+                        deployment_group_arn(region, backend.account_id, application_name, deployment_group_name))
+        self._check_region(region, application_name, deployment_group_name)
+        params = {
+            "applicationName": application_name, "deploymentGroupName": deployment_group_name,
+            "revision": {"revisionType": "S3", "s3Location": {"bucket": revision_bucket, "key": revision_key,
+                                                              "bundleType": bundle_type}},
+        }
+        if description is not None:
+            params["description"] = description
+        return self._provider.api.deployments.create_deployment(params, None)["deploymentId"]
+
+    def wait_for_deployment(self, principal: Principal, region: str, deployment_id: str, *,
+                            stop: threading.Event, timeout: float) -> DeploymentResult | None:
+        """The deployment's result once it ends; None if `stop` is set first. TimeoutError after
+        `timeout` seconds (already scaled) without an end. DeploymentDoesNotExistException /
+        InvalidDeploymentIdException for an id that names none."""
+        deployments = self._provider.api.deployments
+        d = deployments._deployment(deployment_id)
+        self._authorize(principal, "GetDeployment",
+                        deployment_group_arn(region, self._provider.backend.account_id, d.application, d.group.name))
+        self._check_region(region, d.application, d.group.name)
+        deadline = time.monotonic() + timeout
+        # Woken by the deployment's end; the slices only let a `stop` through meanwhile.
+        while not d.completed.wait(min(0.05, max(deadline - time.monotonic(), 0))):
+            if stop.is_set():
+                return None
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"deployment {deployment_id} did not finish within {timeout:.0f} s")
+        with self._provider.backend.lock:
+            error = d.error
+            return DeploymentResult(d.deployment_id, d.status, error.code if error else None,
+                                    error.message if error else None)

@@ -87,7 +87,7 @@ class LocalCloud:
 
         ours = {name: provider.contract for name, provider in self.providers.items() if hasattr(provider, "contract")}
         return Services(authorizer=self.authorizer, codecommit=ours["codecommit"], codebuild=ours["codebuild"],
-                        codedeploy=ours.get("codedeploy"), codepipeline=ours["codepipeline"], events=ours["events"],
+                        codedeploy=ours["codedeploy"], codepipeline=ours["codepipeline"], events=ours["events"],
                         fleet=ours["fleet"], **moto_doors.build(self.authorizer, self.account_id, self.region).as_kwargs())
 
     def provider(self, name: str):
@@ -115,7 +115,8 @@ class LocalCloud:
         }
 
     def client(self, service: str, region: str | None = None):
-        """A boto3 client for this endpoint; providers use it to call each other as AWS does.
+        """A boto3 client for this endpoint, as a user makes one (tests, fixtures, benchmarks).
+        Providers never use it: they reach each other through `services`.
         Made once per service and Region: building one costs tens of milliseconds of CPU, and
         boto3 clients are safe to share between threads."""
         import boto3

@@ -21,7 +21,7 @@ from localcloud.contract import Contract
 from localcloud.principal import Principal
 
 if TYPE_CHECKING:
-    from localcloud.codedeploy.provider import CodedeployProvider
+    from localcloud.codedeploy.provider import CodeDeployProvider
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def deployment_group_arn(region: str, account_id: str, application: str, group: 
 class CodeDeployContract(Contract):
     action_prefix = "codedeploy"
 
-    def __init__(self, authorizer, provider: "CodedeployProvider"):
+    def __init__(self, authorizer, provider: "CodeDeployProvider"):
         super().__init__(authorizer)
         self._provider = provider
 

@@ -14,7 +14,7 @@ from localcloud.codedeploy.scale_out import ScaleOut
 from localcloud.provider import Provider
 
 
-class CodedeployProvider(Provider):
+class CodeDeployProvider(Provider):
     service = "codedeploy"
 
     def __init__(self, cloud):
@@ -44,5 +44,5 @@ class CodedeployProvider(Provider):
         self.engine.shutdown()
 
 
-def create(cloud) -> CodedeployProvider:
-    return CodedeployProvider(cloud)
+def create(cloud) -> CodeDeployProvider:
+    return CodeDeployProvider(cloud)

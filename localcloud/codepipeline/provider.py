@@ -43,9 +43,6 @@ class CodePipelineProvider(Provider):
     def operations(self):
         return self.api.operations()
 
-    def client(self, service: str, region: str | None = None):
-        return self.cloud.client(service, region)
-
     # -- executions ----------------------------------------------------------------------------
     def start_execution(self, pipeline: Pipeline, trigger: dict, *, event: dict | None = None,
                         overrides: list[dict] | None = None, variables: dict | None = None,

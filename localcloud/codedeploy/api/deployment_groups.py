@@ -12,7 +12,7 @@ from localcloud.codedeploy.exceptions import (
     InvalidBlueGreenDeploymentConfigurationException, InvalidDeploymentStyleException,
     InvalidLoadBalancerInfoException,
 )
-from localcloud.codedeploy.models import Deployment, DeploymentGroup
+from localcloud.codedeploy.models import DeploymentGroup
 
 
 class DeploymentGroups(Resource):

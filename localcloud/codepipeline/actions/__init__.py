@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -113,28 +112,6 @@ class ActionRun:
     @property
     def abandoned(self) -> bool:
         return self.abandon_event.is_set()
-
-    def client(self, service: str):
-        return self.cloud.client(service, self.region)
-
-    def poll(self, check: Callable[[], Any], *, what: str, deadline_seconds: float, first=0.02, cap=0.25):
-        """Call `check()` until it returns something truthy, backing off from `first` to `cap`
-        seconds, giving up when abandoned (returns None) or after the (already scaled) deadline."""
-        delay, start, last_log = first, time.monotonic(), time.monotonic()
-        while not self.abandoned:
-            result = check()
-            if result:
-                return result
-            if time.monotonic() - start > deadline_seconds:
-                raise TimeoutError(f"{what} did not finish within {deadline_seconds:.0f} s")
-            if time.monotonic() - last_log > 30:
-                log.info("%s/%s/%s: still waiting for %s", self.pipeline_name, self.stage_name, self.action_name, what)
-                last_log = time.monotonic()
-            self.abandon_event.wait(delay)
-            delay = min(cap, delay * 1.6)
-        return None
-
-
 
 
 def client_error_text(err: Exception) -> tuple[str, str]:

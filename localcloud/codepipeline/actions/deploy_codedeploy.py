@@ -1,5 +1,5 @@
 """Deploy / AWS / CodeDeploy: CreateDeployment with the input artifact as an S3 zip revision,
-then follow the deployment to its end through GetDeployment.
+then wait for the deployment's end, both through CodeDeploy's door as the pipeline's role.
 
 The action waits for the whole deployment, blue termination wait included (docs/aws-behaviour.md,
 "CodePipeline"); `Ready` (waiting for a manual reroute) is not an end. `bundleType: zip` is presumed
@@ -8,10 +8,10 @@ not follow: the action fails because the original deployment failed.
 """
 from __future__ import annotations
 
-from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
+from localcloud.codepipeline.actions import ActionRun, Outcome
+from localcloud.exceptions import ServiceError
 
 ACTION_TIMEOUT_SECONDS = 5 * 24 * 3600  # CodeDeploy action timeout (limits.md)
-FINAL = {"Succeeded", "Failed", "Stopped"}
 
 
 def deployment_url(region: str, deployment_id: str) -> str:
@@ -21,34 +21,29 @@ def deployment_url(region: str, deployment_id: str) -> str:
 def run(run: ActionRun) -> Outcome:
     config = run.configuration
     artifact = run.input_artifacts[0]
-    codedeploy = run.client("codedeploy")
+    codedeploy = run.cloud.services.codedeploy
     try:
         deployment_id = codedeploy.create_deployment(
-            applicationName=config["ApplicationName"],
-            deploymentGroupName=config["DeploymentGroupName"],
-            revision={"revisionType": "S3", "s3Location": {"bucket": artifact["bucket"], "key": artifact["key"],
-                                                            "bundleType": "zip"}},
+            run.principal, region=run.region, application_name=config["ApplicationName"],
+            deployment_group_name=config["DeploymentGroupName"], revision_bucket=artifact["bucket"],
+            revision_key=artifact["key"], bundle_type="zip",
             description=f"Deployment by CodePipeline {run.pipeline_name} execution {run.pipeline_execution_id}",
-        )["deploymentId"]
-    except Exception as err:
-        code, message = client_error_text(err)
+        )
+    except ServiceError as err:
+        code, message = err.code, err.message
         return Outcome.failed("JobFailed", f"{message} (Service: AmazonCodeDeploy; Status Code: 400; Error Code: {code})")
     url = deployment_url(run.region, deployment_id)
     run.report(external_execution_id=deployment_id, external_execution_url=url)
 
-    def finished():
-        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
-        return info if info.get("status") in FINAL else None
-
     try:
-        info = run.poll(finished, what=f"deployment {deployment_id}",
-                        deadline_seconds=run.cloud.clock.scaled(ACTION_TIMEOUT_SECONDS))
+        info = codedeploy.wait_for_deployment(run.principal, run.region, deployment_id, stop=run.abandon_event,
+                                              timeout=run.cloud.clock.scaled(ACTION_TIMEOUT_SECONDS))
     except TimeoutError:
         return Outcome.failed("JobFailed", f"Deployment {deployment_id} timed out", external_execution_id=deployment_id,
                               external_execution_url=url)
     if info is None:  # abandoned: the deployment itself keeps going, as on AWS
         return Outcome.failed("JobFailed", "abandoned", external_execution_id=deployment_id)
-    if info["status"] == "Succeeded":
+    if info.succeeded:
         return Outcome("Succeeded", summary="Deployment Succeeded", external_execution_id=deployment_id,
                        external_execution_url=url)
     message = f"Deployment {deployment_id} failed"

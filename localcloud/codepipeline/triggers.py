@@ -1,8 +1,9 @@
 """What starts an execution besides the API: EventBridge rules and PollForSourceChanges.
 
-- EventBridge (pipelines-trigger-source-repo-changes-cli.html): the events provider calls `deliver` for a rule target whose Arn is a
-  pipeline. The target's RoleArn must exist and trust events.amazonaws.com, else the invocation
-  fails silently as on AWS (logged here). Trigger `CloudWatchEvent`; `triggerDetail` is the rule
+- EventBridge (pipelines-trigger-source-repo-changes-cli.html): EventBridge assumes a pipeline
+  target's RoleArn (through STS's door; a role that is missing or does not trust
+  events.amazonaws.com fails the invocation silently, as on AWS) and calls CodePipeline's door,
+  `start_execution_for_event`, which hands the event to `EventBridgeTarget.deliver`. Trigger `CloudWatchEvent`; `triggerDetail` is the rule
   ARN (UNCONFIRMED, see docs/aws-behaviour.md). An InputTransformer whose output carries `sourceRevisions` overrides the
   source revision, as pipelines-trigger-source-overrides.html describes.
 - Polling: a source action with PollForSourceChanges "true" or omitted is checked every

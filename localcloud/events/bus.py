@@ -10,7 +10,7 @@ to moto unchanged); only *delivery* lives here, because moto's own `put_events`
 Delivery is asynchronous, as on AWS: `publish` returns the event once it is queued, and one
 worker thread delivers in publish order (so two pushes start two pipeline executions in order).
 Each target is reached through its service's door: a pipeline through CodePipeline's
-(`deliver_event`, which acts as the target's role), SQS queues and CloudWatch Logs groups
+(`start_execution_for_event`, as the session of the target's role, assumed through STS's door), SQS queues and CloudWatch Logs groups
 through theirs; anything else moto can deliver (archives, other buses) goes through moto's rule
 code.
 """

@@ -78,13 +78,3 @@ def allows(policy, principal: Principal, action: str = ASSUME_ROLE) -> bool:
 def trusts(policy, service: str) -> bool:
     """Does a trust policy let `service` (`codebuild.amazonaws.com`) assume the role?"""
     return allows(policy, Principal.service(service))
-
-
-def role_trusts(iam, role_arn: str, service: str) -> bool:
-    """`trusts` for a role looked up through an IAM client (`iam.get_role`)."""
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        role = iam.get_role(RoleName=name)["Role"]
-    except Exception:
-        return False
-    return role.get("Arn") == role_arn and trusts(role.get("AssumeRolePolicyDocument"), service)

@@ -43,7 +43,9 @@ def policies(ctx: BuildContext) -> dict[str, tuple[str, str]]:
     report_groups = n.arn("codebuild", f"report-group/{n.build_project}-*")
     ssm_arn = n.arn("ssm", f"parameter{n.ssm_parameter}")
     secret_arn = n.arn("secretsmanager", f"secret:{n.secret}-??????")
-    ec2_any = n.arn("ec2", "*/*")
+    # what RunInstances touches for a launch from a template, each by its resource type
+    run_instances = [n.arn("ec2", f"{kind}/*") for kind in
+                     ("instance", "network-interface", "security-group", "subnet", "volume", "launch-template")]
     return {
         n.pipeline_role: ("codepipeline.amazonaws.com", _policy(
             _allow(["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetRepository",
@@ -72,7 +74,9 @@ def policies(ctx: BuildContext) -> dict[str, tuple[str, str]]:
         # ec2:CreateTags and iam:PassRole (https://docs.aws.amazon.com/codedeploy/latest/userguide/
         # getting-started-create-service-role.html), here scoped to this account and region.
         n.deploy_role: ("codedeploy.amazonaws.com", _policy(
-            _allow(["ec2:RunInstances", "ec2:CreateTags"], [ec2_any, f"arn:aws:ec2:{n.region}::image/*"]),
+            _allow(["ec2:RunInstances"], [*run_instances, f"arn:aws:ec2:{n.region}::image/*"]),
+            _allow(["ec2:CreateTags"], [n.arn("ec2", "instance/*"), n.arn("ec2", "volume/*"),
+                                        n.arn("ec2", "network-interface/*")]),
             _allow(["iam:PassRole"], [n.role_arn(n.instance_role)]),
         )),
         n.events_role: ("events.amazonaws.com", _policy(

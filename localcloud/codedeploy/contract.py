@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localcloud.codedeploy.exceptions import DeploymentGroupDoesNotExistException
 from localcloud.contract import Contract
 from localcloud.principal import Principal
 
@@ -47,11 +46,6 @@ class CodeDeployContract(Contract):
         super().__init__(authorizer)
         self._provider = provider
 
-    def _check_region(self, region: str, application: str, group: str) -> None:
-        # one CodeDeploy per localcloud, in its Region: a group elsewhere does not exist
-        if region != self._provider.backend.region:
-            raise DeploymentGroupDoesNotExistException(f"No Deployment Group found for name: {group}")
-
     def create_deployment(self, principal: Principal, *, region: str, application_name: str,
                           deployment_group_name: str, revision_bucket: str, revision_key: str,
                           bundle_type: str, description: str | None = None) -> str:
@@ -59,10 +53,9 @@ class CodeDeployContract(Contract):
         to the group; its id. The API's errors: ApplicationDoesNotExistException,
         DeploymentGroupDoesNotExistException, RevisionDoesNotExistException,
         InvalidRevisionException, DeploymentLimitExceededException, InvalidRoleException, ..."""
-        backend = self._provider.backend
+        backend = self._provider.regions.region(region)
         self._authorize(principal, "CreateDeployment",
                         deployment_group_arn(region, backend.account_id, application_name, deployment_group_name))
-        self._check_region(region, application_name, deployment_group_name)
         params = {
             "applicationName": application_name, "deploymentGroupName": deployment_group_name,
             "revision": {"revisionType": "S3", "s3Location": {"bucket": revision_bucket, "key": revision_key,
@@ -70,18 +63,18 @@ class CodeDeployContract(Contract):
         }
         if description is not None:
             params["description"] = description
-        return self._provider.api.deployments.create_deployment(params, None)["deploymentId"]
+        # the API's own CreateDeployment, in the group's Region: a group elsewhere does not exist there
+        return self._provider.api.deployments.in_region(region).create_deployment(params, None)["deploymentId"]
 
     def wait_for_deployment(self, principal: Principal, region: str, deployment_id: str, *,
                             stop: threading.Event, timeout: float) -> DeploymentResult | None:
         """The deployment's result once it ends; None if `stop` is set first. TimeoutError after
         `timeout` seconds (already scaled) without an end. DeploymentDoesNotExistException /
         InvalidDeploymentIdException for an id that names none."""
-        deployments = self._provider.api.deployments
-        d = deployments._deployment(deployment_id)
+        deployments = self._provider.api.deployments.in_region(region)
+        d = deployments._deployment(deployment_id)  # only a deployment of that Region is found
         self._authorize(principal, "GetDeployment",
-                        deployment_group_arn(region, self._provider.backend.account_id, d.application, d.group.name))
-        self._check_region(region, d.application, d.group.name)
+                        deployment_group_arn(region, deployments.backend.account_id, d.application, d.group.name))
         deadline = time.monotonic() + timeout
         # Woken by the deployment's end; the slices only let a `stop` through meanwhile.
         while not d.completed.wait(min(0.05, max(deadline - time.monotonic(), 0))):
@@ -89,7 +82,7 @@ class CodeDeployContract(Contract):
                 return None
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"deployment {deployment_id} did not finish within {timeout:.0f} s")
-        with self._provider.backend.lock:
+        with deployments.backend.lock:
             error = d.error
             return DeploymentResult(d.deployment_id, d.status, error.code if error else None,
                                     error.message if error else None)

@@ -15,7 +15,7 @@ from localcloud.codedeploy.blue_green import BlueGreenDeployment
 from localcloud.codedeploy.in_place import InPlaceDeployment
 from localcloud.codedeploy.launch import LaunchDeployment
 from localcloud.codedeploy.lifecycle import DeploymentContext, Lifecycle, best_effort, settle
-from localcloud.codedeploy.models import CodeDeployBackend, Deployment, ErrorInformation
+from localcloud.codedeploy.models import CodeDeployRegions, Deployment, ErrorInformation
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 from localcloud.settings import CodeDeploySettings
 
@@ -32,11 +32,11 @@ def kind_of(d: Deployment) -> type[Lifecycle]:
 
 
 class DeploymentEngine:
-    def __init__(self, cloud, backend: CodeDeployBackend, settings: CodeDeploySettings):
+    def __init__(self, cloud, regions: CodeDeployRegions, settings: CodeDeploySettings):
         self.cloud = cloud
-        self.backend = backend
+        self.regions = regions
         self.settings = settings
-        self.context = DeploymentContext(cloud, backend, settings)
+        self.context = DeploymentContext(cloud, regions, settings)
         self.runs: dict[str, DeploymentRun] = {}
         self._shutting_down = False
 
@@ -50,7 +50,8 @@ class DeploymentEngine:
             # A rollback follows an alarm that may still be in ALARM: it must not be stopped by it.
             threading.Thread(target=alarms.watch,
                              args=(run, self.settings, self.cloud.services.cloudwatch,
-                                   principals.service_role(deployment.group.service_role_arn), self.backend.region),
+                                   principals.service_role(deployment.group.service_role_arn),
+                                   deployment.group.region),
                              name=f"codedeploy-alarms-{deployment.deployment_id}", daemon=True).start()
         return run
 
@@ -76,8 +77,9 @@ class DeploymentEngine:
     # -- one deployment -----------------------------------------------------------------------
     def _main(self, run: DeploymentRun) -> None:
         d = run.deployment
-        with self.backend.lock:
-            d.status, d.start_time = "InProgress", self.backend.now()
+        backend = self.regions.of(d)
+        with backend.lock:
+            d.status, d.start_time = "InProgress", backend.now()
         log.info("deployment %s (%s/%s) InProgress", d.deployment_id, d.application, d.group.name)
         try:
             kind_of(d)(self.context, run).deploy()
@@ -93,18 +95,19 @@ class DeploymentEngine:
     def _finish(self, run: DeploymentRun, status: str, error: ErrorInformation | None) -> None:
         d = run.deployment
         rollback_from = None
-        with self.backend.lock:
-            settle(self.backend, d, status, error)
+        backend = self.regions.of(d)
+        with backend.lock:
+            settle(backend, d, status, error)
             if (status != "Succeeded" and d.creator not in ("codeDeployRollback", "autoscaling")
                     and not self._shutting_down):
                 # A failed launch deployment is answered by ABANDON (Auto Scaling replaces the
                 # instance), not by a rollback deployment (choice; AWS documents only the ABANDON).
                 rollback_from = rollback.wanted(run)
-            follow_up = rollback.create(self.backend, d) if rollback_from else None
+            follow_up = rollback.create(backend, d) if rollback_from else None
         log.info("deployment %s %s%s", d.deployment_id, status, f" ({error.code}: {error.message})" if error else "")
         if status == "Succeeded":
             if d.rolls_back is not None:
-                rollback.succeeded(self.backend, d)
+                rollback.succeeded(backend, d)
             return
         if follow_up is not None:
             self.start(follow_up)
@@ -112,4 +115,4 @@ class DeploymentEngine:
             if self.settings.delete_green_without_rollback:
                 best_effort(lambda: asg_api.delete_group(self.cloud.services.autoscaling,
                                                          principals.service_role(d.group.service_role_arn),
-                                                         d.green_asg, self.backend.region))
+                                                         d.green_asg, backend.region))

@@ -20,7 +20,7 @@ from typing import Callable
 from localcloud.codedeploy import principals, traffic
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.codedeploy.models import (
-    HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, Deployment, ErrorInformation, InstanceTarget, LifecycleEvent,
+    HEALTH_CONSTRAINTS_MESSAGE, CodeDeployBackend, CodeDeployRegions, Deployment, ErrorInformation, InstanceTarget, LifecycleEvent,
 )
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 from localcloud.elbv2.contract import TargetGroupInfo
@@ -44,10 +44,10 @@ HEALTH_CONSTRAINTS_INVALID_MESSAGE = (
 
 @dataclass
 class DeploymentContext:
-    """What every deployment of one CodeDeploy uses: its state, settings, and the way out."""
+    """What every deployment of one CodeDeploy uses: its state (per Region), settings, and the way out."""
 
     cloud: object
-    backend: CodeDeployBackend
+    regions: CodeDeployRegions
     settings: CodeDeploySettings
 
     @property
@@ -96,10 +96,11 @@ class Lifecycle:
         self.run = run
         self.deployment = run.deployment
         self.cloud = context.cloud
-        self.backend = context.backend
+        # the state of the deployment's Region; every door is called in that Region
+        self.backend = context.regions.of(self.deployment)
         self.settings = context.settings
         self.services = context.services
-        self.region = context.backend.region
+        self.region = self.backend.region
         # CodeDeploy acts as the group's service role for everything it does in the deployment
         self.principal: Principal = principals.service_role(self.deployment.group.service_role_arn)
 

@@ -103,6 +103,7 @@ class DeploymentGroup:
     name: str
     service_role_arn: str
     config: dict[str, Any]  # every CreateDeploymentGroup member that is stored as given
+    region: str             # the Region the group (and so each of its deployments) is in
     group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     auto_scaling_groups: list[str] = field(default_factory=list)
     target_revision: dict | None = None
@@ -235,13 +236,17 @@ class Deployment:
 
 
 class CodeDeployBackend:
-    """All CodeDeploy state of one localcloud (one account, one region)."""
+    """The CodeDeploy state of one Region of one localcloud (one account): applications, groups,
+    deployment configs (the built-in ones in every Region), deployments. `CodeDeployRegions`
+    holds one per Region; they share its lock and deployment ids are unique across them."""
 
-    def __init__(self, clock: Clock, region: str, account_id: str):
+    def __init__(self, clock: Clock, region: str, account_id: str,
+                 lock: threading.RLock | None = None, regions: "CodeDeployRegions | None" = None):
         self.clock = clock
         self.region = region
         self.account_id = account_id
-        self.lock = threading.RLock()
+        self.lock = lock or threading.RLock()
+        self._regions = regions
         self.applications: dict[str, Application] = {}
         self.groups: dict[tuple[str, str], DeploymentGroup] = {}
         self.configs: dict[str, DeploymentConfig] = builtin_configs(clock.now())
@@ -251,9 +256,11 @@ class CodeDeployBackend:
         return self.clock.now()
 
     def new_deployment_id(self) -> str:
+        """An id no deployment has, in this Region or any other (ids are global: d-XXXXXXXXX)."""
         while True:
             ident = deployment_id()
-            if ident not in self.deployments:
+            taken = self._regions.find_deployment(ident) if self._regions else self.deployments.get(ident)
+            if taken is None:
                 return ident
 
     def active_deployment(self, group: DeploymentGroup) -> Deployment | None:
@@ -263,3 +270,39 @@ class CodeDeployBackend:
         done = [d for d in self.deployments.values()
                 if d.group is group and d.status == "Succeeded"]
         return max(done, key=lambda d: d.complete_time) if done else None
+
+
+class CodeDeployRegions:
+    """All CodeDeploy state of one localcloud: a `CodeDeployBackend` per Region, made on first use
+    (CodeDeploy is regional: applications, groups, configs and deployments exist per Region)."""
+
+    def __init__(self, clock: Clock, default_region: str, account_id: str):
+        self.clock = clock
+        self.default_region = default_region
+        self.account_id = account_id
+        self.lock = threading.RLock()
+        self._backends: dict[str, CodeDeployBackend] = {}
+
+    def region(self, region: str | None = None) -> CodeDeployBackend:
+        """The state of `region` (None: localcloud's default Region)."""
+        region = region or self.default_region
+        with self.lock:
+            backend = self._backends.get(region)
+            if backend is None:
+                backend = self._backends[region] = CodeDeployBackend(
+                    self.clock, region, self.account_id, lock=self.lock, regions=self)
+            return backend
+
+    def backends(self) -> list[CodeDeployBackend]:
+        with self.lock:
+            return list(self._backends.values())
+
+    def find_deployment(self, deployment_id: str) -> Deployment | None:
+        """The deployment of that id in whichever Region holds it (its group knows the Region)."""
+        with self.lock:
+            return next((b.deployments[deployment_id] for b in self._backends.values()
+                         if deployment_id in b.deployments), None)
+
+    def of(self, d: Deployment) -> CodeDeployBackend:
+        """The state of the Region the deployment runs in."""
+        return self.region(d.group.region)

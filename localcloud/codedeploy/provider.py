@@ -9,7 +9,7 @@ from __future__ import annotations
 from localcloud.codedeploy.api import CodeDeployAPI
 from localcloud.codedeploy.contract import CodeDeployContract
 from localcloud.codedeploy.engine import DeploymentEngine
-from localcloud.codedeploy.models import CodeDeployBackend
+from localcloud.codedeploy.models import CodeDeployRegions
 from localcloud.codedeploy.scale_out import ScaleOut
 from localcloud.provider import Provider
 
@@ -26,8 +26,9 @@ class CodeDeployProvider(Provider):
         self.scale_out = ScaleOut(self)  # deployments created by Auto Scaling launches
 
     def _new_state(self) -> None:
-        self.backend = CodeDeployBackend(self.cloud.clock, self.cloud.region, self.cloud.account_id)
-        self.engine = DeploymentEngine(self.cloud, self.backend, self.settings)
+        # per Region (the default one: cloud.region, for callers that name none)
+        self.regions = CodeDeployRegions(self.cloud.clock, self.cloud.region, self.cloud.account_id)
+        self.engine = DeploymentEngine(self.cloud, self.regions, self.settings)
 
     def operations(self):
         return self.api.operations()

@@ -54,8 +54,9 @@ class ScaleOut:
                          name=f"codedeploy-launch-{message.instance_id}").start()
 
     def _group(self, message: LifecycleNotification) -> DeploymentGroup | None:
-        backend = self.provider.backend
-        if message.region not in (None, backend.region) or message.account_id not in (None, backend.account_id):
+        # the groups of the ASG's Region (a hook name is unique to a group, not across Regions)
+        backend = self.provider.regions.region(message.region)
+        if message.account_id not in (None, backend.account_id):
             return None
         with backend.lock:
             for group in backend.groups.values():
@@ -69,7 +70,7 @@ class ScaleOut:
             return  # a hook of a group that no longer exists: its heartbeat timeout decides
         instance_id = message.instance_id
         principal = principals.service_role(group.service_role_arn)
-        backend = self.provider.backend
+        backend = self.provider.regions.region(group.region)
         with backend.lock:
             last = backend.last_successful_deployment(group)
             if last is None:

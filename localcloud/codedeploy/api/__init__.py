@@ -25,7 +25,16 @@ class CodeDeployAPI:
         self.deployments: Deployments = next(r for r in self.resources if isinstance(r, Deployments))
 
     def operations(self) -> dict:
-        return {name: getattr(res, _snake(name)) for res in self.resources for name in res.OPERATIONS}
+        return {name: _in_request_region(res, _snake(name)) for res in self.resources for name in res.OPERATIONS}
+
+
+def _in_request_region(resource, method: str):
+    """The handler, run bound to the request's Region (CodeDeploy is regional)."""
+    def handler(params, ctx):
+        bound = resource.in_region(ctx.region if ctx is not None else None)
+        return getattr(bound, method)(params, ctx)
+    handler.__name__ = method
+    return handler
 
 
 def _snake(name: str) -> str:

@@ -41,16 +41,24 @@ def parse_time(value) -> datetime | None:
 
 class Resource:
     """Base of the handlers of one resource; `OPERATIONS` names the operations it answers, each
-    by the method of the operation's snake_case name (params, ctx) -> output dict."""
+    by the method of the operation's snake_case name (params, ctx) -> output dict.
+
+    A handler acts in one Region: `in_region(r)` is the same handler bound to Region r (the API
+    binds each request to `ctx.region`; CodeDeploy's door to the region it is called with), and
+    `backend` is that Region's state. Unbound, it is localcloud's default Region."""
 
     OPERATIONS: tuple[str, ...] = ()
 
-    def __init__(self, provider):
+    def __init__(self, provider, region: str | None = None):
         self.provider = provider
+        self.region = region
+
+    def in_region(self, region: str | None) -> "Resource":
+        return type(self)(self.provider, region)
 
     @property
     def backend(self) -> CodeDeployBackend:
-        return self.provider.backend
+        return self.provider.regions.region(self.region)
 
     @property
     def cloud(self):

@@ -70,7 +70,7 @@ class DeploymentGroups(Resource):
         self._validate_group(params, principal)
         self._check_role(params["serviceRoleArn"], principal)
         config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
-        group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config,
+        group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config, self.backend.region,
                                 auto_scaling_groups=list(params.get("autoScalingGroups") or []),
                                 tags=tag_dict(params.get("tags")))
         with self.backend.lock:
@@ -152,10 +152,10 @@ def drop_group(res: Resource, group: DeploymentGroup) -> list[dict]:
 def put_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> None:
     principal = principals.service_role(group.service_role_arn)
     for name in names:
-        asg_api.put_hook(res.services.autoscaling, principal, name, group.hook_name(), res.backend.region)
+        asg_api.put_hook(res.services.autoscaling, principal, name, group.hook_name(), group.region)
 
 
 def remove_hooks(res: Resource, group: DeploymentGroup, names: list[str]) -> list[dict]:
     principal = principals.service_role(group.service_role_arn)
     return [{"name": n, "hook": group.hook_name()} for n in names
-            if not asg_api.remove_hook(res.services.autoscaling, principal, n, group.hook_name(), res.backend.region)]
+            if not asg_api.remove_hook(res.services.autoscaling, principal, n, group.hook_name(), group.region)]

@@ -20,11 +20,12 @@ class Tags(Resource):
         if len(parts) < 7 or parts[2] != "codedeploy":
             raise InvalidArnException(f"The ARN {arn} is not a valid CodeDeploy ARN.")
         kind, _, rest = parts[5], None, parts[6]
+        where = self.in_region(parts[3] or self.region)  # the resource is in the ARN's Region
         if kind == "application":
-            return self._app(rest)
+            return where._app(rest)
         if kind == "deploymentgroup" and "/" in rest:
             app, name = rest.split("/", 1)
-            return self._group(app, name)
+            return where._group(app, name)
         raise ArnNotSupportedException(f"The ARN {arn} is not supported for tagging.")
 
     def tag_resource(self, params, ctx):

@@ -106,8 +106,12 @@ class Env:
         return {"revisionType": "S3", "s3Location": {"bucket": self.bucket, "key": key, "bundleType": bundle_type}}
 
 
-def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profile: bool = False) -> Env:
-    """With `instance_profile`, the instances get one (its role's ARN is extra["instance_role_arn"])."""
+def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profile: bool = False,
+          region: str | None = None) -> Env:
+    """With `instance_profile`, the instances get one (its role's ARN is extra["instance_role_arn"]).
+    With `region`, everything regional (and the env's clients) is in that Region, not the default."""
+    if region is not None:
+        aws = _in_region(aws, region)
     name = "cd" + uuid.uuid4().hex[:8]
     ec2, elb, asg, iam, s3 = aws("ec2"), aws("elbv2"), aws("autoscaling"), aws("iam"), aws("s3")
     extra, profile = {}, {}
@@ -118,12 +122,15 @@ def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profi
         iam.create_instance_profile(InstanceProfileName=f"{name}-instance")
         iam.add_role_to_instance_profile(InstanceProfileName=f"{name}-instance", RoleName=f"{name}-instance")
         profile = {"IamInstanceProfile": {"Name": f"{name}-instance"}}
-    s3.create_bucket(Bucket=f"{name}-revisions")
+    if region in (None, "us-east-1"):
+        s3.create_bucket(Bucket=f"{name}-revisions")
+    else:
+        s3.create_bucket(Bucket=f"{name}-revisions", CreateBucketConfiguration={"LocationConstraint": region})
     role = iam.create_role(RoleName=f"{name}-deploy", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{region or 'us-east-1'}a")["Subnet"]["SubnetId"]
     lt = ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={
         "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", **profile})["LaunchTemplate"]["LaunchTemplateId"]
     health = {"HealthCheckPath": "/version.txt", "HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 2,
@@ -142,6 +149,11 @@ def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profi
     cd.create_application(applicationName=f"{name}-app", computePlatform="Server")
     return Env(aws, name, f"{name}-revisions", role, subnet, vpc, lt, f"{name}-asg", tg, f"{name}-tg",
                lb["DNSName"], f"{name}-app", extra=extra)
+
+
+def _in_region(aws, region: str):
+    """`aws` whose clients default to `region` (a Region named explicitly still wins)."""
+    return lambda service, r=None: aws(service, r or region)
 
 
 def teardown(env: Env) -> None:

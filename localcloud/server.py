@@ -103,16 +103,15 @@ class LocalCloud:
         """The process-marker owner for something this instance runs (see processes.py)."""
         return f"{self.token}/{kind}/{ident}"
 
-    def credentials_env(self, region: str | None = None) -> dict[str, str]:
-        """Environment that points AWS tools (CLI, boto3) inside builds and hooks at this endpoint."""
-        region = region or self.region
-        return {
-            "AWS_ENDPOINT_URL": self.url,
-            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
-        }
+    def endpoint_env(self, region: str | None = None) -> dict[str, str]:
+        """Environment that points AWS tools (CLI, boto3) inside builds and hooks at this
+        endpoint, with the Region when given. No credentials: as on AWS, a build gets its
+        service role's from CodeBuild's container credentials endpoint and an instance its
+        profile role's from its metadata service."""
+        env = {"AWS_ENDPOINT_URL": self.url}
+        if region:
+            env.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
+        return env
 
     def client(self, service: str, region: str | None = None):
         """A boto3 client for this endpoint, as a user makes one (tests, fixtures, benchmarks).

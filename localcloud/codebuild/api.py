@@ -12,14 +12,13 @@ import re
 import uuid
 
 from localcloud.aws import RequestContext
-from localcloud.codebuild.models import Build, Project, now, project_arn
+from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, Project, now, project_arn
 from localcloud.codebuild.paging import page, sort_listing
 from localcloud.codebuild.shapes import build_shape, project_shape
 from localcloud.principal import Principal
 from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException
 
-SERVICE_PRINCIPAL = "codebuild.amazonaws.com"
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
 SOURCES_NEEDING_LOCATION = ("CODECOMMIT", "S3", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED")

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID
 
+#: the service principal CodeBuild assumes its service roles as
+SERVICE_PRINCIPAL = "codebuild.amazonaws.com"
 PHASE_ORDER = ("SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD",
                "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED")
 REPORT_EXPIRY = timedelta(days=30)  # "Reports expire after 30 days"

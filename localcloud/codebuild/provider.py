@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from localcloud.codebuild.api import BuildAPI
 from localcloud.codebuild.contract import CodeBuildContract
+from localcloud.codebuild.credentials import PREFIX as CREDENTIALS_PREFIX
+from localcloud.codebuild.credentials import CredentialsEndpoint
 from localcloud.codebuild.models import Build, CodeBuildBackend
 from localcloud.codebuild.report_api import ReportAPI
 from localcloud.codebuild.runner import BuildRunner
@@ -33,6 +35,10 @@ class CodeBuildProvider(Provider):
         self.builds_api = BuildAPI(self)
         self.reports_api = ReportAPI(self)
         self.contract = CodeBuildContract(cloud.authorizer, self)
+        self.credentials = CredentialsEndpoint()
+
+    def routes(self):
+        return [(CREDENTIALS_PREFIX, self.credentials.app)]
 
     def operations(self) -> dict:
         return {**self.builds_api.operations(), **self.reports_api.operations()}
@@ -40,7 +46,8 @@ class CodeBuildProvider(Provider):
     # -- running builds ------------------------------------------------------------------------
     def submit(self, build: Build) -> None:
         """Queue a registered build; it leaves QUEUED when a worker is free."""
-        runner = BuildRunner(self.cloud, self.backend, build, queued_at=time.monotonic())
+        runner = BuildRunner(self.cloud, self.backend, build, queued_at=time.monotonic(),
+                             credentials=self.credentials)
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.max_concurrent_builds, thread_name_prefix="codebuild")

@@ -17,12 +17,15 @@ from pathlib import Path
 from localcloud.codebuild import buildspec as buildspec_mod
 from localcloud.codebuild import sources
 from localcloud.codebuild.artifacts import ArtifactError, ArtifactUploader
+from localcloud.codebuild.credentials import PREFIX as CREDENTIALS_PREFIX
+from localcloud.codebuild.credentials import CredentialsEndpoint
 from localcloud.codebuild.envvars import Resolver, VariableError, codebuild_variables
 from localcloud.codebuild.logs import BuildLog, Masker
-from localcloud.codebuild.models import Build, CodeBuildBackend
+from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, CodeBuildBackend
 from localcloud.codebuild.reports import ReportPublisher
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
+from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.processes import clean_env, kill_owner
 
 log = logging.getLogger("localcloud.codebuild")
@@ -42,8 +45,10 @@ class PhaseFailure(Exception):
 
 
 class BuildRunner:
-    def __init__(self, cloud, backend: CodeBuildBackend, build: Build, queued_at: float):
+    def __init__(self, cloud, backend: CodeBuildBackend, build: Build, queued_at: float,
+                 credentials: CredentialsEndpoint):
         self.cloud = cloud
+        self.credentials = credentials  # where the build's commands get the role's credentials
         self.services = cloud.services  # every other service, through its door
         self.backend = backend
         self.build = build
@@ -219,6 +224,7 @@ class BuildRunner:
         elif not self._released:
             kill_owner(self.owner)
         self._released = True
+        self.credentials.revoke(self.build.uuid)
         if self.log is not None:
             self.log.close()
 
@@ -294,12 +300,30 @@ class BuildRunner:
             py = f"{sys.version_info.major}.{sys.version_info.minor}"
             self._agent("Skipping install of runtimes. Runtime version selection is not supported by this build image: "
                         f"localcloud runs the host's runtimes (python {py}), not {', '.join(f'{k} {v}' for k, v in runtimes.items())}")
-        env = clean_env(self.cloud.credentials_env(build.region))
+        env = clean_env({**self.cloud.endpoint_env(build.region), **self._role_credentials()})
         env.update(HOME=str(self.work / "home"), TMPDIR=str(self.work / "tmp"))
         env.update(user)
         env.update(codebuild_variables(build, self.src, self.secondary_dirs))
         self.env = env
         self._agent(f"Moving to directory {self.src}")
+
+    def _role_credentials(self) -> dict[str, str]:
+        """The service role's session for the build's commands, through the container
+        credentials endpoint (credentials.py); its secrets are masked in the log."""
+        build = self.build
+        try:
+            session = self.services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, build.account),
+                                                    build.service_role, self.principal.session_name)
+        except (AccessDenied, ValidationError):
+            raise PhaseFailure("CLIENT_ERROR", f"CodeBuild is not authorized to perform: sts:AssumeRole on "
+                               f"{build.service_role}") from None
+        c = session.credentials
+        for secret in (c.secret_access_key, c.session_token):
+            self.masker.add(secret)
+        token = self.credentials.register(build.uuid, session)
+        self.masker.add(token)
+        return {"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{self.cloud.url}{CREDENTIALS_PREFIX}{build.uuid}",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": token}
 
     # -- exported variables -------------------------------------------------------------------
     def _capture_exports(self) -> None:

@@ -261,7 +261,7 @@ class Agent:
 
     def _env(self, spec: DeploymentSpec, event: str) -> dict[str, str]:
         loc = spec.s3_location
-        env = dict(self.cloud.credentials_env())
+        env = dict(self.cloud.endpoint_env())  # credentials and Region: the instance's (fleet)
         env.update({
             "LIFECYCLE_EVENT": event, "DEPLOYMENT_ID": spec.deployment_id,
             "APPLICATION_NAME": spec.application, "DEPLOYMENT_GROUP_NAME": spec.group_name,

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localcloud.fleet import moto_state
+from localcloud.fleet.metadata import PREFIX as METADATA_PREFIX
 from localcloud.processes import clean_env, kill_owner, spawn
 
 
@@ -30,11 +32,20 @@ class InstanceRuntime:
     app_port: int
     owner: str
     terminated: bool = False
+    metadata_endpoint: str = ""   # its metadata service (metadata.py)
+    region: str | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
-        """Variables every process on this instance sees, on top of a clean environment."""
-        return {"INSTANCE_ROOT": str(self.root), "APP_PORT": str(self.app_port), "INSTANCE_ID": self.instance_id}
+        """Variables every process on this instance sees, on top of a clean environment: where
+        it lives, and where boto3 and the AWS CLI find the instance's Region and its metadata
+        service (the instance profile's credentials; metadata.py)."""
+        env = {"INSTANCE_ROOT": str(self.root), "APP_PORT": str(self.app_port), "INSTANCE_ID": self.instance_id}
+        if self.metadata_endpoint:
+            env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.metadata_endpoint
+        if self.region:
+            env.update(AWS_REGION=self.region, AWS_DEFAULT_REGION=self.region)
+        return env
 
     def spawn(self, argv: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None, **kwargs) -> subprocess.Popen:
         """Start a process 'on' this instance: clean environment + instance variables + `env`."""
@@ -70,7 +81,9 @@ class InstanceRuntimes:
                 root = self.base / instance_id
                 root.mkdir(parents=True, exist_ok=True)
                 rt = InstanceRuntime(instance_id, root, free_port(), self.cloud.owner("instance", instance_id),
-                                     terminated=instance_id in self._terminated_ids)
+                                     terminated=instance_id in self._terminated_ids,
+                                     metadata_endpoint=f"{self.cloud.url}{METADATA_PREFIX}{instance_id}/",
+                                     region=moto_state.instance_region(instance_id))
                 self._by_id[instance_id] = rt
             return rt
 

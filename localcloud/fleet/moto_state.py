@@ -78,3 +78,15 @@ def target_groups_with(account: str, region: str, target_id: str) -> list:
     if account not in backends or region not in backends[account]:
         return []
     return [tg for _arn, tg in _snapshot(backends[account][region].target_groups) if target_id in tg.targets]
+
+
+def instance_region(instance_id: str) -> str | None:
+    """The Region of the EC2 instance `instance_id` (any account), or None."""
+    from moto.ec2.models import ec2_backends
+
+    for _account, per_region in _snapshot(ec2_backends):
+        for region, backend in _snapshot(per_region):
+            for reservation in list(getattr(backend, "reservations", {}).values()):
+                if any(i.id == instance_id for i in reservation.instances):
+                    return region
+    return None

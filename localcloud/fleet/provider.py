@@ -19,6 +19,8 @@ from localcloud.fleet import moto_hooks, moto_state
 from localcloud.fleet.checker import HealthChecker
 from localcloud.fleet.contract import FleetContract
 from localcloud.fleet.dataplane import DataPlane
+from localcloud.fleet.metadata import PREFIX as METADATA_PREFIX
+from localcloud.fleet.metadata import MetadataService
 from localcloud.fleet.health import HealthRegistry, RegisteredTarget
 from localcloud.fleet.instances import InstanceRuntimes
 from localcloud.provider import Provider
@@ -35,12 +37,16 @@ class FleetProvider(Provider):
         super().__init__(cloud)
         self.runtimes = InstanceRuntimes(cloud)
         self.contract = FleetContract(cloud.authorizer, self.runtimes)
+        self.metadata = MetadataService(lambda: cloud.services)
         self.health = HealthRegistry()
         self.checker = HealthChecker(self.health, cloud.clock, self.address_of)
         self.dataplane = DataPlane(self.health, self.address_of)
         moto_hooks.install(self)
 
     # -- Provider ------------------------------------------------------------------------------
+    def routes(self):
+        return [(METADATA_PREFIX, self.metadata.app)]
+
     def host_app(self, host: str):
         return self.dataplane.app_for_host(host)
 
@@ -48,6 +54,7 @@ class FleetProvider(Provider):
         self.checker.start()
 
     def reset(self) -> None:
+        self.metadata.forget()
         self.health.clear()
         self.runtimes.reset()
         self.dataplane.close()

@@ -37,12 +37,13 @@ class FakeCloud:
         self.clock = Clock(scale)
         self.s3 = FakeS3()
         self.token = "agenttest" + os.urandom(3).hex()
+        self.url = "http://127.0.0.1:1"
 
     def owner(self, kind, ident):
         return f"{self.token}/{kind}/{ident}"
 
-    def credentials_env(self):
-        return {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    def endpoint_env(self):
+        return {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
 
 
 @pytest.fixture

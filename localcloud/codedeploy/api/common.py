@@ -17,6 +17,7 @@ from localcloud.codedeploy.exceptions import (
     InvalidDeploymentIdException, InvalidNextTokenException, InvalidRoleException,
 )
 from localcloud.codedeploy.models import Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup
+from localcloud.codedeploy.principals import CODEDEPLOY, SESSION_NAME
 from localcloud.exceptions import AWSError
 from localcloud.principal import Principal
 
@@ -109,11 +110,14 @@ class Resource:
         return d
 
     def _check_role(self, role_arn: str, principal: Principal) -> None:
-        """The role exists (IAM's GetRole on the whole ARN, path included), read as `principal`."""
+        """CodeDeploy can assume the role: it exists (the whole ARN, path included) and its trust
+        policy lets codedeploy.amazonaws.com in, checked by an AssumeRole through STS's door as
+        AWS makes it when the group is saved. `principal` is the session the group will act as."""
         try:
             if ":role/" not in role_arn:
                 raise InvalidRoleException("not a role ARN")
-            self.services.iam.role_by_arn(principal, role_arn)
+            self.services.sts.assume_role(Principal.service(CODEDEPLOY.arn, principal.account_id), role_arn,
+                                          principal.session_name or SESSION_NAME)
         except AWSError:
             raise InvalidRoleException(f"AWS CodeDeploy does not have the permissions required to assume the role {role_arn}.") from None
 

@@ -1,6 +1,8 @@
 """The CodeDeploy API: AWS's errors on bad input (before anything is created), shapes, filters, tags."""
 from __future__ import annotations
 
+import json
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +41,13 @@ def test_missing_role_application_group_and_config(aws, env):
     with pytest.raises(cd.exceptions.InvalidRoleException):
         cd.create_deployment_group(applicationName=env.app, deploymentGroupName="g",
                                    serviceRoleArn="arn:aws:iam::123456789012:role/does-not-exist")
+    # a role that exists but does not trust codedeploy.amazonaws.com cannot be assumed either
+    untrusting = aws("iam").create_role(RoleName=f"{env.name}-not-codedeploy", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    with pytest.raises(cd.exceptions.InvalidRoleException) as err:
+        cd.create_deployment_group(applicationName=env.app, deploymentGroupName="g", serviceRoleArn=untrusting)
+    assert untrusting in err.value.response["Error"]["Message"]
     with pytest.raises(cd.exceptions.ApplicationDoesNotExistException) as err:
         cd.get_application(applicationName="nope-" + env.name)
     assert err.value.response["Error"]["Message"] == f"No application found for name: nope-{env.name}"

@@ -59,7 +59,8 @@ def test_create_and_wait_through_the_door(localcloud, aws, profiled_env):
     role_session = Principal.assumed_role(env.role_arn, "AWSCodeDeploy").arn
     as_role = _seen(localcloud, role_session)
     assert ("s3:GetObject", f"arn:aws:s3:::{env.bucket}/v1.zip") in as_role        # HeadObject of the revision
-    assert ("iam:GetRole", env.role_arn) in as_role
+    # the role check is CodeDeploy assuming the role, as itself
+    assert ("sts:AssumeRole", env.role_arn) in _seen(localcloud, "codedeploy.amazonaws.com")
     assert ("autoscaling:DescribeAutoScalingGroups", "*") in as_role
     # the agent: as the instance profile's role, session named by the instance id
     [instance_id] = infra.targets(aws, deployment_id)

@@ -82,7 +82,9 @@ def localcloud_env() -> dict[str, str]:
     from localcloud.settings import TIME_SCALE_VAR
 
     return {TIME_SCALE_VAR: repr(TIME_SCALE),
-            "LOCALCLOUD_CODEDEPLOY_ALLOW_TRAFFIC_TIMEOUT": str(ALLOW_TRAFFIC_TIMEOUT)}
+            "LOCALCLOUD_CODEDEPLOY_ALLOW_TRAFFIC_TIMEOUT": str(ALLOW_TRAFFIC_TIMEOUT),
+            # every role the suite creates is held to its policies, as on AWS
+            "LOCALCLOUD_IAM_ENFORCE": "true"}
 
 
 def offline_settings(time_scale: float | None = None, environ: Mapping[str, str] | None = None):

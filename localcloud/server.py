@@ -59,7 +59,7 @@ class LocalCloud:
         self.providers: dict[str, object] = {}
         # Every call through a door is authorized here (see iam/authorizer.py); built before the
         # providers, which hand it to their doors.
-        self.authorizer = Authorizer()
+        self.authorizer = Authorizer(enforce=self.settings.iam.enforce)
         self.services: Services | None = None
         self._server = None
         self._thread: threading.Thread | None = None

@@ -61,12 +61,22 @@ class CodeBuildSettings:
         return self.concurrency or os.cpu_count() or 1
 
 
+@dataclass
+class IAMSettings:
+    #: evaluate every call a role session makes through a door against the role's identity
+    #: policies (inline and attached, AWS managed included) and refuse what they do not allow,
+    #: as AWS does. Off by default so localcloud answers any caller; the suite's offline profile
+    #: turns it on, so a missing permission fails offline as it would live.
+    enforce: bool = False
+
+
 @dataclass(frozen=True)
 class Settings:
     #: real seconds localcloud waits per AWS second.
     time_scale: float = 1.0
     codedeploy: CodeDeploySettings = field(default_factory=CodeDeploySettings)
     codebuild: CodeBuildSettings = field(default_factory=CodeBuildSettings)
+    iam: IAMSettings = field(default_factory=IAMSettings)
 
     def __post_init__(self):
         _check_positive("time_scale", self.time_scale, TIME_SCALE_VAR)
@@ -90,12 +100,13 @@ class Settings:
             values["time_scale"] = _number(TIME_SCALE_VAR, raw, "1.0 (real time) or 0.02")
         values["codedeploy"] = _group_from_env(CodeDeploySettings, environ)
         values["codebuild"] = _group_from_env(CodeBuildSettings, environ)
+        values["iam"] = _group_from_env(IAMSettings, environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with top-level fields, or `codedeploy={...}`/`codebuild={...}` field dicts, changed."""
-        for name in ("codedeploy", "codebuild"):
+        for name in ("codedeploy", "codebuild", "iam"):
             if isinstance(changes.get(name), dict):
                 changes[name] = dataclasses.replace(getattr(self, name), **changes[name])
         return dataclasses.replace(self, **changes)
@@ -103,7 +114,7 @@ class Settings:
     def as_env(self) -> dict[str, str]:
         """The variables that make `Settings.from_env()` in another process equal to this value."""
         env = {TIME_SCALE_VAR: repr(self.time_scale)}
-        for group in (self.codedeploy, self.codebuild):
+        for group in (self.codedeploy, self.codebuild, self.iam):
             for f in fields(group):
                 value = getattr(group, f.name)
                 env[_var(group, f.name)] = ("true" if value else "false") if isinstance(value, bool) else repr(value)

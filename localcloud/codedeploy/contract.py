@@ -64,7 +64,7 @@ class CodeDeployContract(Contract):
         if description is not None:
             params["description"] = description
         # the API's own CreateDeployment, in the group's Region: a group elsewhere does not exist there
-        return self._provider.api.deployments.in_region(region).create_deployment(params, None)["deploymentId"]
+        return self._provider.api.deployments.in_region(region).create_deployment(params, None, caller=principal)["deploymentId"]
 
     def wait_for_deployment(self, principal: Principal, region: str, deployment_id: str, *,
                             stop: threading.Event, timeout: float) -> DeploymentResult | None:

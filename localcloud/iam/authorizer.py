@@ -5,7 +5,10 @@ before it acts, with the IAM action (`codebuild:StartBuild`) and the resource AR
 evaluate. Each decision is recorded in the authorization log, which says which actions each
 role really used during a run.
 
-This authorizer allows everything (it records only); IAM policy evaluation replaces `decide`.
+With enforcement on (`Settings.iam.enforce`), a role session's call is evaluated against the
+role's identity policies (inline and attached, AWS managed included; policy.py) and refused
+with AWS's AccessDenied message; services acting as themselves and the account's own callers
+are not restricted here (resource policies are not evaluated). Off, it records only.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Mapping
 
+from localcloud.exceptions import AWSError, ServiceError
+from localcloud.iam import policy
 from localcloud.principal import Principal
 
 
@@ -47,17 +52,58 @@ class AuthorizationLog:
             self._decisions.clear()
 
 
+class AccessDeniedByPolicy(ServiceError):
+    """AWS's refusal of an action no identity policy allows (or one explicitly denies). The code
+    is the service's: most JSON services answer AccessDeniedException, the query and XML ones
+    AccessDenied (EC2 UnauthorizedOperation, SNS AuthorizationError)."""
+
+    CODES = {"s3": ("AccessDenied", 403), "iam": ("AccessDenied", 403), "sts": ("AccessDenied", 403),
+             "ec2": ("UnauthorizedOperation", 403), "autoscaling": ("AccessDenied", 403),
+             "elasticloadbalancing": ("AccessDenied", 403), "cloudwatch": ("AccessDenied", 403),
+             "sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
+
+    def __init__(self, principal: Principal, action: str, resource: str, explicit: bool):
+        code, status = self.CODES.get(action.split(":", 1)[0], ("AccessDeniedException", 400))
+        reason = ("with an explicit deny in an identity-based policy" if explicit
+                  else f"because no identity-based policy allows the {action} action")
+        # the code depends on the service, so set it here rather than by class name
+        AWSError.__init__(self, code, f"User: {principal.arn} is not authorized to perform: {action} on resource: "
+                                      f"{resource} {reason}", status)
+
+
 class Authorizer:
-    def __init__(self, log: AuthorizationLog | None = None):
+    def __init__(self, log: AuthorizationLog | None = None, enforce: bool = False):
         self.log = log or AuthorizationLog()
+        self.enforce = enforce
 
     def authorize(self, principal: Principal, action: str, resource: str,
                   context: Mapping[str, object] | None = None) -> None:
-        """Return if `principal` may perform `action` on `resource`; raise the service's access
-        denied error otherwise."""
-        allowed = self.decide(principal, action, resource, context)
-        self.log.record(Decision(principal.arn, action, resource, allowed))
+        """Return if `principal` may perform `action` on `resource`; raise AccessDenied otherwise."""
+        outcome = self.decide(principal, action, resource, context)
+        self.log.record(Decision(principal.arn, action, resource, outcome == policy.ALLOW))
+        if outcome != policy.ALLOW:
+            raise AccessDeniedByPolicy(principal, action, resource, explicit=outcome == policy.EXPLICIT_DENY)
 
     def decide(self, principal: Principal, action: str, resource: str,
-               context: Mapping[str, object] | None = None) -> bool:
-        return True
+               context: Mapping[str, object] | None = None) -> str:
+        if not self.enforce or principal.kind != "assumed-role" or not principal.role_arn:
+            return policy.ALLOW
+        return policy.evaluate(role_policies(principal.role_arn), action, resource, context)
+
+
+def role_policies(role_arn: str) -> list:
+    """The identity policies of a role: inline, then attached (each at its default version)."""
+    from moto.iam.models import iam_backends
+
+    account = role_arn.split(":")[4]
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        role = iam_backends[account]["global"].get_role(name)
+    except Exception:  # a role that is gone has no policies: everything is denied
+        return []
+    documents = list(role.policies.values())
+    for attached in list(role.managed_policies.values()):
+        default = next((v for v in attached.versions if v.is_default), None)
+        if default is not None:
+            documents.append(default.document)
+    return documents

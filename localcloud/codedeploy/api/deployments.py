@@ -37,7 +37,8 @@ class Deployments(Resource):
 
     # -- deployments --------------------------------------------------------------------------
     def _check_revision(self, revision: dict | None, principal: Principal) -> dict:
-        """The S3 revision exists (HeadObject, as `principal`: the group's service role)."""
+        """The S3 revision exists (HeadObject, as `principal`: the caller of CreateDeployment; the
+        group's service role needs no S3 access on AWS, the instances read the revision)."""
         if not revision:
             raise RevisionRequiredException("The revision must be specified.")
         if revision.get("revisionType") != "S3" or not revision.get("s3Location"):
@@ -57,11 +58,14 @@ class Deployments(Resource):
             raise RevisionDoesNotExistException(f"The revision does not exist: the object at {where} has a different ETag.")
         return {"revisionType": "S3", "s3Location": loc}
 
-    def create_deployment(self, params, ctx):
-        """CreateDeployment; CodeDeploy's door (contract.py) starts deployments through it too."""
+    def create_deployment(self, params, ctx, caller: Principal | None = None):
+        """CreateDeployment; CodeDeploy's door (contract.py) starts deployments through it too,
+        naming its `caller`. An API request's caller is the account's own (localcloud takes any
+        credentials)."""
         group = self._group(params["applicationName"], params.get("deploymentGroupName"))
         principal = principals.service_role(group.service_role_arn)
-        revision = self._check_revision(params.get("revision"), principal)
+        revision = self._check_revision(params.get("revision"),
+                                        caller or Principal.root(self.backend.account_id))
         config_name = params.get("deploymentConfigName") or group.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime"
         self._config(config_name)
         self._check_role(group.service_role_arn, principal)

@@ -12,6 +12,7 @@ from capstone.drivers.approve import ApprovalUnavailable, Approver
 from capstone.retry import Backoff
 from capstone.drivers.push import WorkingCopy
 from capstone.drivers.watch import PipelineWatcher, execution_is
+from tests.iam_support import allow_all
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,9 @@ def quiet(_line):
 def role(iam, service, name):
     trust = json.loads(json.dumps(TRUST))
     trust["Statement"][0]["Principal"]["Service"] = service
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    allow_all(iam, arn)
+    return arn
 
 
 @pytest.fixture(scope="module")

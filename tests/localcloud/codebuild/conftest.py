@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from tests.iam_support import allow_all
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -17,6 +18,7 @@ ENVIRONMENT = {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
 def build_role(aws):
     name = f"cb-test-role-{uuid.uuid4().hex[:8]}"
     role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
+    allow_all(aws("iam"), role["Arn"])
     return role["Arn"]
 
 

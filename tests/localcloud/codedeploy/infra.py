@@ -9,6 +9,7 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from tests.iam_support import allow_all
 
 SERVER_SCRIPT = """#!/bin/sh
 # ApplicationStart: serve $INSTANCE_ROOT/opt/app on $APP_PORT in the background, output redirected
@@ -119,6 +120,7 @@ def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profi
         extra["instance_role_arn"] = iam.create_role(RoleName=f"{name}-instance", AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                     "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        allow_all(iam, extra["instance_role_arn"])
         iam.create_instance_profile(InstanceProfileName=f"{name}-instance")
         iam.add_role_to_instance_profile(InstanceProfileName=f"{name}-instance", RoleName=f"{name}-instance")
         profile = {"IamInstanceProfile": {"Name": f"{name}-instance"}}
@@ -129,6 +131,7 @@ def build(aws, instances: int = 2, tg_health: dict | None = None, instance_profi
     role = iam.create_role(RoleName=f"{name}-deploy", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    allow_all(iam, role)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{region or 'us-east-1'}a")["Subnet"]["SubnetId"]
     lt = ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={

@@ -13,10 +13,17 @@ from localcloud.codedeploy.exceptions import (
 )
 from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
+from tests.iam_support import ensure_role
 
 pytestmark = pytest.mark.integration
 
 PIPELINE = Principal.assumed_role("arn:aws:iam::123456789012:role/service-role/pipeline", "contract-test")
+
+
+@pytest.fixture(autouse=True)
+def pipeline_role(aws):
+    """The role the door calls act as exists and may act (localcloud holds roles to their policies)."""
+    ensure_role(aws("iam"), PIPELINE.role_arn)
 
 
 @pytest.fixture
@@ -53,12 +60,13 @@ def test_create_and_wait_through_the_door(localcloud, aws, profiled_env):
     result = door.wait_for_deployment(PIPELINE, localcloud.region, deployment_id, stop=threading.Event(), timeout=120)
     assert result == DeploymentResult(deployment_id, "Succeeded", None, None)
 
-    assert _seen(localcloud, PIPELINE.arn) == [("codedeploy:CreateDeployment", group_arn)] + \
+    # the caller creates (and its session reads the revision, as CreateDeployment's caller), then waits
+    assert _seen(localcloud, PIPELINE.arn) == [("codedeploy:CreateDeployment", group_arn),
+                                               ("s3:GetObject", f"arn:aws:s3:::{env.bucket}/v1.zip")] + \
         [("codedeploy:GetDeployment", group_arn)] * 3
     # CodeDeploy's checks and its run: as the group's service role
     role_session = Principal.assumed_role(env.role_arn, "AWSCodeDeploy").arn
     as_role = _seen(localcloud, role_session)
-    assert ("s3:GetObject", f"arn:aws:s3:::{env.bucket}/v1.zip") in as_role        # HeadObject of the revision
     # the role check is CodeDeploy assuming the role, as itself
     assert ("sts:AssumeRole", env.role_arn) in _seen(localcloud, "codedeploy.amazonaws.com")
     assert ("autoscaling:DescribeAutoScalingGroups", "*") in as_role

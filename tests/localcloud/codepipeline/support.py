@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from tests.iam_support import allow_all
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                  "Principal": {"Service": None}}]}
@@ -17,7 +18,9 @@ def unique(prefix: str) -> str:
 def role(iam, service: str, name: str | None = None) -> str:
     trust = json.loads(json.dumps(TRUST))
     trust["Statement"][0]["Principal"]["Service"] = service
-    return iam.create_role(RoleName=name or unique("role"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name or unique("role"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    allow_all(iam, arn)
+    return arn
 
 
 def bucket(s3, name: str | None = None) -> str:

@@ -11,6 +11,8 @@ a typed registry: `cloud.services.codebuild.start_pipeline_build(principal, ...)
 """
 from __future__ import annotations
 
+import threading
+import time
 from typing import TYPE_CHECKING, ClassVar, Mapping
 
 from localcloud.principal import Principal
@@ -30,3 +32,16 @@ class Contract:
                    context: Mapping[str, object] | None = None) -> None:
         """Authorize `action` (without prefix: "StartBuild") on `resource` for `principal`."""
         self._authorizer.authorize(principal, f"{self.action_prefix}:{action}", resource, context)
+
+
+def wait_for_end(ended: threading.Event, stop: threading.Event, timeout: float, what: str) -> bool:
+    """Block until `ended` is set (True) or `stop` is (False); TimeoutError after `timeout` real
+    seconds. Woken by the end itself; the short slices only let a `stop` through meanwhile, so
+    a door's waiter costs nothing while it waits."""
+    deadline = time.monotonic() + timeout
+    while not ended.wait(min(0.05, max(deadline - time.monotonic(), 0))):
+        if stop.is_set():
+            return False
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what} did not finish within {timeout:.0f} s")
+    return True

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localcloud.contract import Contract
+from localcloud.contract import Contract, wait_for_end
 from localcloud.principal import Principal
 from localcloud.codebuild.exceptions import ResourceNotFoundException
 
@@ -80,13 +80,8 @@ class CodeBuildContract(Contract):
         # BatchGetBuilds is authorized on the project's ARN
         self._authorize(principal, "BatchGetBuilds",
                         f"arn:aws:codebuild:{region}:{build.account}:project/{build.project_name}")
-        waited = 0.0
-        while not build.completed.wait(0.05):
-            if stop.is_set():
-                return None
-            waited += 0.05
-            if waited >= timeout:
-                raise TimeoutError(f"build {build_id} did not finish within {timeout:.0f} s")
+        if not wait_for_end(build.completed, stop, timeout, f"build {build_id}"):
+            return None
         with build.lock:
             phases = tuple(PhaseOutcome(p.phase_type, p.status,
                                         (p.contexts or [{}])[0].get("statusCode") if p.contexts else None,

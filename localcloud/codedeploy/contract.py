@@ -12,11 +12,10 @@ on the deployment group, `arn:aws:codedeploy:REGION:ACCOUNT:deploymentgroup:APP/
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localcloud.contract import Contract
+from localcloud.contract import Contract, wait_for_end
 from localcloud.principal import Principal
 
 if TYPE_CHECKING:
@@ -75,13 +74,8 @@ class CodeDeployContract(Contract):
         d = deployments._deployment(deployment_id)  # only a deployment of that Region is found
         self._authorize(principal, "GetDeployment",
                         deployment_group_arn(region, deployments.backend.account_id, d.application, d.group.name))
-        deadline = time.monotonic() + timeout
-        # Woken by the deployment's end; the slices only let a `stop` through meanwhile.
-        while not d.completed.wait(min(0.05, max(deadline - time.monotonic(), 0))):
-            if stop.is_set():
-                return None
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"deployment {deployment_id} did not finish within {timeout:.0f} s")
+        if not wait_for_end(d.completed, stop, timeout, f"deployment {deployment_id}"):
+            return None
         with deployments.backend.lock:
             error = d.error
             return DeploymentResult(d.deployment_id, d.status, error.code if error else None,

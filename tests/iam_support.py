@@ -27,3 +27,15 @@ def ensure_role(iam, role_arn: str, service: str = "codepipeline.amazonaws.com")
                                                     "Action": "sts:AssumeRole"}]}))
     allow_all(iam, name)
     return role_arn
+
+
+def role_fixture(principal):
+    """An autouse fixture making sure `principal`'s role exists and may act: a door test's
+    module assigns it (`pipeline_role = role_fixture(PIPELINE)`)."""
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def _role(aws):
+        ensure_role(aws("iam"), principal.role_arn)
+
+    return _role

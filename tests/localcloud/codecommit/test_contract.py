@@ -10,17 +10,13 @@ import pytest
 
 from localcloud.codecommit.exceptions import CommitIdDoesNotExistException, RepositoryDoesNotExistException
 from localcloud.principal import Principal
-from tests.iam_support import ensure_role
+from tests.iam_support import role_fixture
 
 pytestmark = pytest.mark.integration
 
 PIPELINE = Principal.assumed_role("arn:aws:iam::123456789012:role/pipeline-role", "1700000000000")
 
-
-@pytest.fixture(autouse=True)
-def pipeline_role(aws):
-    """The role the door calls act as exists and may act (localcloud holds roles to their policies)."""
-    ensure_role(aws("iam"), PIPELINE.role_arn)
+pipeline_role = role_fixture(PIPELINE)  # its role exists and may act
 
 
 def test_door_over_a_real_repository(localcloud, codecommit, repo_name):

@@ -15,18 +15,14 @@ from localcloud.codedeploy.exceptions import (
 )
 from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
-from tests.iam_support import ensure_role
+from tests.iam_support import role_fixture
 
 pytestmark = pytest.mark.integration
 
 EU = "eu-west-1"
 PIPELINE = Principal.assumed_role("arn:aws:iam::123456789012:role/service-role/pipeline", "regions-test")
 
-
-@pytest.fixture(autouse=True)
-def pipeline_role(aws):
-    """The role the door calls act as exists and may act (localcloud holds roles to their policies)."""
-    ensure_role(aws("iam"), PIPELINE.role_arn)
+pipeline_role = role_fixture(PIPELINE)  # its role exists and may act
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-from localcloud.exceptions import AWSError
 from localcloud.principal import Principal
 
 #: The session name of CodeDeploy's sessions on a group's service role. AWS does not document
@@ -35,11 +34,7 @@ def service_role(role_arn: str | None) -> Principal:
 def instance_role(services, instance_id: str, region: str | None = None) -> Principal:
     """The session the agent on `instance_id` acts as: its instance profile's role, session
     name the instance id (what EC2 names the sessions it hands an instance)."""
-    try:
-        profile_arn = services.ec2.instance(EC2, instance_id, region).iam_instance_profile_arn
-        role = services.iam.instance_profile_role(EC2, profile_arn) if profile_arn else None
-    except AWSError:  # the instance or its profile is gone
-        role = None
+    role = services.fleet.instance_role(EC2, instance_id, region)
     if role is None:
         # IAM issue: an instance without a profile cannot read S3
         return EC2

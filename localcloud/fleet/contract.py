@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from localcloud.contract import Contract
+from localcloud.exceptions import AWSError
 from localcloud.principal import Principal
 
 if TYPE_CHECKING:
@@ -35,10 +36,22 @@ class InstanceHost(Protocol):
 class FleetContract(Contract):
     action_prefix = "ec2"
 
-    def __init__(self, authorizer, runtimes: "InstanceRuntimes"):
+    def __init__(self, authorizer, runtimes: "InstanceRuntimes", services):
         super().__init__(authorizer)
         self._runtimes = runtimes
+        self._services = services   # () -> localcloud.services.Services (built after the fleet)
 
     def instance_host(self, principal: Principal, instance_id: str) -> InstanceHost:
         """The host of `instance_id` (created on first use, as an instance's disk exists from launch)."""
         return self._runtimes.runtime(instance_id)
+
+    def instance_role(self, principal: Principal, instance_id: str, region: str | None = None):
+        """The role of the instance's profile (IAM's RoleInfo), read through the EC2 and IAM doors
+        as `principal`; None without a profile, or when the instance or profile is gone. What
+        the metadata service hands out sessions of, and what the CodeDeploy agent acts as."""
+        services = self._services()
+        try:
+            profile = services.ec2.instance(principal, instance_id, region).iam_instance_profile_arn
+            return services.iam.instance_profile_role(principal, profile) if profile else None
+        except AWSError:
+            return None

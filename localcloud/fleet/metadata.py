@@ -25,7 +25,6 @@ import secrets
 import threading
 from datetime import datetime, timedelta, timezone
 
-from localcloud.exceptions import AWSError
 from localcloud.fleet import moto_state
 from localcloud.principal import Principal
 
@@ -35,8 +34,9 @@ RENEW_BEFORE = timedelta(minutes=5)
 
 
 class MetadataService:
-    def __init__(self, services):
+    def __init__(self, services, fleet):
         self._services = services   # () -> localcloud.services.Services
+        self._fleet = fleet         # the fleet's door: which role an instance's profile names
         self._lock = threading.Lock()
         self._sessions: dict[str, object] = {}   # instance id -> AssumedRole
 
@@ -61,7 +61,7 @@ class MetadataService:
         if path == "latest/meta-data/placement/region":
             return "200 OK", region.encode(), "text/plain"
         if path.startswith("latest/meta-data/iam/security-credentials"):
-            role = self._role(instance_id, region)
+            role = self._fleet.instance_role(EC2, instance_id, region)
             if role is None:
                 return "404 Not Found", b"", "text/plain"
             name = path[len("latest/meta-data/iam/security-credentials"):].strip("/")
@@ -71,14 +71,6 @@ class MetadataService:
                 return "404 Not Found", b"", "text/plain"
             return "200 OK", json.dumps(self._credentials(instance_id, role.arn)).encode(), "application/json"
         return "404 Not Found", b"", "text/plain"
-
-    def _role(self, instance_id: str, region: str):
-        services = self._services()
-        try:
-            profile = services.ec2.instance(EC2, instance_id, region).iam_instance_profile_arn
-            return services.iam.instance_profile_role(EC2, profile) if profile else None
-        except AWSError:
-            return None
 
     def _credentials(self, instance_id: str, role_arn: str) -> dict:
         with self._lock:

@@ -36,8 +36,8 @@ class FleetProvider(Provider):
     def __init__(self, cloud):
         super().__init__(cloud)
         self.runtimes = InstanceRuntimes(cloud)
-        self.contract = FleetContract(cloud.authorizer, self.runtimes)
-        self.metadata = MetadataService(lambda: cloud.services)
+        self.contract = FleetContract(cloud.authorizer, self.runtimes, lambda: cloud.services)
+        self.metadata = MetadataService(lambda: cloud.services, self.contract)
         self.health = HealthRegistry()
         self.checker = HealthChecker(self.health, cloud.clock, self.address_of)
         self.dataplane = DataPlane(self.health, self.address_of)

@@ -70,17 +70,22 @@ def _fail(message: str, code: int = 2) -> int:
 
 @contextmanager
 def _sigterm_interrupts():
-    """SIGTERM (how CI cancels) behaves like Ctrl-C: the set-up's guard tears down."""
+    """SIGTERM (how CI cancels) behaves like Ctrl-C: the set-up's guard tears down. Yields an
+    Event set once a SIGTERM arrived: the KeyboardInterrupt it raises can be replaced on its way
+    out (a temporary directory's cleanup failing after it, say), and the run was interrupted all
+    the same."""
+    received = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
 
     def interrupt(signum, _frame):
+        received.set()
         raise KeyboardInterrupt(f"{signal.Signals(signum).name} received")
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -111,22 +116,20 @@ def cmd_up(args: argparse.Namespace) -> int:
     except profile.TimeScaleError as exc:
         return _fail(str(exc))
     cloud = None
-    with _sigterm_interrupts():
+    with _sigterm_interrupts() as terminated:
         try:
             if embedded:
                 cloud = _start_cloud(time_scale)
             target = _make_target(target_name, args.region or (cloud.region if cloud else None),
                                   cloud.url if cloud else args.endpoint_url)
             env = _build(target, args, embedded, cloud, time_scale)
-        except (TargetError, SetupError, PrefixError) as exc:
-            _stop_cloud(cloud)
-            return _fail(str(exc), 2 if not isinstance(exc, SetupError) else 1)
-        except KeyboardInterrupt:
-            _stop_cloud(cloud)
-            _say("capstone up: interrupted; what was created has been torn down (see above)")
-            return 130
         except BaseException as exc:
             _stop_cloud(cloud)
+            if isinstance(exc, KeyboardInterrupt) or terminated.is_set():
+                _say("capstone up: interrupted; what was created has been torn down (see above)")
+                return 130
+            if isinstance(exc, (TargetError, SetupError, PrefixError)):
+                return _fail(str(exc), 2 if not isinstance(exc, SetupError) else 1)
             if isinstance(exc, Exception):
                 return _fail(f"set-up failed: {exc}", 1)
             raise

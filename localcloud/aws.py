@@ -33,11 +33,13 @@ class RequestContext:
     endpoint_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    #: who signed the request (localcloud.principal.Principal): an IAM user or a role session
+    #: its credentials belong to, else the account's root. The router fills it in.
+    principal: Any = None
 
     @property
     def caller_arn(self) -> str:
-        # moto maps every non-IAM access key to the root of the default account.
-        return f"arn:aws:iam::{self.account_id}:root"
+        return self.principal.arn if self.principal is not None else f"arn:aws:iam::{self.account_id}:root"
 
 
 def epoch(value: datetime) -> float:

@@ -23,6 +23,8 @@ class Principal:
     #: the role's own ARN (`arn:aws:iam::ACCOUNT:role/PATH/NAME`) for an assumed role
     role_arn: str | None = None
     session_name: str | None = None
+    #: an IAM user's name (its ARN is `arn`)
+    user_name: str | None = None
 
     @classmethod
     def root(cls, account_id: str = DEFAULT_ACCOUNT_ID) -> "Principal":
@@ -40,6 +42,17 @@ class Principal:
         name = role_arn.rsplit("/", 1)[-1]
         return cls(arn=f"arn:aws:sts::{account_id}:assumed-role/{name}/{session_name}", account_id=account_id,
                    kind="assumed-role", role_arn=role_arn, session_name=session_name)
+
+    @classmethod
+    def user(cls, user_arn: str, user_name: str) -> "Principal":
+        """An IAM user, acting with its own access key."""
+        return cls(arn=user_arn, account_id=user_arn.split(":")[4], kind="user", user_name=user_name)
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether IAM evaluates this principal's identity policies: a role session or a user.
+        The account's root and services acting as themselves are not restricted by them."""
+        return self.kind in ("assumed-role", "user")
 
     @property
     def is_service(self) -> bool:

@@ -1,8 +1,9 @@
 """Dispatch: each request goes to the provider that claims it, or to moto unchanged.
 
 Order: ALB data plane (by Host header) -> provider path routes (git) -> moto reset -> refused
-protocols -> provider operations (X-Amz-Target for JSON services, Action for query services)
--> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
+protocols -> who signed it, and may they (iam/requests.py: role sessions and IAM users are
+evaluated, the account's root is not) -> provider operations (X-Amz-Target for JSON services,
+Action for query services) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import json
 import logging
 import sys
 import traceback
+import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from localcloud.aws import (
     DEFAULT_ACCOUNT_ID,
@@ -24,6 +27,7 @@ from localcloud.aws import (
     query_error_body,
 )
 from localcloud.exceptions import InternalFailure, SerializationException, UnsupportedProtocolException
+from localcloud.iam.requests import Credential, RequestAuthorizer, json_params, query_params
 from localcloud.validation import service_model, validate
 
 if TYPE_CHECKING:
@@ -53,6 +57,7 @@ class Router:
         self.json_ops: dict[str, tuple[Provider, dict]] = {}   # target prefix -> (provider, ops)
         self.query_ops: dict[str, tuple[Provider, dict]] = {}  # service name -> (provider, ops)
         self.routes: list[tuple[str, object]] = []
+        self.requests = RequestAuthorizer(cloud.authorizer, DEFAULT_ACCOUNT_ID, DEFAULT_REGION)
 
     def add(self, provider: "Provider") -> None:
         self.providers.append(provider)
@@ -103,24 +108,76 @@ class Router:
             err = UnsupportedProtocolException(refused)
             return _response(start_response, 415, json_error_body(err).encode(), "application/json")
 
+        # Who signed the request, and may they make it (iam/requests.py): before anyone answers.
+        credential = Credential.of(environ)
         target = environ.get("HTTP_X_AMZ_TARGET")
+        content_type = environ.get("CONTENT_TYPE", "")
         if target and "." in target:
+            protocol = "json"
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            protocol = "ec2" if credential.signing_name == "ec2" else "query"
+        elif credential.signing_name == "s3":
+            protocol = "rest-xml"
+        else:
+            protocol = "rest-json"
+        try:
+            principal = environ["localcloud.principal"] = self.requests.principal(credential, protocol)
+        except AWSError as err:
+            return self._refuse(start_response, protocol, err)
+
+        if protocol == "json":
             prefix, operation = target.split(".", 1)
+            body = self._read_body(environ)
+            try:
+                self.requests.check(principal, credential, operation, json_params(body))
+            except AWSError as err:
+                return self._refuse(start_response, protocol, err)
             claimed = self.json_ops.get(prefix)
             if claimed and operation in claimed[1]:
-                body = self._read_body(environ)
                 return self._json_operation(claimed[0], claimed[1][operation], operation, body, environ, start_response)
             return self._moto(environ, start_response)
 
-        content_type = environ.get("CONTENT_TYPE", "")
-        if self.query_ops and content_type.startswith("application/x-www-form-urlencoded"):
+        if protocol in ("query", "ec2"):
             body = self._read_body(environ)
+            params = query_params(body, environ.get("QUERY_STRING", ""))
+            action = params.get("Action")
+            try:
+                self.requests.check(principal, credential, str(action or ""), params)
+            except AWSError as err:
+                return self._refuse(start_response, protocol, err)
             service = self._signing_service(environ)
-            action = parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
             claimed = self.query_ops.get(service or "")
             if claimed and action in claimed[1]:
                 return self._query_operation(claimed[0], claimed[1][action], action, body, environ, start_response)
+            return self._moto(environ, start_response)
+
+        if protocol == "rest-xml" and principal.evaluated:
+            query = environ.get("QUERY_STRING", "")
+            # DeleteObjects names its keys in the body; other S3 bodies are not read here
+            body = self._read_body(environ) if environ.get("REQUEST_METHOD") == "POST" and "delete" in query else b""
+            try:
+                self.requests.check_s3(principal, environ, body)
+            except AWSError as err:
+                return self._refuse(start_response, protocol, err)
         return self._moto(environ, start_response)
+
+    def _refuse(self, start_response, protocol: str, err: AWSError):
+        """An authentication or authorization refusal in the protocol's error shape."""
+        request_id = str(uuid.uuid4())
+        if protocol in ("json", "rest-json"):
+            return _response(start_response, err.status, json_error_body(err).encode(), "application/x-amz-json-1.1",
+                             [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", err.code)])
+        if protocol == "ec2":
+            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                    f"<Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                    f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+            return _response(start_response, err.status, body.encode(), "text/xml")
+        if protocol == "rest-xml":
+            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+                    f"<Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                    f"<RequestId>{request_id}</RequestId></Error>")
+            return _response(start_response, err.status, body.encode(), "application/xml")
+        return _response(start_response, err.status, query_error_body(err, request_id).encode(), "text/xml")
 
     # -- helpers ------------------------------------------------------------------------------
     @staticmethod
@@ -170,6 +227,7 @@ class Router:
             access_key=access_key,
             endpoint_url=self.cloud.url,
             headers={k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")},
+            principal=environ.get("localcloud.principal"),
         )
 
     def _json_operation(self, provider, handler, operation, body, environ, start_response):

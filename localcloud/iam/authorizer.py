@@ -66,9 +66,11 @@ class AccessDeniedByPolicy(ServiceError):
         code, status = self.CODES.get(action.split(":", 1)[0], ("AccessDeniedException", 400))
         reason = ("with an explicit deny in an identity-based policy" if explicit
                   else f"because no identity-based policy allows the {action} action")
+        message = f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
+        if code == "UnauthorizedOperation":  # EC2 leads with its own sentence
+            message = "You are not authorized to perform this operation. " + message
         # the code depends on the service, so set it here rather than by class name
-        AWSError.__init__(self, code, f"User: {principal.arn} is not authorized to perform: {action} on resource: "
-                                      f"{resource} {reason}", status)
+        AWSError.__init__(self, code, message, status)
 
 
 class Authorizer:
@@ -86,13 +88,25 @@ class Authorizer:
 
     def decide(self, principal: Principal, action: str, resource: str,
                context: Mapping[str, object] | None = None) -> str:
-        if not self.enforce or principal.kind != "assumed-role" or not principal.role_arn:
+        if not self.enforce or not principal.evaluated:
             return policy.ALLOW
-        return policy.evaluate(role_policies(principal.role_arn), action, resource, context)
+        documents = (role_policies(principal.role_arn) if principal.kind == "assumed-role"
+                     else user_policies(principal.arn))
+        return policy.evaluate(documents, action, resource, context)
+
+
+def _documents(entity) -> list:
+    """An IAM entity's inline policies, then its attached ones (each at its default version)."""
+    documents = list(entity.policies.values())
+    for attached in list(entity.managed_policies.values()):
+        default = next((v for v in attached.versions if v.is_default), None)
+        if default is not None:
+            documents.append(default.document)
+    return documents
 
 
 def role_policies(role_arn: str) -> list:
-    """The identity policies of a role: inline, then attached (each at its default version)."""
+    """The identity policies of a role: inline, then attached."""
     from moto.iam.models import iam_backends
 
     account = role_arn.split(":")[4]
@@ -101,9 +115,22 @@ def role_policies(role_arn: str) -> list:
         role = iam_backends[account]["global"].get_role(name)
     except Exception:  # a role that is gone has no policies: everything is denied
         return []
-    documents = list(role.policies.values())
-    for attached in list(role.managed_policies.values()):
-        default = next((v for v in attached.versions if v.is_default), None)
-        if default is not None:
-            documents.append(default.document)
+    return _documents(role)
+
+
+def user_policies(user_arn: str) -> list:
+    """The identity policies of a user: its own (inline, attached), then its groups'."""
+    from moto.iam.models import iam_backends
+
+    account = user_arn.split(":")[4]
+    name = user_arn.rsplit("/", 1)[-1]
+    backend = iam_backends[account]["global"]
+    try:
+        user = backend.get_user(name)
+    except Exception:  # a user that is gone has no policies
+        return []
+    documents = _documents(user)
+    for group in list(backend.groups.values()):
+        if user in group.users:
+            documents += _documents(group)
     return documents

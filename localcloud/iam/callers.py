@@ -1,0 +1,90 @@
+"""Who signed a request: the principal its access key belongs to, checked as AWS checks it.
+
+A request's SigV4 credential names an access key. localcloud knows three kinds:
+- a role session's temporary key (`ASIA...`, issued by STS's AssumeRole, by CodeBuild's
+  container credentials endpoint or by an instance's metadata service): the request acts as
+  `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, and must carry that session's token and be
+  used before the session expires;
+- an IAM user's access key (`AKIA...`, from CreateAccessKey): the request acts as the user;
+- any other key (the suite's `testing` keys, whatever a user types): the account's root, as
+  moto treats it. localcloud listens on loopback only, so this is the operator of the machine.
+
+The keys' records live in moto's STS and IAM backends, which issue them. Signatures are not
+recomputed: localcloud proves who a key belongs to and whether the session is still valid, not
+that the signer holds the secret (see docs/aws-behaviour.md, "Deviations").
+Sources: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resources.html
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from localcloud.exceptions import ServiceError
+from localcloud.principal import Principal
+
+
+class InvalidClientTokenId(ServiceError):
+    """The request's key or session token is not one AWS issued (query protocols' code;
+    JSON services answer UnrecognizedClientException)."""
+    http_status = 403
+
+
+class ExpiredToken(ServiceError):
+    """The role session's credentials have expired (JSON services: ExpiredTokenException)."""
+    http_status = 400
+
+
+_JSON_CODES = {"InvalidClientTokenId": "UnrecognizedClientException", "ExpiredToken": "ExpiredTokenException"}
+
+
+def error_for_protocol(err: ServiceError, protocol: str) -> ServiceError:
+    """The same refusal under the code the request's protocol uses."""
+    if protocol in ("json", "rest-json") and err.code in _JSON_CODES:
+        err.code = _JSON_CODES[err.code]
+    return err
+
+
+def _assumed_role(access_key: str):
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends.values()):
+        for backend in list(account.values()):
+            for session in list(backend.assumed_roles):
+                if session.access_key_id == access_key:
+                    return session
+    return None
+
+
+def _user(access_key: str):
+    from moto.iam.models import iam_backends
+
+    for account in list(iam_backends.values()):
+        for backend in list(account.values()):
+            key = backend.access_keys.get(access_key)
+            if key is not None and not getattr(key, "role_arn", None):
+                return backend.get_user_from_access_key_id(access_key), key
+    return None, None
+
+
+def principal_of(access_key: str | None, session_token: str | None, account_id: str,
+                 now: datetime | None = None) -> Principal:
+    """The principal `access_key` acts as; InvalidClientTokenId or ExpiredToken when AWS would
+    refuse the credentials outright."""
+    if not access_key:
+        return Principal.root(account_id)
+    if access_key.startswith("ASIA"):
+        session = _assumed_role(access_key)
+        if session is None or session_token != session.session_token:
+            raise InvalidClientTokenId("The security token included in the request is invalid.")
+        expiration = session.expiration
+        if expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=timezone.utc)
+        if (now or datetime.now(timezone.utc)) >= expiration:
+            raise ExpiredToken("The security token included in the request is expired")
+        return Principal.assumed_role(session.role_arn, session.session_name)
+    user, key = _user(access_key)
+    if user is not None:
+        if getattr(key, "status", "Active") != "Active":
+            raise InvalidClientTokenId("The security token included in the request is invalid.")
+        return Principal.user(user.arn, user.name)
+    return Principal.root(account_id)

@@ -62,8 +62,11 @@ class AccessDeniedByPolicy(ServiceError):
              "elasticloadbalancing": ("AccessDenied", 403), "cloudwatch": ("AccessDenied", 403),
              "sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
 
-    def __init__(self, principal: Principal, action: str, resource: str, explicit: bool):
-        code, status = self.CODES.get(action.split(":", 1)[0], ("AccessDeniedException", 400))
+    def __init__(self, principal: Principal, action: str, resource: str, explicit: bool,
+                 answered_by: str | None = None):
+        # the service answering the call sets the code: iam:PassRole refused inside CodeBuild's
+        # CreateProject is CodeBuild's AccessDeniedException
+        code, status = self.CODES.get(answered_by or action.split(":", 1)[0], ("AccessDeniedException", 400))
         reason = ("with an explicit deny in an identity-based policy" if explicit
                   else f"because no identity-based policy allows the {action} action")
         message = f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
@@ -79,12 +82,15 @@ class Authorizer:
         self.enforce = enforce
 
     def authorize(self, principal: Principal, action: str, resource: str,
-                  context: Mapping[str, object] | None = None) -> None:
-        """Return if `principal` may perform `action` on `resource`; raise AccessDenied otherwise."""
+                  context: Mapping[str, object] | None = None, answered_by: str | None = None) -> None:
+        """Return if `principal` may perform `action` on `resource`; raise AccessDenied otherwise
+        (in the error form of `answered_by`, the IAM prefix of the service called, when it is
+        not the action's own)."""
         outcome = self.decide(principal, action, resource, context)
         self.log.record(Decision(principal.arn, action, resource, outcome == policy.ALLOW))
         if outcome != policy.ALLOW:
-            raise AccessDeniedByPolicy(principal, action, resource, explicit=outcome == policy.EXPLICIT_DENY)
+            raise AccessDeniedByPolicy(principal, action, resource, explicit=outcome == policy.EXPLICIT_DENY,
+                                       answered_by=answered_by)
 
     def decide(self, principal: Principal, action: str, resource: str,
                context: Mapping[str, object] | None = None) -> str:

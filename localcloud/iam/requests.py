@@ -70,6 +70,9 @@ class RequestAuthorizer:
             return
         for arn in resources.resources(request):
             self.authorizer.authorize(principal, request.action, arn)
+        for role_arn, service in resources.passed_roles(request):
+            self.authorizer.authorize(principal, "iam:PassRole", role_arn, {"iam:PassedToService": service},
+                                      answered_by=request.action.split(":", 1)[0])
 
     def check_s3(self, principal: Principal, environ: Mapping, body: bytes) -> None:
         if not principal.evaluated:

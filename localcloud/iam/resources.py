@@ -198,3 +198,39 @@ def resources(request: Request) -> list[str]:
     """The ARNs `request.action` is evaluated on; ["*"] when none can be named."""
     named = _BY_SERVICE.get(request.signing_name, _generic)(request)
     return named or ["*"]
+
+
+# -- roles handed to a service (iam:PassRole) -----------------------------------------------
+def _pipeline_roles(params) -> list[str]:
+    pipeline = params.get("pipeline") if isinstance(params.get("pipeline"), Mapping) else {}
+    roles = [pipeline.get("roleArn")]
+    for stage in pipeline.get("stages") or []:
+        for action in (stage.get("actions") or []) if isinstance(stage, Mapping) else []:
+            if isinstance(action, Mapping):
+                roles.append(action.get("roleArn"))
+    return [r for r in roles if r]
+
+
+_PASSED: dict[tuple[str, str], tuple[str, Callable[[Mapping], list]]] = {
+    ("codebuild", "CreateProject"): ("codebuild.amazonaws.com", lambda p: [p.get("serviceRole")]),
+    ("codebuild", "UpdateProject"): ("codebuild.amazonaws.com", lambda p: [p.get("serviceRole")]),
+    ("codepipeline", "CreatePipeline"): ("codepipeline.amazonaws.com", _pipeline_roles),
+    ("codepipeline", "UpdatePipeline"): ("codepipeline.amazonaws.com", _pipeline_roles),
+    ("codedeploy", "CreateDeploymentGroup"): ("codedeploy.amazonaws.com", lambda p: [p.get("serviceRoleArn")]),
+    ("codedeploy", "UpdateDeploymentGroup"): ("codedeploy.amazonaws.com", lambda p: [p.get("serviceRoleArn")]),
+    ("events", "PutTargets"): ("events.amazonaws.com",
+                               lambda p: [t.get("RoleArn") for t in p.get("Targets") or [] if isinstance(t, Mapping)]),
+}
+
+
+def passed_roles(request: Request) -> list[tuple[str, str]]:
+    """(role ARN, service) for each role the request hands to a service: the caller needs
+    iam:PassRole on it, with `iam:PassedToService` naming that service. Roles handed over
+    indirectly (an instance profile inside an EC2 launch template) are not checked.
+    Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"""
+    entry = _PASSED.get((request.signing_name, request.operation))
+    if entry is None:
+        return []
+    service, roles = entry
+    return [(str(r), service) for r in dict.fromkeys(roles(request.params)) if r and str(r).startswith("arn:")]
+

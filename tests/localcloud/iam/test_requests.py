@@ -149,3 +149,29 @@ def test_a_builds_own_aws_calls_are_held_to_its_service_role(aws, localcloud):
     assert codebuild.phase(build, "BUILD")["phaseStatus"] == "FAILED"
     assert any("AccessDeniedException" in line and "is not authorized to perform: ssm:GetParameter" in line
                for line in lines), lines
+
+
+def test_handing_a_role_to_a_service_needs_iam_pass_role_for_that_service(aws, localcloud):
+    iam, name = aws("iam"), f"req-user-{uuid.uuid4().hex[:8]}"
+    build_role = _role(aws, {"Effect": "Allow", "Action": "*", "Resource": "*"})
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=_policy(
+        {"Effect": "Allow", "Action": "codebuild:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": build_role,
+         "Condition": {"StringEquals": {"iam:PassedToService": "codepipeline.amazonaws.com"}}}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    codebuild = _session_client(localcloud, {"AccessKeyId": key["AccessKeyId"],
+                                             "SecretAccessKey": key["SecretAccessKey"]}, "codebuild")
+    project = dict(name=f"req-{uuid.uuid4().hex[:8]}", source={"type": "NO_SOURCE", "buildspec": "version: 0.2"},
+                   artifacts={"type": "NO_ARTIFACTS"}, serviceRole=build_role,
+                   environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"})
+    with pytest.raises(ClientError) as denied:
+        codebuild.create_project(**project)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert f"iam:PassRole on resource: {build_role}" in denied.value.response["Error"]["Message"]
+    assert not aws("codebuild").batch_get_projects(names=[project["name"]])["projects"], "nothing was created"
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=_policy(
+        {"Effect": "Allow", "Action": "codebuild:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": build_role,
+         "Condition": {"StringEquals": {"iam:PassedToService": "codebuild.amazonaws.com"}}}))
+    codebuild.create_project(**project)

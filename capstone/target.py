@@ -46,7 +46,8 @@ def default_region() -> str:
 
 
 class Target:
-    def __init__(self, name: str, region: str | None = None, endpoint_url: str | None = None):
+    def __init__(self, name: str, region: str | None = None, endpoint_url: str | None = None,
+                 credentials: tuple[str, str] | None = None):
         if name not in TARGETS:
             raise TargetError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
         region = region or default_region()
@@ -59,18 +60,21 @@ class Target:
         self.name = name
         self.region = region
         self.endpoint_url = endpoint_url.rstrip("/") if endpoint_url else None
+        # (access key id, secret): an identity other than the default one (capstone/operator.py)
+        self._credentials = credentials
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"Target({self.name!r}, region={self.region!r}, endpoint_url={self.endpoint_url!r})"
+        who = f", as={self._credentials[0]!r}" if self._credentials else ""
+        return f"Target({self.name!r}, region={self.region!r}, endpoint_url={self.endpoint_url!r}{who})"
 
     # -- boto3 ------------------------------------------------------------------------------
     @cached_property
     def session(self) -> boto3.session.Session:
-        if self.name == "local":
-            return boto3.session.Session(aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-                                         aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
+        if self._credentials is not None or self.name == "local":
+            key, secret = self._credentials or (LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY)
+            return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
                                          region_name=self.region)
         return boto3.session.Session(region_name=self.region)
 
@@ -154,11 +158,7 @@ class Target:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["PATH"] = _path_with_own_bin()
         env["AWS_PAGER"] = ""
-        if self.name == "local":
-            env.update({"AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
-                        "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region})
-        else:
-            env.update(self._aws_env())
+        env.update(self._aws_env())
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         return env

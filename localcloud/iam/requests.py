@@ -68,8 +68,13 @@ class RequestAuthorizer:
                                     extra=extra or {})
         if request.action in resources.UNAUTHORIZED:
             return
-        for arn in resources.resources(request):
+        named = resources.resources(request)
+        for arn in named:
             self.authorizer.authorize(principal, request.action, arn)
+        tagging = resources.tagging_action(request)
+        for arn in named if tagging else ():
+            self.authorizer.authorize(principal, tagging, arn, {"aws:RequestTag": True},
+                                      answered_by=request.action.split(":", 1)[0])
         for role_arn, service in resources.passed_roles(request):
             self.authorizer.authorize(principal, "iam:PassRole", role_arn, {"iam:PassedToService": service},
                                       answered_by=request.action.split(":", 1)[0])

@@ -180,7 +180,12 @@ def _s3(request: Request) -> list[str]:
     return [f"arn:aws:s3:::{bucket}/{key}" if key is not None else f"arn:aws:s3:::{bucket}"]
 
 
+def _sts(request: Request) -> list[str]:
+    return _param(request, "RoleArn")
+
+
 _BY_SERVICE: dict[str, Callable[[Request], list[str]]] = {
+    "sts": _sts,
     "ssm": _ssm, "secretsmanager": _secretsmanager, "logs": _logs, "sqs": _sqs, "sns": _sns,
     "events": _events, "monitoring": _cloudwatch, "iam": _iam, "codebuild": _codebuild,
     "codepipeline": _codepipeline, "codedeploy": _codedeploy, "codecommit": _codecommit,
@@ -233,4 +238,45 @@ def passed_roles(request: Request) -> list[tuple[str, str]]:
         return []
     service, roles = entry
     return [(str(r), service) for r in dict.fromkeys(roles(request.params)) if r and str(r).startswith("arn:")]
+
+
+# -- tags given on create ---------------------------------------------------------------------
+#: create operations that accept tags, the parameter holding them, and the action AWS also
+#: requires when tags are given (tag-on-create needs the tagging permission as well)
+_TAG_ON_CREATE: dict[tuple[str, str], tuple[str, str]] = {
+    ("ec2", "CreateSecurityGroup"): ("TagSpecification", "ec2:CreateTags"),
+    ("ec2", "CreateLaunchTemplate"): ("TagSpecification", "ec2:CreateTags"),
+    ("ec2", "CreateVpc"): ("TagSpecification", "ec2:CreateTags"),
+    ("ec2", "CreateSubnet"): ("TagSpecification", "ec2:CreateTags"),
+    ("ec2", "RunInstances"): ("TagSpecification", "ec2:CreateTags"),
+    ("autoscaling", "CreateAutoScalingGroup"): ("Tags", "autoscaling:CreateOrUpdateTags"),
+    ("iam", "CreateRole"): ("Tags", "iam:TagRole"),
+    ("iam", "CreateUser"): ("Tags", "iam:TagUser"),
+    ("iam", "CreateInstanceProfile"): ("Tags", "iam:TagInstanceProfile"),
+    ("iam", "CreatePolicy"): ("Tags", "iam:TagPolicy"),
+    ("secretsmanager", "CreateSecret"): ("Tags", "secretsmanager:TagResource"),
+    ("ssm", "PutParameter"): ("Tags", "ssm:AddTagsToResource"),
+    ("codepipeline", "CreatePipeline"): ("tags", "codepipeline:TagResource"),
+    ("codedeploy", "CreateApplication"): ("tags", "codedeploy:TagResource"),
+    ("codedeploy", "CreateDeploymentGroup"): ("tags", "codedeploy:TagResource"),
+    ("codecommit", "CreateRepository"): ("tags", "codecommit:TagResource"),
+    ("events", "PutRule"): ("Tags", "events:TagResource"),
+    ("logs", "CreateLogGroup"): ("tags", "logs:TagResource"),
+    ("elasticloadbalancing", "CreateLoadBalancer"): ("Tags", "elasticloadbalancing:AddTags"),
+    ("elasticloadbalancing", "CreateTargetGroup"): ("Tags", "elasticloadbalancing:AddTags"),
+    ("monitoring", "PutMetricAlarm"): ("Tags", "cloudwatch:TagResource"),
+    ("sns", "CreateTopic"): ("Tags", "sns:TagResource"),
+    ("sqs", "CreateQueue"): ("tags", "sqs:TagQueue"),
+}
+
+
+def tagging_action(request: Request) -> str | None:
+    """The tagging action a create request also needs because it carries tags, if any.
+    Source: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html"""
+    entry = _TAG_ON_CREATE.get((request.signing_name, request.operation))
+    if entry is None:
+        return None
+    member, action = entry
+    tagged = request.params.get(member) or any(k.startswith(member + ".") for k in request.params)
+    return action if tagged else None
 

@@ -10,6 +10,7 @@ Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-poli
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
@@ -60,10 +61,14 @@ def needs(method: str, path: str, query_string: str, headers: dict[str, str], bo
     if bucket is None:
         return [S3Need("ListAllMyBuckets", None, None)]
     if key is None:
-        if method == "POST" and "delete" in query:  # DeleteObjects: each key it names
-            keys = [unquote(k) for k in re.findall(rb"<Key>(.*?)</Key>", body or b"")]
-            return [S3Need("DeleteObject", bucket, k.decode() if isinstance(k, bytes) else k) for k in keys] \
-                or [S3Need("DeleteObject", bucket, "*")]
+        if method == "POST" and "delete" in query:  # DeleteObjects: each object (version) it names
+            wanted = []
+            for entry in re.findall(rb"<Object>(.*?)</Object>", body or b"", re.S):
+                key_match = re.search(rb"<Key>(.*?)</Key>", entry, re.S)
+                if key_match:
+                    action = "DeleteObjectVersion" if b"<VersionId>" in entry else "DeleteObject"
+                    wanted.append(S3Need(action, bucket, html.unescape(key_match.group(1).decode())))
+            return wanted or [S3Need("DeleteObject", bucket, "*")]
         table = {"GET": _BUCKET_GET, "PUT": _BUCKET_PUT, "DELETE": _BUCKET_DELETE}.get(method, {})
         default = {"GET": "ListBucket", "HEAD": "ListBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
         return [S3Need(_subresource(query, table) or default.get(method, "ListBucket"), bucket, None)]

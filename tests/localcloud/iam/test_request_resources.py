@@ -48,9 +48,18 @@ def test_s3_actions_follow_method_path_and_subresource():
     assert need("POST", "/b/k", "uploads") == [("PutObject", "b", "k")]
     assert need("POST", "/b", "delete", body=b"<Delete><Object><Key>x/1</Key></Object></Delete>") == [
         ("DeleteObject", "b", "x/1")]
+    assert need("POST", "/b", "delete", body=b"<Delete><Object><Key>a&amp;b</Key><VersionId>v</VersionId></Object>"
+                                              b"</Delete>") == [("DeleteObjectVersion", "b", "a&b")]
     assert need("DELETE", "/b/k", "versionId=3") == [("DeleteObjectVersion", "b", "k")]
 
 
 def test_query_list_members_are_gathered():
     params = query_params(b"Action=DeleteAlarms&AlarmNames.member.1=a&AlarmNames.member.2=b")
     assert params["Action"] == "DeleteAlarms" and params["AlarmNames"] == ["a", "b"]
+
+
+def test_tags_given_on_create_need_the_tagging_action_too():
+    assert resources.tagging_action(_request("iam", "CreateRole", RoleName="r", **{"Tags.member.1.Key": "k"})) == "iam:TagRole"
+    assert resources.tagging_action(_request("iam", "CreateRole", RoleName="r")) is None
+    assert resources.tagging_action(_request("codepipeline", "CreatePipeline", tags=[{"key": "k"}])) == \
+        "codepipeline:TagResource"

@@ -27,6 +27,7 @@ from localcloud.aws import (
     query_error_body,
 )
 from localcloud.exceptions import InternalFailure, SerializationException, UnsupportedProtocolException
+from localcloud.iam.callers import forget as forget_sessions
 from localcloud.iam.requests import Credential, RequestAuthorizer, json_params, query_params
 from localcloud.validation import service_model, validate
 
@@ -101,6 +102,7 @@ class Router:
 
         if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST":
             self.cloud.reset_providers()
+            forget_sessions()
             return self.moto_app(environ, start_response)
 
         refused = self._unreadable_protocol(environ)

@@ -44,15 +44,25 @@ def error_for_protocol(err: ServiceError, protocol: str) -> ServiceError:
     return err
 
 
+_sessions: dict[str, object] = {}  # access key -> moto's AssumedRole, filled on a miss
+
+
+def forget() -> None:
+    """Drop the session cache (moto's state was reset)."""
+    _sessions.clear()
+
+
 def _assumed_role(access_key: str):
     from moto.sts.models import sts_backends
 
+    session = _sessions.get(access_key)
+    if session is not None:
+        return session
     for account in list(sts_backends.values()):
         for backend in list(account.values()):
             for session in list(backend.assumed_roles):
-                if session.access_key_id == access_key:
-                    return session
-    return None
+                _sessions[session.access_key_id] = session
+    return _sessions.get(access_key)
 
 
 def _user(access_key: str):

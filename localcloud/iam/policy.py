@@ -95,9 +95,15 @@ def _condition_holds(block: Mapping, context: Mapping[str, object]) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> dict:
+    # IAM keeps documents as text; parsing one per evaluation was most of a request's cost
+    return json.loads(text)
+
+
 def _statements(document) -> Iterable[dict]:
     if isinstance(document, str):
-        document = json.loads(document)
+        document = _parsed(document)
     yield from _listed((document or {}).get("Statement"))
 
 

@@ -27,6 +27,7 @@ from typing import Callable, Iterator
 
 from capstone import evidence
 from capstone import leaks as leak_check
+from capstone import least_privilege
 from capstone import run as run_identity
 from capstone.builders import ORDER, alarm, builder_for
 from capstone.builders.context import BuildContext
@@ -41,6 +42,8 @@ from capstone.target import Target
 FAIL_AT_VAR = "CAPSTONE_FAIL_AT"
 BASELINE_VERSION = "v2"
 STEPS = tuple(m.NAME for m in ORDER) + ("baseline",)
+#: the ledger field holding the authorization log's sequence number when the environment began
+AUTHORIZATIONS_SINCE = "authorizations_since"
 
 
 class SetupError(RuntimeError):
@@ -155,8 +158,13 @@ class Environment:
                 f"resources with prefix {prefix!r} already exist ({len(present.leaks)}: {listed}). Refusing to "
                 f"build over them. Delete them with `capstone sweep --prefix {prefix} --older-than 0s --yes"
                 f"{' --endpoint-url ' + target.endpoint_url if target.endpoint_url else ''}`, or choose another --prefix.")
+        # where the target's authorization log stands before anything is created: the audit's
+        # least-privilege section reads only the decisions after it (kept in the ledger, so an
+        # environment rebuilt from it knows too)
+        since = least_privilege.mark(target)
+        extra = {**(ledger_extra or {}), **({AUTHORIZATIONS_SINCE: since} if since is not None else {})}
         ledger = Ledger.create(run_id=run_id, prefix=prefix, target=target.name, region=target.region,
-                               endpoint_url=target.endpoint_url, embedded=embedded, extra=ledger_extra)
+                               endpoint_url=target.endpoint_url, embedded=embedded, extra=extra)
         env = cls(target, names, ledger, run_id, progress=progress, time_scale=time_scale)
         try:
             env.build(fail_at=fail_at)
@@ -210,8 +218,27 @@ class Environment:
         with evidence.step(f"leak check of {self.prefix}"):
             return leak_check.find(self.target, self.prefix, self.run_id)
 
+    def record_least_privilege(self) -> dict:
+        """Each role's grants, and what its sessions used and were refused since the environment
+        began, into the evidence (the audit's least_privilege section). Read before teardown,
+        while the roles and their policies still exist; never raises: evidence must not stop a
+        teardown."""
+        try:
+            with evidence.step(f"least privilege of {self.prefix}'s roles"):
+                entry = least_privilege.collect(self.target, least_privilege.role_names(self.ledger.resources),
+                                                self.ledger.data.get(AUTHORIZATIONS_SINCE))
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"least-privilege record failed: {type(exc).__name__}: {exc}")
+            entry = {"recorded": self.target.records_authorizations, "roles": [],
+                     "errors": [f"not collected: {type(exc).__name__}: {str(exc)[:300]}"]}
+        entry = {"prefix": self.prefix, **entry}
+        evidence.record_least_privilege(entry)
+        return entry
+
     def down(self) -> leak_check.LeakReport:
-        """Teardown, then the leak check (whose report says whether anything is left)."""
+        """The roles' least-privilege record, teardown, then the leak check (whose report says
+        whether anything is left)."""
+        self.record_least_privilege()
         result = self.teardown()
         report = self.check_leaks()
         recorded = {(e["type"], e["name"]) for e in self.ledger.resources}

@@ -6,8 +6,13 @@ pytest-xdist (one environment per worker). A crash — even `kill -9` — betwee
 about; `capstone down --run-id ID` replays every ledger of the run in reverse.
 
     {"run_id", "prefix", "worker", "target", "region", "endpoint_url", "embedded", "created_at",
+     ["authorizations_since"], ["localcloud_token"],
      "resources": [{"seq", "type", "name", "id", "arn", "region", "builder", "created_at",
                     "deleted_at", "attrs": {...}}]}
+
+`authorizations_since`: the target's authorization-log sequence number when the environment
+began (offline only), so the audit's least-privilege section reads only this environment's
+decisions (capstone/environment.py).
 
 `created_at` is when the entry was recorded (the create call follows at once); `deleted_at`
 is null until the resource is confirmed gone. Written atomically (temp file + rename).

@@ -1,15 +1,17 @@
 """The seam between the suite and the AWS it runs on: the ONLY place that knows local vs aws.
 
-Three things differ, and only these (docs/architecture.md): where boto3 sends requests and with which
-credentials, how `git push` authenticates, and how an ALB's DNS name is reached. Everything
-else — builders, drivers, scenarios — makes the same boto3, git and HTTP calls on both.
+Four things differ, and only these (docs/architecture.md): where boto3 sends requests and with which
+credentials, how `git push` authenticates, how an ALB's DNS name is reached, and whether the
+authorization decisions made during the run can be read (the audit's least-privilege section).
+Everything else — builders, drivers, scenarios — makes the same boto3, git and HTTP calls on both.
 
     local  localcloud on 127.0.0.1 (embedded per pytest worker, or a running `capstone cloud`):
            its test credentials, git with a dummy credential, the ALB through localcloud's port
            with the load balancer's DNS name in the Host header.
     aws    the AWS API with the default credential chain; `endpoint_url` points the same live
            code path at any AWS-compatible endpoint (CI runs it against a standalone
-           `capstone cloud`).
+           `capstone cloud`). No authorization log: AWS keeps none the suite can read (IAM's
+           last-accessed information and CloudTrail are the live equivalents).
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ import os
 import shutil
 import sys
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 
 import boto3
+import requests
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -27,6 +31,9 @@ TARGETS = ("local", "aws")
 LOCAL_ACCESS_KEY_ID = "testing"  # localcloud accepts any credentials; these say so plainly
 LOCAL_SECRET_ACCESS_KEY = "testing"
 DEFAULT_REGION = "us-east-1"
+#: localcloud's read-only view of its authorization log (localcloud/iam/authorizations_api.py)
+AUTHORIZATIONS_PATH = "/_localcloud/iam/authorizations"
+AUTHORIZATIONS_PAGE = 5000
 
 
 class TargetError(Exception):
@@ -43,6 +50,17 @@ def _known_regions() -> set[str]:
 
 def default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+@dataclass(frozen=True)
+class Authorizations:
+    """Authorization decisions the target made, oldest first."""
+    #: {"sequence", "principal", "action", "resource", "allowed"} each
+    decisions: list[dict]
+    #: the latest decision's number when read
+    last_sequence: int
+    #: decisions of the asked-for span the target no longer keeps (its log is bounded)
+    dropped: int
 
 
 class Target:
@@ -114,6 +132,40 @@ class Target:
 
     def account_id(self) -> str:
         return self._account_id
+
+    # -- authorization decisions -------------------------------------------------------------
+    @property
+    def records_authorizations(self) -> bool:
+        """Whether the decisions made during the run can be read: localcloud logs every one;
+        live AWS (also the live path pointed at an endpoint) keeps none the suite can read."""
+        return self.name == "local"
+
+    def authorizations_mark(self) -> int | None:
+        """The number of the target's latest authorization decision (None: it records none), so
+        a run can later read only its own."""
+        if not self.records_authorizations:
+            return None
+        return int(self._authorization_page(0, 0)["last_sequence"])
+
+    def authorizations(self, since: int = 0) -> Authorizations | None:
+        """Every decision numbered after `since`, read page by page; None where the target
+        records none."""
+        if not self.records_authorizations:
+            return None
+        decisions: list[dict] = []
+        page = self._authorization_page(since, AUTHORIZATIONS_PAGE)
+        dropped = int(page.get("dropped") or 0)
+        while True:
+            decisions += page["decisions"]
+            if len(page["decisions"]) < AUTHORIZATIONS_PAGE:
+                return Authorizations(decisions, int(page["last_sequence"]), dropped)
+            page = self._authorization_page(decisions[-1]["sequence"], AUTHORIZATIONS_PAGE)
+
+    def _authorization_page(self, since: int, limit: int) -> dict:
+        answer = requests.get(f"{self.endpoint_url}{AUTHORIZATIONS_PATH}", params={"since": since, "limit": limit},
+                              timeout=60)
+        answer.raise_for_status()
+        return answer.json()
 
     # -- git --------------------------------------------------------------------------------
     def git_env(self) -> dict[str, str]:

@@ -29,6 +29,7 @@ PROVIDER_MODULES = (
     "localcloud.codebuild.provider",
     "localcloud.codedeploy.provider",
     "localcloud.codepipeline.provider",
+    "localcloud.iam.provider",  # only GET /_localcloud/iam/authorizations; IAM itself is moto's
 )
 
 TEST_ACCESS_KEY_ID = "testing"

@@ -10,6 +10,7 @@
     evidence.register_secret(value)           # never show this value in any report
     evidence.run_fact("account_id", acct)     # a fact about the whole run, not one scenario
     evidence.record_leak_check(report.as_dict())  # one per environment (per xdist worker)
+    evidence.record_least_privilege(entry)    # per environment: its roles' grants and use (least_privilege.py)
 
 Timeline event kinds the audit report draws (other kinds are listed, not drawn):
     event("stage", stage=..., status="InProgress|Succeeded|Failed|Stopped|...", execution_id=...)
@@ -195,6 +196,13 @@ def record_leak_check(result: dict[str, Any]) -> None:
         _run.setdefault("leak_checks", []).append({"worker": worker_id(), **_scrubber.data(result)})
 
 
+def record_least_privilege(entry: dict[str, Any]) -> None:
+    """An environment's least-privilege record (capstone.least_privilege.collect(), with its
+    prefix); every worker's lands in the audit report's least_privilege section."""
+    with _lock:
+        _run.setdefault("least_privilege", []).append({"worker": worker_id(), **_scrubber.data(entry)})
+
+
 def event(kind: str, **fields: Any) -> None:
     fields = _scrubber.data(fields)
     with _lock:
@@ -228,6 +236,7 @@ def merge(other: dict[str, Any]) -> None:
         _run["attachments"].extend(run.get("attachments", []))
         _run.setdefault("steps", []).extend(run.get("steps", []))
         _run.setdefault("leak_checks", []).extend(run.get("leak_checks", []))
+        _run.setdefault("least_privilege", []).extend(run.get("least_privilege", []))
 
 
 def reset() -> None:

@@ -104,6 +104,31 @@ def leak_check(run: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     return {"status": status, "leaks": leaks, "checks": checks}
 
 
+def least_privilege(run: dict[str, Any]) -> dict[str, Any]:
+    """Every environment's least-privilege record (evidence.record_least_privilege(), one per
+    worker) folded into one: {"status", "environments": [...], "totals": {...}}.
+    status: "recorded" (every role's use was read), "incomplete" (a role or the log could not be
+    read, or the log lost decisions of the run), "not recorded live" (the target keeps no log the
+    suite can read: live AWS), "not run" (no environment was torn down or kept)."""
+    entries = [e for e in run.get("least_privilege", []) if isinstance(e, dict)]
+    if not entries:
+        return {"status": "not run", "environments": [], "totals": {}}
+    recorded = [e for e in entries if e.get("recorded")]
+    if not recorded:
+        status = "incomplete" if any(e.get("errors") for e in entries) else "not recorded live"
+    else:
+        status = "incomplete" if any(e.get("errors") for e in entries) else "recorded"
+    roles = [r for e in entries for r in e.get("roles", [])]
+
+    def total(key: str) -> int | None:
+        counted = [len(r[key]) for r in roles if isinstance(r.get(key), list)]
+        return sum(counted) if counted else None
+
+    totals = {"roles": len(roles), "granted": total("granted"), "used": total("used"),
+              "never_used": total("never_used"), "denied": total("denied")}
+    return {"status": status, "environments": entries, "totals": totals}
+
+
 def _scenario(sc: dict[str, Any], by_digest: dict[str, str]) -> dict[str, Any]:
     verdict = sc.get("verdict") or "not run"
     category = classify(sc.get("message")) if verdict not in ("passed", "skipped") else None
@@ -159,6 +184,7 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
         "timeline": {"start": started, "end": finished, "events": events},
         "ledger": ledger,
         "leak_check": leaks,
+        "least_privilege": least_privilege(run),
         "cost": estimate,
         "files": files,
     }

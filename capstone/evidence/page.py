@@ -26,10 +26,12 @@ th{background:#f0f0f0} code,pre{font:12px/1.4 ui-monospace,Menlo,Consolas,monosp
 .card{background:#fff;border:1px solid #e0e0e0;border-left:6px solid #9e9e9e;border-radius:4px;padding:10px 14px;margin:12px 0}
 .v-passed{border-left-color:#2e7d32}.v-failed,.v-error{border-left-color:#c62828}.v-timeout{border-left-color:#ef6c00}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;background:#9e9e9e}
-.b-passed,.b-clean,.b-PASS{background:#2e7d32}.b-failed,.b-error,.b-leaks,.b-incomplete,.b-FAIL{background:#c62828}.b-timeout{background:#ef6c00}
+.b-passed,.b-clean,.b-PASS,.b-recorded{background:#2e7d32}.b-failed,.b-error,.b-leaks,.b-incomplete,.b-FAIL{background:#c62828}.b-timeout{background:#ef6c00}
 .req{font-size:15px;margin:6px 0} .muted{color:#757575} .mono{font-family:ui-monospace,Menlo,monospace;font-size:12px}
 .msg{background:#fff3f3;border:1px solid #f5c6c6;padding:6px;margin:6px 0}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px} .ok{color:#2e7d32} .bad{color:#c62828}
+table.role{background:#fff;margin:10px 0 16px} table.role caption{text-align:left;padding:4px 0}
+table.role td{min-width:190px}
 svg{background:#fff;border:1px solid #e0e0e0;max-width:100%;height:auto}
 </style></head><body>
 <header><h1>Conformance audit: {{ summary.result }}</h1>
@@ -89,6 +91,33 @@ served; diamonds: approvals. Hover for details. Time is seconds since {{ run.sta
 {% else %}<p class="ok">Nothing with the run's prefix or tags was left.</p>{% endif %}
 {% if leak_check.status == 'incomplete' %}<p class="bad">A resource type could not be listed: the check proved nothing for it.</p>{% endif %}
 {% if leak_check.checks %}<details><summary>{{ leak_check.checks|length }} check(s)</summary><pre>{{ leak_check.checks|tojson(indent=2) }}</pre></details>{% endif %}
+
+<h2>Least privilege: <span class="badge b-{{ least_privilege.status|replace(' ', '-') }}">{{ least_privilege.status }}</span></h2>
+{% if least_privilege.status == 'not run' %}<p class="muted">No least-privilege record: no environment was torn down or kept in this run.</p>
+{% else %}<p class="muted">Per role the environment created: the action patterns its identity policies grant (inline
+and attached), the actions its sessions were allowed and refused during the run, and the grants no used action
+matches. Actions only; resources and conditions are not compared.{% if least_privilege.totals.never_used is not none %}
+In all: {{ least_privilege.totals.roles }} role(s), {{ least_privilege.totals.granted }} grant(s),
+{{ least_privilege.totals.never_used }} never used, {{ least_privilege.totals.denied }} denied action(s).{% endif %}</p>{% endif %}
+{% for e in least_privilege.environments %}
+<h3>Environment <span class="mono">{{ e.prefix or '?' }}</span> <span class="muted">(worker {{ e.worker }})</span></h3>
+{% if not e.recorded %}<p><strong>Used, never used, denied:</strong> {{ e.note }}.</p>{% endif %}
+{% for err in e.errors %}<p class="bad">{{ err }}</p>{% endfor %}
+{% for r in e.roles %}<table class="role" id="role-{{ r.role }}">
+<caption><strong class="mono">{{ r.role }}</strong>{% if r.trusted_by %} <span class="muted">trusted by {{ r.trusted_by|join(', ') }}</span>{% endif %}
+<br><span class="muted">policies: {% for p in r.policies %}{{ p.policy }} ({{ p.kind }}{% if p.never_used is defined and p.never_used is not none %}: {{ p.never_used|length }} of {{ p.granted|length }} never used{% endif %}){% if not loop.last %}; {% endif %}{% else %}none{% endfor %}
+{% if r.decisions is not none %} · {{ r.decisions }} decision(s){% endif %}</span></caption>
+<tr><th>Granted ({{ r.granted|length }})</th><th>Used{% if r.used is not none %} ({{ r.used|length }}){% endif %}</th>
+<th>Never used{% if r.never_used is not none %} ({{ r.never_used|length }}){% endif %}</th><th>Denied{% if r.denied is not none %} ({{ r.denied|length }}){% endif %}</th></tr>
+<tr><td class="mono">{% for a in r.granted %}{{ a }}<br>{% endfor %}{% for a in r.not_actions %}all but {{ a }} (NotAction)<br>{% endfor %}</td>
+{% if r.used is none %}<td colspan="3" class="muted">{{ r.note }}</td>
+{% else %}<td class="mono ok">{% for a in r.used %}{{ a }}<br>{% else %}<span class="bad">none</span>{% endfor %}</td>
+<td class="mono">{% for a in r.never_used %}{{ a }}<br>{% else %}<span class="ok">none</span>{% endfor %}</td>
+<td class="mono bad">{% for a in r.denied %}{{ a }}<br>{% else %}<span class="muted">none</span>{% endfor %}</td>{% endif %}</tr>
+{% if r.used_not_granted %}<tr><td colspan="4" class="bad">Allowed though no Action pattern grants it (the target did not
+enforce, or a NotAction grant): <span class="mono">{{ r.used_not_granted|join(', ') }}</span></td></tr>{% endif %}
+</table>{% endfor %}
+{% endfor %}
 
 <h2>Ledger</h2>
 {% if ledger.resources %}<table><tr><th>#</th><th>Type</th><th>Name</th><th>Id</th><th>Created</th><th>Deleted</th><th>Ledger</th></tr>

@@ -2,8 +2,9 @@
 
 Every service door (`<service>/contract.py`) asks `authorize(principal, action, resource)`
 before it acts, with the IAM action (`codebuild:StartBuild`) and the resource ARN AWS would
-evaluate. Each decision is recorded in the authorization log, which says which actions each
-role really used during a run.
+evaluate. Each decision is recorded, numbered, in the authorization log, which says which
+actions each role really used during a run; `GET /_localcloud/iam/authorizations` serves it
+read-only (iam/authorizations_api.py), so a client over HTTP can read it too.
 
 With enforcement on (`Settings.iam.enforce`), a role session's call is evaluated against the
 role's identity policies (inline and attached, AWS managed included; policy.py) and refused
@@ -13,7 +14,9 @@ are not restricted here (resource policies are not evaluated). Off, it records o
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Mapping
 
 from localcloud.exceptions import AWSError, ServiceError
@@ -27,29 +30,63 @@ class Decision:
     action: str
     resource: str
     allowed: bool
+    #: the decision's place in its log (1, 2, ...), given by AuthorizationLog.record; 0 until then.
+    #: A reader that remembers the last sequence it saw reads only what came after (`since`).
+    sequence: int = 0
 
 
 class AuthorizationLog:
-    """Decisions in the order they were made (bounded, so a long-running cloud stays small)."""
+    """Decisions in the order they were made, numbered from 1. Bounded, so a long-running cloud
+    stays small: the oldest decisions are dropped first. Numbers are never reused, not even
+    after clear(), so `since(n)` keeps meaning "after decision n" for every reader."""
 
     def __init__(self, limit: int = 100_000):
         self._lock = threading.Lock()
-        self._decisions: list[Decision] = []
-        self._limit = limit
+        self._decisions: deque[Decision] = deque(maxlen=limit)
+        self._last = 0
 
-    def record(self, decision: Decision) -> None:
+    def record(self, decision: Decision) -> Decision:
+        """Keep `decision` under the next sequence number; returns it numbered."""
         with self._lock:
-            self._decisions.append(decision)
-            if len(self._decisions) > self._limit:
-                del self._decisions[: len(self._decisions) - self._limit]
+            self._last += 1
+            numbered = replace(decision, sequence=self._last)
+            self._decisions.append(numbered)
+            return numbered
 
     def decisions(self) -> list[Decision]:
         with self._lock:
             return list(self._decisions)
 
+    def since(self, sequence: int = 0, limit: int | None = None) -> "LogPage":
+        """The decisions numbered after `sequence`, oldest first (at most `limit` of them)."""
+        with self._lock:
+            kept = len(self._decisions)
+            oldest = self._decisions[0].sequence if kept else self._last + 1
+            # the kept decisions are numbered oldest, oldest+1, ... without gaps
+            start = min(max(sequence + 1 - oldest, 0), kept)
+            stop = kept if limit is None else min(kept, start + limit)
+            chosen = list(islice(self._decisions, start, stop))
+            # decisions after `sequence` that the bound already dropped
+            dropped = max(0, oldest - max(sequence + 1, 1))
+            return LogPage(chosen, last_sequence=self._last, dropped=dropped)
+
+    @property
+    def last_sequence(self) -> int:
+        with self._lock:
+            return self._last
+
     def clear(self) -> None:
         with self._lock:
             self._decisions.clear()
+
+
+@dataclass(frozen=True)
+class LogPage:
+    decisions: list[Decision]
+    #: the number of the latest decision recorded (0 when none ever was)
+    last_sequence: int
+    #: how many decisions after the asked-for sequence are no longer kept (the log's bound, or clear())
+    dropped: int
 
 
 class AccessDeniedByPolicy(ServiceError):

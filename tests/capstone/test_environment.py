@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from capstone import leaks
+from capstone import evidence, leaks
 from capstone.builders import ORDER
 from capstone.builders.names import Names
 from capstone.environment import AlreadyPresent, Environment, InjectedFailure, teardown
@@ -47,6 +47,10 @@ def test_baseline_failure_tears_down_everything(target, monkeypatch):
     with pytest.raises(InjectedFailure):
         Environment.up(target, prefix=prefix, run_id=f"run-{prefix}", progress=lambda _: None)
     assert leaks.find(target, prefix).ok
+    # before teardown, the roles' grants (and what their sessions used) went into the evidence
+    [entry] = [e for e in evidence.snapshot()["run"].get("least_privilege", []) if e["prefix"] == prefix]
+    assert entry["recorded"] and entry["errors"] == [] and isinstance(entry["since"], int)
+    assert len(entry["roles"]) == 5 and all(r["granted"] and isinstance(r["used"], list) for r in entry["roles"])
 
 
 def test_unknown_failure_step_is_refused_before_anything(target, monkeypatch):

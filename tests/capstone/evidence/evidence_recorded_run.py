@@ -147,6 +147,19 @@ def make_recorded_run(tmp_path):
                                 "arn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:cc-beef-gw1-5xx",
                                 "region": "us-east-1", "created_at": iso(30)}],
                      "unconfirmed": [], "unchecked": {}}],
+                # as capstone.least_privilege.collect() gives them on a live run: grants, no use
+                "least_privilege": [
+                    {"worker": worker, "prefix": f"cc-beef-{worker}", "recorded": False, "source": None,
+                     "note": "not recorded live: use IAM last-accessed information", "since": None, "errors": [],
+                     "roles": [{"role": f"cc-beef-{worker}-pipeline",
+                                "arn": f"arn:aws:iam::{ACCOUNT}:role/cc-beef-{worker}-pipeline",
+                                "trusted_by": ["codepipeline.amazonaws.com"],
+                                "policies": [{"policy": f"cc-beef-{worker}-pipeline-policy", "kind": "inline",
+                                              "granted": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]}],
+                                "granted": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], "not_actions": [],
+                                "used": None, "denied": None, "never_used": None, "used_not_granted": None,
+                                "decisions": None, "note": "not recorded live: use IAM last-accessed information"}]}
+                    for worker in ("gw0", "gw1")],
                 "session_facts": {"baseline_version": "v2", "aws_session_token": "FQoGZXIvYXdzEXAMPLE"},
                 "attachments": []},
     }

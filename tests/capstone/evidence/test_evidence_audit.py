@@ -90,6 +90,17 @@ def test_ledger_leak_check_and_cost(rendered):
     assert cost["total_usd"] > 0
 
 
+def test_least_privilege_of_a_live_run_shows_the_grants_and_says_use_was_not_recorded(rendered):
+    run_dir, report = rendered
+    section = report["least_privilege"]
+    assert section["status"] == "not recorded live" and [e["worker"] for e in section["environments"]] == ["gw0", "gw1"]
+    assert section["totals"] == {"roles": 2, "granted": 4, "used": None, "never_used": None, "denied": None}
+    role = section["environments"][0]["roles"][0]
+    assert role["arn"] == "arn:aws:iam::********4321:role/cc-beef-gw0-pipeline" and role["used"] is None
+    html = (run_dir / "audit.html").read_text()
+    assert html.count('<table class="role"') == 2 and "not recorded live: use IAM last-accessed information" in html
+
+
 def test_html_is_self_contained_and_shows_the_run(rendered):
     run_dir, report = rendered
     html = (run_dir / "audit.html").read_text()

@@ -8,7 +8,9 @@ role really used during a run.
 With enforcement on (`Settings.iam.enforce`), a role session's call is evaluated against the
 role's identity policies (inline and attached, AWS managed included; policy.py) and refused
 with AWS's AccessDenied message; services acting as themselves and the account's own callers
-are not restricted here (resource policies are not evaluated). Off, it records only.
+are not restricted here (resource policies are not evaluated). Off, it records only. A role
+session's policies are read as the services see them (`iam`, an IAMView): with a propagation
+delay, a permission granted or removed less than the delay ago is not in effect yet.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Mapping
 
 from localcloud.exceptions import AWSError, ServiceError
 from localcloud.iam import policy
+from localcloud.iam.propagation import LIVE, IAMView
 from localcloud.principal import Principal
 
 
@@ -72,9 +75,10 @@ class AccessDeniedByPolicy(ServiceError):
 
 
 class Authorizer:
-    def __init__(self, log: AuthorizationLog | None = None, enforce: bool = False):
+    def __init__(self, log: AuthorizationLog | None = None, enforce: bool = False, iam: IAMView | None = None):
         self.log = log or AuthorizationLog()
         self.enforce = enforce
+        self.iam = iam or LIVE
 
     def authorize(self, principal: Principal, action: str, resource: str,
                   context: Mapping[str, object] | None = None) -> None:
@@ -88,22 +92,4 @@ class Authorizer:
                context: Mapping[str, object] | None = None) -> str:
         if not self.enforce or principal.kind != "assumed-role" or not principal.role_arn:
             return policy.ALLOW
-        return policy.evaluate(role_policies(principal.role_arn), action, resource, context)
-
-
-def role_policies(role_arn: str) -> list:
-    """The identity policies of a role: inline, then attached (each at its default version)."""
-    from moto.iam.models import iam_backends
-
-    account = role_arn.split(":")[4]
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        role = iam_backends[account]["global"].get_role(name)
-    except Exception:  # a role that is gone has no policies: everything is denied
-        return []
-    documents = list(role.policies.values())
-    for attached in list(role.managed_policies.values()):
-        default = next((v for v in attached.versions if v.is_default), None)
-        if default is not None:
-            documents.append(default.document)
-    return documents
+        return policy.evaluate(self.iam.role_policies(principal.role_arn), action, resource, context)

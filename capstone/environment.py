@@ -79,7 +79,8 @@ class Environment:
         self.prefix = names.prefix
         self.region = target.region
         self.progress = progress
-        self.ctx = BuildContext(target, names, ledger, run_id, outputs=outputs or {}, progress=self._say)
+        self.ctx = BuildContext(target, names, ledger, run_id, outputs=outputs or {}, progress=self._say,
+                                iam_propagation_timeout=self.pace.iam_propagation)
         self.baseline_version = BASELINE_VERSION
         self.timings: dict[str, float] = {}
         self.last_leak_report: leak_check.LeakReport | None = None

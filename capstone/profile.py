@@ -14,6 +14,13 @@ targets to become healthy (1 h is documented for in-place deployments only). loc
 stays 1 h; the suite uses 5 minutes, so a green fleet that never becomes healthy fails in 6 s
 rather than 72 s — the rollback it triggers is the same.
 
+IAM is eventually consistent on AWS, and the profile says so: a role, a policy change or an
+instance profile's role reaches the services PROPAGATION_DELAY AWS seconds after the call that
+made it (0.2 s offline), so the builders' retries of "cannot assume the role yet" run offline as
+they must on AWS. AWS gives no figure; about 2 s is typical and a new role has been reported to
+take 10 to 30 s to become assumable (pulumi/pulumi-aws#2411, hashicorp/terraform-provider-aws#6566),
+hence 10 s: well inside the reports, and long enough that a builder which does not retry fails.
+
 The profile is handed to localcloud as settings (`offline_settings`), or as LOCALCLOUD_*
 variables to a standalone `localcloud` process (`localcloud_env`). A variable the user has set
 wins, except over an explicit time scale.
@@ -34,6 +41,8 @@ REAL_TIME = 1.0
 OPTION = "--time-scale"
 #: how long the suite lets CodeDeploy's AllowTraffic wait for healthy green targets (AWS seconds)
 ALLOW_TRAFFIC_TIMEOUT = 300
+#: how long an IAM change takes to reach the services offline (AWS seconds; see above)
+PROPAGATION_DELAY = 10
 
 
 class TimeScaleError(ValueError):
@@ -84,7 +93,9 @@ def localcloud_env() -> dict[str, str]:
     return {TIME_SCALE_VAR: repr(TIME_SCALE),
             "LOCALCLOUD_CODEDEPLOY_ALLOW_TRAFFIC_TIMEOUT": str(ALLOW_TRAFFIC_TIMEOUT),
             # every role the suite creates is held to its policies, as on AWS
-            "LOCALCLOUD_IAM_ENFORCE": "true"}
+            "LOCALCLOUD_IAM_ENFORCE": "true",
+            # ... and reaches the services only after IAM has propagated it, as on AWS
+            "LOCALCLOUD_IAM_PROPAGATION_DELAY": str(PROPAGATION_DELAY)}
 
 
 def offline_settings(time_scale: float | None = None, environ: Mapping[str, str] | None = None):

@@ -21,6 +21,7 @@ from localcloud.sts.contract import STSContract
 
 if TYPE_CHECKING:
     from localcloud.iam.authorizer import Authorizer
+    from localcloud.iam.propagation import IAMView
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,21 @@ class MotoDoors:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def build(authorizer: "Authorizer", account_id: str, default_region: str) -> MotoDoors:
+def build(authorizer: "Authorizer", account_id: str, default_region: str,
+          iam_view: "IAMView | None" = None) -> MotoDoors:
+    """`iam_view` is IAM as services see it (the cloud's propagation delay; none: the current state)."""
+    iam = IAMContract(authorizer, account_id, default_region, view=iam_view)
     return MotoDoors(
         autoscaling=AutoScalingContract(authorizer, account_id, default_region),
         cloudwatch=CloudWatchContract(authorizer, account_id, default_region),
         ec2=EC2Contract(authorizer, account_id, default_region),
         elbv2=ELBv2Contract(authorizer, account_id, default_region),
-        iam=IAMContract(authorizer, account_id, default_region),
+        iam=iam,
         logs=LogsContract(authorizer, account_id, default_region),
         s3=S3Contract(authorizer, account_id, default_region),
         secretsmanager=SecretsManagerContract(authorizer, account_id, default_region),
         sns=SNSContract(authorizer, account_id, default_region),
         sqs=SQSContract(authorizer, account_id, default_region),
         ssm=SSMContract(authorizer, account_id, default_region),
-        sts=STSContract(authorizer, account_id, default_region),
+        sts=STSContract(authorizer, account_id, default_region, iam=iam),
     )

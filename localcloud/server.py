@@ -11,6 +11,7 @@ from pathlib import Path
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from localcloud.clock import Clock
+from localcloud.iam import propagation
 from localcloud.iam.authorizer import Authorizer
 from localcloud.processes import kill_owner
 from localcloud.services import Services
@@ -58,9 +59,15 @@ class LocalCloud:
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
         self.providers: dict[str, object] = {}
+        # IAM as the services and role sessions see it: `propagation_delay` behind (read live, so
+        # a test may change the setting); moto's IAM writes are recorded from here on.
+        propagation.install()
+        self.iam_view = propagation.IAMView(propagation.RECORD,
+                                            lambda: self.clock.scaled(self.settings.iam.propagation_delay))
+        propagation.RECORD.keep_for(self.iam_view.delay)
         # Every call through a door is authorized here (see iam/authorizer.py); built before the
         # providers, which hand it to their doors.
-        self.authorizer = Authorizer(enforce=self.settings.iam.enforce)
+        self.authorizer = Authorizer(enforce=self.settings.iam.enforce, iam=self.iam_view)
         self.services: Services | None = None
         self._server = None
         self._thread: threading.Thread | None = None
@@ -87,9 +94,10 @@ class LocalCloud:
         from localcloud import moto_doors
 
         ours = {name: provider.contract for name, provider in self.providers.items() if hasattr(provider, "contract")}
+        doors = moto_doors.build(self.authorizer, self.account_id, self.region, self.iam_view)
         return Services(authorizer=self.authorizer, codecommit=ours["codecommit"], codebuild=ours["codebuild"],
                         codedeploy=ours["codedeploy"], codepipeline=ours["codepipeline"], events=ours["events"],
-                        fleet=ours["fleet"], **moto_doors.build(self.authorizer, self.account_id, self.region).as_kwargs())
+                        fleet=ours["fleet"], **doors.as_kwargs())
 
     def provider(self, name: str):
         """The provider of a localcloud package, e.g. cloud.provider("codebuild"): for tests and
@@ -157,6 +165,7 @@ class LocalCloud:
     def reset_providers(self) -> None:
         for provider in self.providers.values():
             provider.reset()
+        propagation.RECORD.clear()  # moto's IAM is reset next: its history goes with it
 
     def stop(self) -> None:
         for provider in reversed(list(self.providers.values())):

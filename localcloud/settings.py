@@ -68,6 +68,11 @@ class IAMSettings:
     #: as AWS does. Off by default so localcloud answers any caller; the suite's offline profile
     #: turns it on, so a missing permission fails offline as it would live.
     enforce: bool = False
+    #: AWS seconds (scaled by the time scale) a change to a role, its policies or an instance
+    #: profile takes to reach the services and role sessions (iam/propagation.py): IAM is
+    #: eventually consistent on AWS. 0 (the default) shows every change at once; the suite's
+    #: offline profile sets a delay so that what must retry on AWS retries offline too.
+    propagation_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,14 @@ class Settings:
 
     def __post_init__(self):
         _check_positive("time_scale", self.time_scale, TIME_SCALE_VAR)
-        for group in (self.codedeploy, self.codebuild):
+        for group in (self.codedeploy, self.codebuild, self.iam):
             for f in fields(group):
                 value = getattr(group, f.name)
                 if isinstance(value, bool):
                     continue
-                if value < 0 or (f.name != "concurrency" and value == 0 and f.name.endswith("timeout")):
+                if value < 0:
+                    raise SettingsError(f"{_var(group, f.name)} must be >= 0, got {value}")
+                if value == 0 and f.name.endswith("timeout"):
                     raise SettingsError(f"{_var(group, f.name)} must be > 0, got {value}")
 
     # -- building -------------------------------------------------------------------------------

@@ -19,16 +19,19 @@ def create(ctx: BuildContext) -> None:
     n = ctx.names
     cb = ctx.client("codebuild")
     entry = ctx.record(PROJECT, n.build_project, builder=NAME)
-    out = call(cb.create_project, what=f"create build project {n.build_project}",
-               name=n.build_project,
-               description=f"capstone {n.prefix}: the app's pytest gate and the CodeDeploy bundle",
-               source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
-               artifacts={"type": "CODEPIPELINE"},
-               environment={"type": "LINUX_CONTAINER", "image": IMAGE, "computeType": "BUILD_GENERAL1_SMALL"},
-               serviceRole=ctx.outputs.get(f"role:{n.build_role}") or n.role_arn(n.build_role),
-               timeoutInMinutes=15,
-               logsConfig={"cloudWatchLogs": {"status": "ENABLED"}},
-               tags=[{"key": k, "value": v} for k, v in ctx.tags.items()])
+    # CreateProject assumes the service role the iam builder just made: retried while CodeBuild
+    # cannot assume it yet (InvalidInputException "CodeBuild is not authorized to perform: sts:AssumeRole")
+    out = ctx.hand_over_fresh_iam(cb.create_project, what=f"create build project {n.build_project}",
+                                  name=n.build_project,
+                                  description=f"capstone {n.prefix}: the app's pytest gate and the CodeDeploy bundle",
+                                  source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+                                  artifacts={"type": "CODEPIPELINE"},
+                                  environment={"type": "LINUX_CONTAINER", "image": IMAGE,
+                                               "computeType": "BUILD_GENERAL1_SMALL"},
+                                  serviceRole=ctx.outputs.get(f"role:{n.build_role}") or n.role_arn(n.build_role),
+                                  timeoutInMinutes=15,
+                                  logsConfig={"cloudWatchLogs": {"status": "ENABLED"}},
+                                  tags=[{"key": k, "value": v} for k, v in ctx.tags.items()])
     ctx.created(entry, arn=out["project"]["arn"])
 
 
@@ -39,10 +42,10 @@ def delete(ctx: BuildContext, record: dict) -> None:
         if record["type"] == PROJECT:
             stop_running_builds(ctx, name)
             try:
-                call(cb.delete_project, name=name, what=f"delete build project {name}")
+                                   call(cb.delete_project, name=name, what=f"delete build project {name}")
             except Exception as exc:
-                if not is_not_found(exc):
-                    raise
+                                   if not is_not_found(exc):
+                                       raise
             delete_created_for(ctx, name)
         elif record["type"] == REPORT_GROUP:
             arn = record.get("arn") or ctx.names.arn("codebuild", f"report-group/{name}")
@@ -77,7 +80,7 @@ def stop_running_builds(ctx: BuildContext, project: str) -> None:
         except Exception:  # finished meanwhile
             pass
     wait_until(lambda: (not (left := running()), f"{len(left)} build(s) still running"),
-               what=f"the builds of {project} to stop", timeout=300)
+                                  what=f"the builds of {project} to stop", timeout=300)
 
 
 def delete_created_for(ctx: BuildContext, project: str) -> None:
@@ -86,10 +89,10 @@ def delete_created_for(ctx: BuildContext, project: str) -> None:
     for arn in _report_groups(cb):
         if arn.rsplit("/", 1)[-1].startswith(project + "-"):
             try:
-                call(cb.delete_report_group, arn=arn, deleteReports=True, what=f"delete report group {arn}")
+                                   call(cb.delete_report_group, arn=arn, deleteReports=True, what=f"delete report group {arn}")
             except Exception as exc:
-                if not is_not_found(exc):
-                    raise
+                                   if not is_not_found(exc):
+                                       raise
     try:
         call(ctx.client("logs").delete_log_group, logGroupName=f"/aws/codebuild/{project}",
              what=f"delete log group /aws/codebuild/{project}")

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from capstone.builders.names import Names
 from capstone.ledger import Ledger, now_iso
+from capstone.retry import IAM_PROPAGATION_TIMEOUT, call_with_fresh_iam
 from capstone.target import Target
 
 TAG_RUN_ID = "capstone:run-id"
@@ -32,6 +33,9 @@ class BuildContext:
     outputs: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = print
     tags: dict[str, str] = field(default_factory=dict)
+    #: how long a service may refuse a role or instance profile the iam builder just made
+    #: (the environment sets it from its Pace; AWS's figure otherwise)
+    iam_propagation_timeout: float = IAM_PROPAGATION_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.tags:
@@ -47,6 +51,12 @@ class BuildContext:
 
     def created(self, entry: dict, **fields: Any) -> None:
         self.ledger.update(entry, **fields)
+
+    def hand_over_fresh_iam(self, fn, *args, what: str, **kwargs):
+        """Call `fn`, which hands a service a role or instance profile made by this run's iam
+        builder: retried while the service cannot see it yet (capstone.retry.call_with_fresh_iam)."""
+        return call_with_fresh_iam(fn, *args, what=what, bound=self.iam_propagation_timeout, progress=self.say,
+                                   **kwargs)
 
     def say(self, message: str) -> None:
         try:

@@ -47,8 +47,10 @@ def create(ctx: BuildContext) -> None:
     ctx.created(entry, id=out["applicationId"], arn=n.arn("codedeploy", f"application:{n.application}"))
 
     entry = ctx.record(DEPLOYMENT_GROUP, n.deployment_group, builder=NAME, application=n.application)
-    out = call(cd.create_deployment_group, what=f"create deployment group {n.deployment_group}",
-               deadline=180, **group_config(ctx))
+    # CodeDeploy assumes the service role when the group is saved: InvalidRoleException while it
+    # cannot yet, retried for a bound
+    out = ctx.hand_over_fresh_iam(cd.create_deployment_group, what=f"create deployment group {n.deployment_group}",
+                                  deadline=180, **group_config(ctx))
     ctx.created(entry, id=out["deploymentGroupId"],
                 arn=n.arn("codedeploy", f"deploymentgroup:{n.application}/{n.deployment_group}"))
 

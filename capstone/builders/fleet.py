@@ -70,15 +70,17 @@ def create(ctx: BuildContext) -> None:
 
     entry = ctx.record(ASG, n.asg, builder=NAME)
     autoscaling = ctx.client("autoscaling")
-    call(autoscaling.create_auto_scaling_group, what=f"create auto scaling group {n.asg}",
-         AutoScalingGroupName=n.asg,
-         LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "$Latest"},
-         MinSize=CAPACITY, MaxSize=CAPACITY, DesiredCapacity=CAPACITY,
-         VPCZoneIdentifier=",".join(ctx.outputs["subnet_ids"]),
-         TargetGroupARNs=[ctx.outputs["target_group_arn"]],
-         HealthCheckType="EC2", HealthCheckGracePeriod=300,
-         Tags=[{"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True,
-                "ResourceId": n.asg, "ResourceType": "auto-scaling-group"} for t in tags])
+    # Auto Scaling checks the template's instance profile (made by the iam builder) when the group
+    # is created: "Invalid IAM Instance Profile name" while it has not propagated, retried for a bound
+    ctx.hand_over_fresh_iam(autoscaling.create_auto_scaling_group, what=f"create auto scaling group {n.asg}",
+                            AutoScalingGroupName=n.asg,
+                            LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "$Latest"},
+                            MinSize=CAPACITY, MaxSize=CAPACITY, DesiredCapacity=CAPACITY,
+                            VPCZoneIdentifier=",".join(ctx.outputs["subnet_ids"]),
+                            TargetGroupARNs=[ctx.outputs["target_group_arn"]],
+                            HealthCheckType="EC2", HealthCheckGracePeriod=300,
+                            Tags=[{"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True,
+                                   "ResourceId": n.asg, "ResourceType": "auto-scaling-group"} for t in tags])
     ctx.created(entry, arn=n.arn("autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{n.asg}"))
     wait_until(lambda: _in_service(autoscaling, n.asg), what=f"{CAPACITY} InService instances in {n.asg}",
                timeout=900, progress=lambda s: ctx.say(f"  {n.asg}: {s}"))

@@ -57,9 +57,10 @@ def create(ctx: BuildContext) -> None:
     n = ctx.names
     entry = ctx.record(PIPELINE, n.pipeline, builder=NAME)
     # A fresh role can take seconds to become assumable by CodePipeline (InvalidStructureException
-    # "CodePipeline is not authorized to perform AssumeRole"): retried by capstone.retry.
-    call(ctx.client("codepipeline").create_pipeline, pipeline=declaration(ctx),
-         tags=[{"key": k, "value": v} for k, v in ctx.tags.items()], what=f"create pipeline {n.pipeline}", deadline=180)
+    # "CodePipeline is not authorized to perform AssumeRole on role ..."): retried for a bound.
+    ctx.hand_over_fresh_iam(ctx.client("codepipeline").create_pipeline, pipeline=declaration(ctx),
+                            tags=[{"key": k, "value": v} for k, v in ctx.tags.items()],
+                            what=f"create pipeline {n.pipeline}", deadline=180)
     ctx.created(entry, arn=n.pipeline_arn)
 
 

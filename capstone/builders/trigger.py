@@ -31,6 +31,8 @@ def create(ctx: BuildContext) -> None:
                           Description=f"capstone {n.prefix}: start {n.pipeline} on a push to {n.branch}",
                           Tags=ctx.tag_list())
     ctx.created(entry, arn=out["RuleArn"])
+    # PutTargets does not assume the target's role (EventBridge assumes it on each invocation), so
+    # the fresh events role needs no propagation retry here; the first push comes much later.
     call(events.put_targets, Rule=n.event_rule, what="put the pipeline target",
          Targets=[{"Id": TARGET_ID, "Arn": n.pipeline_arn,
                    "RoleArn": ctx.outputs.get(f"role:{n.events_role}") or n.role_arn(n.events_role)}])

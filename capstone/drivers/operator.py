@@ -58,6 +58,7 @@ class Pace:
     alarm_interval: float     # between two breaching data points
     baseline: float           # the pipeline's first run: created -> approved -> deployed
     serve: float              # deployed -> the ALB serves that version
+    iam_propagation: float    # a service accepts a role or instance profile the builders just made
     timeout_factor: float     # a scenario's pytest timeout = its mark's value (offline) x this
 
     @classmethod
@@ -83,6 +84,9 @@ _OFFLINE_AND_AWS = {
     "poll_cap": (0.2, 10), "fast_poll": (0.02, 2), "probe_rate": (25, 20), "probe_max": (300, 3600),
     "find_execution": (30, 300), "to_approval": (90, 1800), "deployment": (120, 3600), "settle": (60, 1800),
     "alarm_interval": (0.05, 5), "baseline": (240, 3600), "serve": (60, 900), "timeout_factor": (1, 30),
+    # AWS: Terraform's 2 min (capstone/retry.py IAM_PROPAGATION_TIMEOUT); offline, 50 times the
+    # profile's 0.2 s delay, so a role that can never be assumed fails in seconds
+    "iam_propagation": (10, 120),
 }
 _INTERVALS = frozenset({"poll_cap", "fast_poll", "alarm_interval"})
 _INTERVAL_FLOOR = 0.005

@@ -9,7 +9,9 @@ read-only (iam/authorizations_api.py), so a client over HTTP can read it too.
 With enforcement on (`Settings.iam.enforce`), a role session's call is evaluated against the
 role's identity policies (inline and attached, AWS managed included; policy.py) and refused
 with AWS's AccessDenied message; services acting as themselves and the account's own callers
-are not restricted here (resource policies are not evaluated). Off, it records only.
+are not restricted here (resource policies are not evaluated). Off, it records only. A role
+session's policies are read as the services see them (`iam`, an IAMView): with a propagation
+delay, a permission granted or removed less than the delay ago is not in effect yet.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Mapping
 
 from localcloud.exceptions import AWSError, ServiceError
 from localcloud.iam import policy
+from localcloud.iam.propagation import LIVE, IAMView
 from localcloud.principal import Principal
 
 
@@ -114,9 +117,10 @@ class AccessDeniedByPolicy(ServiceError):
 
 
 class Authorizer:
-    def __init__(self, log: AuthorizationLog | None = None, enforce: bool = False):
+    def __init__(self, log: AuthorizationLog | None = None, enforce: bool = False, iam: IAMView | None = None):
         self.log = log or AuthorizationLog()
         self.enforce = enforce
+        self.iam = iam or LIVE
 
     def authorize(self, principal: Principal, action: str, resource: str,
                   context: Mapping[str, object] | None = None, answered_by: str | None = None) -> None:
@@ -133,7 +137,9 @@ class Authorizer:
                context: Mapping[str, object] | None = None) -> str:
         if not self.enforce or not principal.evaluated:
             return policy.ALLOW
-        documents = (role_policies(principal.role_arn) if principal.kind == "assumed-role"
+        # a role session sees its role's policies as IAM has propagated them (propagation.py);
+        # users are not delayed
+        documents = (self.iam.role_policies(principal.role_arn) if principal.kind == "assumed-role"
                      else user_policies(principal.arn))
         return policy.evaluate(documents, action, resource, context)
 
@@ -146,19 +152,6 @@ def _documents(entity) -> list:
         if default is not None:
             documents.append(default.document)
     return documents
-
-
-def role_policies(role_arn: str) -> list:
-    """The identity policies of a role: inline, then attached."""
-    from moto.iam.models import iam_backends
-
-    account = role_arn.split(":")[4]
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        role = iam_backends[account]["global"].get_role(name)
-    except Exception:  # a role that is gone has no policies: everything is denied
-        return []
-    return _documents(role)
 
 
 def user_policies(user_arn: str) -> list:

@@ -2,13 +2,16 @@
 
 Authorized as sts:AssumeRole on the role's ARN. A role that does not exist and a role whose
 trust policy does not name the caller are refused alike (STS tells the two apart to nobody).
+STS reads the role through IAM's door as the caller sees it: for a service, a role created less
+than the propagation delay ago does not exist yet (iam/propagation.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from localcloud.iam.contract import role_for_sts
+from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from localcloud.iam.contract import IAMContract
 from localcloud.moto_contract import MotoContract
 from localcloud.principal import Principal
 from localcloud.sts import trust
@@ -34,11 +37,16 @@ class AssumedRole:
 class STSContract(MotoContract):
     action_prefix = "sts"
 
+    def __init__(self, authorizer, account_id: str = DEFAULT_ACCOUNT_ID, default_region: str = DEFAULT_REGION,
+                 iam: IAMContract | None = None):
+        super().__init__(authorizer, account_id, default_region)
+        self._iam = iam or IAMContract(authorizer, account_id, default_region)
+
     def assume_role(self, principal: Principal, role_arn: str, session_name: str,
                     duration_seconds: int = 3600) -> AssumedRole:
         self._authorize(principal, "AssumeRole", role_arn)
         denied = AccessDenied(f"User: {principal.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
-        role = role_for_sts(role_arn)
+        role = self._iam.role_for_sts(principal, role_arn)
         if role is None:
             raise denied
         if not trust.allows(role.assume_role_policy, principal):

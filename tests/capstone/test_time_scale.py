@@ -13,10 +13,10 @@ from capstone.drivers.operator import Pace
 
 OFFLINE = {"poll_cap": 0.2, "fast_poll": 0.02, "probe_rate": 25, "probe_max": 300, "find_execution": 30,
            "to_approval": 90, "deployment": 120, "settle": 60, "alarm_interval": 0.05, "baseline": 240, "serve": 60,
-           "timeout_factor": 1}
+           "timeout_factor": 1, "iam_propagation": 10}
 REAL_AWS = {"poll_cap": 10, "fast_poll": 2, "probe_rate": 20, "probe_max": 3600, "find_execution": 300,
             "to_approval": 1800, "deployment": 3600, "settle": 1800, "alarm_interval": 5, "baseline": 3600, "serve": 900,
-            "timeout_factor": 30}
+            "timeout_factor": 30, "iam_propagation": 120}
 
 
 # -- the check ------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ class DeploymentGroups(Resource):
         "BatchGetDeploymentGroups",
     )
 
-    def _validate_group(self, cfg: dict, principal) -> None:
+    def _validate_group(self, cfg: dict) -> None:
         style = cfg.get("deploymentStyle") or {}
         bg = cfg.get("blueGreenDeploymentConfiguration") or {}
         asgs = cfg.get("autoScalingGroups") or []
@@ -58,8 +58,6 @@ class DeploymentGroups(Resource):
         tgs = (cfg.get("loadBalancerInfo") or {}).get("targetGroupInfoList") or []
         if len(tgs) > 10:
             raise InvalidLoadBalancerInfoException("The maximum number of target groups (10) was exceeded.")
-        if asgs:
-            self._check_asgs(asgs, principal)
 
     def create_deployment_group(self, params, ctx):
         app = self._app(params["applicationName"])
@@ -67,8 +65,11 @@ class DeploymentGroups(Resource):
         if (app.name, name) in self.backend.groups:
             raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
         principal = principals.service_role(params["serviceRoleArn"])  # the checks are made as the role
-        self._validate_group(params, principal)
+        self._validate_group(params)
+        # the role first: the groups are read as the role, so a role CodeDeploy cannot assume (yet:
+        # IAM propagates eventually) is InvalidRoleException, not the role's AccessDenied
         self._check_role(params["serviceRoleArn"], principal)
+        self._check_asgs(params.get("autoScalingGroups") or [], principal)
         config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
         group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config, self.backend.region,
                                 auto_scaling_groups=list(params.get("autoScalingGroups") or []),
@@ -88,9 +89,10 @@ class DeploymentGroups(Resource):
         else:
             merged["autoScalingGroups"] = group.auto_scaling_groups
         principal = principals.service_role(params.get("serviceRoleArn") or group.service_role_arn)
-        self._validate_group(merged, principal)
+        self._validate_group(merged)
         if params.get("serviceRoleArn"):
             self._check_role(params["serviceRoleArn"], principal)
+        self._check_asgs(merged["autoScalingGroups"] or [], principal)
         new_name = params.get("newDeploymentGroupName") or group.name
         with self.backend.lock:
             if new_name != group.name:

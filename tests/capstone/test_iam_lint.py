@@ -59,10 +59,10 @@ def test_the_lint_refuses_what_least_privilege_forbids():
     assert findings(_statement("s3:GetObject", "arn:aws:s3:::bucket/*")) == []
 
 
-def test_the_operator_policy_names_only_real_actions_and_conditions():
-    """The documented operator policy (docs/operator-policy.md) lints clean but for its star
+def test_the_suite_policy_names_only_real_actions_and_conditions():
+    """The documented suite policy (docs/suite-policy.md) lints clean but for its star
     resources: the suite's resources have run-specific names, so it grants by action."""
-    from capstone import operator
+    from capstone import suite_identity
 
-    document = operator.OPERATOR_POLICY.read_text()
+    document = suite_identity.SUITE_POLICY.read_text()
     assert [f for f in findings(document) if f[0] != "RESOURCE_STAR"] == []

@@ -79,6 +79,9 @@ class LocalCloud:
     def _build(self):
         from localcloud.moto_app import create_moto_app
         from localcloud.router import Router
+        from localcloud.iam import managed_policies
+
+        managed_policies.install()  # before moto makes its first IAM backend: cheap resets
 
         self.router = Router(self, create_moto_app())
         for module_name in PROVIDER_MODULES:

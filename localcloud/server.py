@@ -31,6 +31,7 @@ PROVIDER_MODULES = (
     "localcloud.codedeploy.provider",
     "localcloud.codepipeline.provider",
     "localcloud.iam.provider",  # only GET /_localcloud/iam/authorizations; IAM itself is moto's
+    "localcloud.sts.provider",  # only AssumeRole, through STS's door (the trust check); the rest is moto's
 )
 
 TEST_ACCESS_KEY_ID = "testing"

@@ -20,8 +20,7 @@ import fnmatch
 
 from typing import Mapping
 
-from localcloud.iam.contract import parse_policy
-from localcloud.iam.policy import condition_holds
+from localcloud.iam.contract import condition_holds, parse_policy
 from localcloud.principal import Principal
 
 ASSUME_ROLE = "sts:AssumeRole"

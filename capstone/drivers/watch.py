@@ -104,6 +104,7 @@ class PipelineWatcher:
         self.observers: list[Callable[[Snapshot], None]] = []
         #: "stage/action" of every manual approval seen: their external id IS the approval token
         self._approval_actions: set[str] = set()
+        self._declared = False
 
     # -- finding the execution of a commit ----------------------------------------------------
     @classmethod
@@ -129,7 +130,20 @@ class PipelineWatcher:
             deadline.sleep(backoff.next())
 
     # -- observing ----------------------------------------------------------------------------
+    def _learn_approval_actions(self) -> None:
+        """Every manual approval the pipeline declares, once: their external ids are tokens even
+        in an earlier execution's state, before our run reaches them."""
+        if self._declared:
+            return
+        pipeline = self.client.get_pipeline(name=self.pipeline)["pipeline"]
+        for stage in pipeline.get("stages", []):
+            for action in stage.get("actions", []):
+                if (action.get("actionTypeId") or {}).get("category") == "Approval":
+                    self._approval_actions.add(f"{stage['name']}/{action['name']}")
+        self._declared = True
+
     def poll(self) -> Snapshot:
+        self._learn_approval_actions()
         execution = self.client.get_pipeline_execution(
             pipelineName=self.pipeline, pipelineExecutionId=self.execution_id)["pipelineExecution"]
         state = self.client.get_pipeline_state(name=self.pipeline)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from localcloud.iam.contract import IAMContract
+from localcloud.issued import ISSUED
 from localcloud.moto_contract import MotoContract
 from localcloud.principal import Principal
 from localcloud.sts import trust
@@ -67,6 +68,8 @@ class STSContract(MotoContract):
         session = sts_backends[self.account_id]["aws"].assume_role(
             region_name=self.default_region, role_session_name=session_name, role_arn=role.arn,
             policy=None, duration=duration_seconds, external_id=None)
+        ISSUED.add("role session secret key", session.secret_access_key)
+        ISSUED.add("role session token", session.session_token)
         expiration = session.expiration
         if expiration.tzinfo is None:
             expiration = expiration.replace(tzinfo=timezone.utc)

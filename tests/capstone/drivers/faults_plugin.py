@@ -14,6 +14,13 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
     no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded
     alarm_blind       CodeDeploy never looks at its alarms   -> scenario 5: the deployment ends Succeeded
+    health_passes     the ALB's health checks always pass    -> scenario 4: the bad version is served
+    green_early       green takes traffic before AllowTraffic -> scenario 3: users get the failing version
+    no_approval_notice the approval publishes no notice      -> scenario 1: no approval notice arrives
+    no_failure_notice  no execution state change reaches SNS -> scenario 2: no FAILED notification arrives
+
+fault_matrix.py pairs each fault with the scenarios that must go red and why, and runs them all
+(`make faults`).
 """
 from __future__ import annotations
 
@@ -57,6 +64,32 @@ def _patch(monkeypatch, fault: str) -> None:
     elif fault == "alarm_blind":
         from localcloud.codedeploy import alarms
         monkeypatch.setattr(alarms, "watch", lambda run, settings, cloudwatch, principal, region=None: None)
+    elif fault == "health_passes":
+        from localcloud.fleet.checker import HealthChecker
+        from localcloud.fleet.health import ProbeResult
+        monkeypatch.setattr(HealthChecker, "probe", lambda self, target_group, target: ProbeResult(True))
+    elif fault == "green_early":
+        # the green group is created with the blue group's target groups attached, so its
+        # instances are registered (and serve) as soon as they are healthy, before AllowTraffic
+        from localcloud.codedeploy import autoscaling as asg_api
+        original_copy = asg_api.copy_group
+
+        def copy_with_target_groups(autoscaling, principal, source, name, capacity, region=None):
+            original_copy(autoscaling, principal, source, name, capacity, region)
+            if source.target_group_arns:
+                autoscaling.attach_target_groups(principal, name, list(source.target_group_arns), region)
+        monkeypatch.setattr(asg_api, "copy_group", copy_with_target_groups)
+    elif fault == "no_approval_notice":
+        from localcloud.codepipeline.actions import approval_manual
+        original_run = approval_manual.run
+
+        def silent(run):
+            run.configuration.pop("NotificationArn", None)
+            return original_run(run)
+        monkeypatch.setattr(approval_manual, "run", silent)
+    elif fault == "no_failure_notice":
+        from localcloud.events import bus
+        monkeypatch.setattr(bus.EventBus, "_to_sns", lambda self, event, target, rule: None)
     else:
         raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
 

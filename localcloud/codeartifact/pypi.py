@@ -268,8 +268,8 @@ class PyPIApp:
                 for chunk in iter(lambda: content.stream.read(1 << 20), b""):
                     size += len(chunk)
                     if size > limit:
-                        raise Refused(413, f"Request too large: the asset is larger than {limit} bytes, the largest "
-                                           "CodeArtifact accepts")
+                        raise Refused(413, f"Request too large: the largest asset CodeArtifact accepts is {limit} "
+                                           "bytes")
                     out.write(chunk)
             if size == 0:
                 raise Refused(400, f"The file {filename} is empty")

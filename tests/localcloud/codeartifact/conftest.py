@@ -76,7 +76,7 @@ class PyPI:
         form = {":action": "file_upload", "protocol_version": "1", "metadata_version": "2.1",
                 "name": name or str(parsed_name), "version": version or str(parsed_version), "filetype": filetype,
                 "pyversion": "py3" if filetype == "bdist_wheel" else "source",
-                "sha256_digest": hashlib.sha256(data).hexdigest(), **fields}
+                "sha256_digest": hashlib.sha256(data).hexdigest(), "requires_python": ">=3.8", **fields}
         return self.http.post(self.url, data=form, files={"content": (path.name, data)}, timeout=30)
 
 

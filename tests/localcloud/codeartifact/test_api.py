@@ -28,6 +28,8 @@ def test_a_domain_is_described_listed_and_deleted_as_the_model_shapes_it(codeart
     assert created["encryptionKey"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT}:key/")
     assert codeartifact.describe_domain(domain=name, domainOwner=ACCOUNT)["domain"] == created
     assert name in [d["name"] for d in codeartifact.list_domains()["domains"]]
+    paged = codeartifact.list_domains(maxResults=1)   # maxResults travels in ListDomains' JSON body
+    assert len(paged["domains"]) == 1 and ("nextToken" in paged) == (len(codeartifact.list_domains()["domains"]) > 1)
     assert codeartifact.list_tags_for_resource(resourceArn=created["arn"])["tags"] == [{"key": "team", "value": "ci"}]
     deleted = codeartifact.delete_domain(domain=name)["domain"]
     assert deleted["status"] == "Deleted"

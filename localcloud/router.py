@@ -3,7 +3,7 @@
 Order: ALB data plane (by Host header) -> provider path routes (git) -> moto reset -> refused
 protocols -> who signed it, and may they (iam/requests.py: role sessions and IAM users are
 evaluated, the account's root is not) -> provider operations (X-Amz-Target for JSON services,
-Action for query services) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
+Action for query services, method and URI for the rest-json services we own) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
 """
 from __future__ import annotations
 

@@ -262,11 +262,8 @@ class CodeArtifactAPI:
     def list_package_version_assets(self, params: dict, ctx: RequestContext) -> dict:
         repo, package = self._package(params, ctx)
         v = self.backend.version(repo, package, params["packageVersion"])
-        if v.status == "Archived" or v.status == "Disposed":
-            # the assets of an archived version cannot be read; a disposed one has none
-            assets = [] if v.status == "Disposed" else sorted(v.assets.values(), key=lambda a: a.name)
-        else:
-            assets = sorted(v.assets.values(), key=lambda a: a.name)
+        # an archived version's assets are listed (only downloads stop); a disposed one has none left
+        assets = sorted(v.assets.values(), key=lambda a: a.name)
         chunk, token = _page(assets, params)
         return {**self._package_header(package), "version": v.version, "versionRevision": v.revision,
                 "assets": [a.summary() for a in chunk], "nextToken": token}

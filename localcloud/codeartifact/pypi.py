@@ -101,7 +101,9 @@ class PyPIApp:
     # -- dispatch ---------------------------------------------------------------------------------
     def _serve(self, request: Request) -> Response:
         parts = request.path[len(PREFIX):].split("/", 4)
-        # <domain>-<owner>/<region>/pypi/<repository>/<rest>
+        # <domain>-<owner>/<region>/pypi/<repository>/<rest>; the endpoint without its slash is the endpoint
+        if len(parts) == 4:
+            parts.append("")
         if len(parts) < 5 or parts[2] != "pypi" or "-" not in parts[0]:
             raise Refused(404, "Not Found: a CodeArtifact repository endpoint is "
                                f"{PREFIX}<domain>-<owner>/<region>/pypi/<repository>/")
@@ -121,6 +123,8 @@ class PyPIApp:
         segments = rest.split("/")
         if segments[0] != "simple":
             raise Refused(404, "Not Found")
+        if rest == "simple":
+            return Response(status=301, headers={"Location": f"{request.script_root}{request.path}/"})
         if rest == "simple/":
             return self._root(request, repo)
         if len(segments) == 2 or (len(segments) == 3 and segments[2] == ""):

@@ -91,6 +91,7 @@ def test_a_project_name_is_normalised_per_pep_503(pypi, tmp_path):
     moved = pypi.get(f"simple/{name.replace('-', '.')}/")
     assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/simple/{normal}/")
     assert pypi.get(f"simple/{normal}").status_code == 301
+    assert pypi.get("simple").headers["Location"].endswith("/simple/")
     assert pypi.get(f"simple/{normal}/").status_code == 200
 
 

@@ -3,7 +3,7 @@
 Order: ALB data plane (by Host header) -> provider path routes (git) -> moto reset -> refused
 protocols -> who signed it, and may they (iam/requests.py: role sessions and IAM users are
 evaluated, the account's root is not) -> provider operations (X-Amz-Target for JSON services,
-Action for query services) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
+Action for query services, method and URI for the rest-json services we own) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from localcloud.aws import (
 from localcloud.exceptions import InternalFailure, SerializationException, UnsupportedProtocolException
 from localcloud.iam.callers import forget as forget_sessions
 from localcloud.iam.requests import Credential, RequestAuthorizer, json_params, query_params
+from localcloud.rest_json import RestJsonService, error_body, query_of
 from localcloud.validation import service_model, validate
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Router:
         self.providers: list[Provider] = []
         self.json_ops: dict[str, tuple[Provider, dict]] = {}   # target prefix -> (provider, ops)
         self.query_ops: dict[str, tuple[Provider, dict]] = {}  # service name -> (provider, ops)
+        # signing name -> (provider, its model's routes, ops): rest-json services we own (CodeArtifact)
+        self.rest_json_ops: dict[str, tuple[Provider, RestJsonService, dict]] = {}
         self.routes: list[tuple[str, object]] = []
         self.requests = RequestAuthorizer(cloud.authorizer, DEFAULT_ACCOUNT_ID, DEFAULT_REGION)
 
@@ -72,6 +75,9 @@ class Router:
                 prefix = model.metadata["targetPrefix"]
                 _, existing = self.json_ops.get(prefix, (None, {}))
                 self.json_ops[prefix] = (provider, {**existing, **ops})
+            elif protocol == "rest-json":
+                self.rest_json_ops[model.metadata.get("signingName", provider.service)] = (
+                    provider, RestJsonService(model), ops)
             else:
                 self.query_ops[provider.service] = (provider, ops)
         for prefix, app in provider.routes():
@@ -152,6 +158,11 @@ class Router:
             if claimed and action in claimed[1]:
                 return self._query_operation(claimed[0], claimed[1][action], action, body, environ, start_response)
             return self._moto(environ, start_response)
+
+        if protocol == "rest-json":
+            claimed = self.rest_json_ops.get(credential.signing_name or "")
+            if claimed:
+                return self._rest_json_operation(claimed, principal, credential, environ, start_response)
 
         if protocol == "rest-xml" and principal.evaluated:
             query = environ.get("QUERY_STRING", "")
@@ -251,6 +262,40 @@ class Router:
             traceback.print_exc(file=sys.stderr)
             err = InternalFailure(f"localcloud's {provider.service} provider failed on {operation}; see its log")
             return _response(start_response, 500, json_error_body(err).encode(), "application/x-amz-json-1.1", extra)
+
+    def _rest_json_operation(self, claimed, principal, credential, environ, start_response):
+        """A rest-json request to a provider: the operation from method and URI, its parameters
+        from where the model puts them (rest_json.py), authorized and validated like JSON ones."""
+        provider, rest, ops = claimed
+        query = query_of(environ.get("QUERY_STRING", ""))
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        found = rest.operation_for(method, path, query)
+        operation = found[0].name if found else f"{method} {path}"
+        ctx = self._context(provider, operation, environ)
+        extra = [("x-amzn-RequestId", ctx.request_id)]
+        try:
+            if found is None:
+                raise AWSError("UnknownOperationException", f"No {provider.service} operation is {method} {path}", 404)
+            if operation not in ops:
+                raise AWSError("NotImplementedException",
+                               f"localcloud does not emulate {provider.service}'s {operation} operation", 501)
+            # a GET carries no body and no Content-Length: reading one would wait for ever
+            body = self._read_body(environ) if int(environ.get("CONTENT_LENGTH") or 0) else b""
+            params = rest.parse(found[0], found[1], query, ctx.headers, body)
+            self.requests.check(principal, credential, operation, params)
+            if operation not in provider.unvalidated:
+                validate(provider.service, operation, params)
+            status, headers, payload, content_type = rest.serialize(found[0], ops[operation](params, ctx))
+            return _response(start_response, status, payload, content_type, extra + headers)
+        except AWSError as err:
+            status = rest.error_status(err.code, err.status)
+            return _response(start_response, status, error_body(err), "application/json",
+                             extra + [("x-amzn-ErrorType", err.code)])
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            err = InternalFailure(f"localcloud's {provider.service} provider failed on {operation}; see its log")
+            return _response(start_response, 500, error_body(err), "application/json",
+                             extra + [("x-amzn-ErrorType", err.code)])
 
     def _query_operation(self, provider, handler, operation, body, environ, start_response):
         ctx = self._context(provider, operation, environ)

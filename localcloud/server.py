@@ -34,6 +34,7 @@ PROVIDER_MODULES = (
     "localcloud.codebuild.provider",
     "localcloud.codedeploy.provider",
     "localcloud.codepipeline.provider",
+    "localcloud.codeartifact.provider",
     "localcloud.iam.provider",  # only GET /_localcloud/iam/authorizations; IAM itself is moto's
     "localcloud.sts.provider",  # only AssumeRole, through STS's door (the trust check); the rest is moto's
 )
@@ -118,7 +119,7 @@ class LocalCloud:
         doors = moto_doors.build(self.authorizer, self.account_id, self.region, self.iam_view)
         return Services(authorizer=self.authorizer, codecommit=ours["codecommit"], codebuild=ours["codebuild"],
                         codedeploy=ours["codedeploy"], codepipeline=ours["codepipeline"], events=ours["events"],
-                        fleet=ours["fleet"], **doors.as_kwargs())
+                        fleet=ours["fleet"], codeartifact=ours["codeartifact"], **doors.as_kwargs())
 
     def provider(self, name: str):
         """The provider of a localcloud package, e.g. cloud.provider("codebuild"): for tests and

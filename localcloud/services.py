@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from localcloud.autoscaling.contract import AutoScalingContract
     from localcloud.cloudwatch.contract import CloudWatchContract
+    from localcloud.codeartifact.contract import CodeArtifactContract
     from localcloud.codebuild.contract import CodeBuildContract
     from localcloud.codecommit.contract import CodeCommitContract
     from localcloud.codedeploy.contract import CodeDeployContract
@@ -40,6 +41,7 @@ class Services:
     codepipeline: "CodePipelineContract"
     events: "EventsContract"
     fleet: "FleetContract"
+    codeartifact: "CodeArtifactContract"
     # services moto keeps (state and API in moto; localcloud adds behaviour and the door)
     autoscaling: "AutoScalingContract"
     cloudwatch: "CloudWatchContract"

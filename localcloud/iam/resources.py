@@ -180,6 +180,27 @@ def _s3(request: Request) -> list[str]:
     return [f"arn:aws:s3:::{bucket}/{key}" if key is not None else f"arn:aws:s3:::{bucket}"]
 
 
+def _codeartifact(request: Request) -> list[str]:
+    """domain/DOMAIN, repository/DOMAIN/REPO or package/DOMAIN/REPO/FORMAT/NAMESPACE/NAME: the
+    narrowest the request names (pypi names are normalised, as CodeArtifact's ARNs are)."""
+    params = request.params
+    if params.get("resourceArn"):
+        return [str(params["resourceArn"])]
+    domain = params.get("domain")
+    if not domain:
+        return []
+    owner = str(params.get("domainOwner") or request.account)
+    base = f"arn:aws:codeartifact:{request.region}:{owner}:"
+    repo = params.get("repository")
+    if not repo:
+        return [f"{base}domain/{domain}"]
+    package, fmt = params.get("package"), params.get("format")
+    if package and fmt and request.operation != "ListPackages":
+        name = re.sub(r"[-_.]+", "-", str(package)).lower() if fmt == "pypi" else str(package)
+        return [f"{base}package/{domain}/{repo}/{fmt}/{params.get('namespace') or ''}/{name}"]
+    return [f"{base}repository/{domain}/{repo}"]
+
+
 def _sts(request: Request) -> list[str]:
     return _param(request, "RoleArn")
 
@@ -189,7 +210,7 @@ _BY_SERVICE: dict[str, Callable[[Request], list[str]]] = {
     "ssm": _ssm, "secretsmanager": _secretsmanager, "logs": _logs, "sqs": _sqs, "sns": _sns,
     "events": _events, "monitoring": _cloudwatch, "iam": _iam, "codebuild": _codebuild,
     "codepipeline": _codepipeline, "codedeploy": _codedeploy, "codecommit": _codecommit,
-    "autoscaling": _autoscaling, "s3": _s3,
+    "autoscaling": _autoscaling, "s3": _s3, "codeartifact": _codeartifact,
 }
 
 
@@ -267,6 +288,8 @@ _TAG_ON_CREATE: dict[tuple[str, str], tuple[str, str]] = {
     ("monitoring", "PutMetricAlarm"): ("Tags", "cloudwatch:TagResource"),
     ("sns", "CreateTopic"): ("Tags", "sns:TagResource"),
     ("sqs", "CreateQueue"): ("tags", "sqs:TagQueue"),
+    ("codeartifact", "CreateDomain"): ("tags", "codeartifact:TagResource"),
+    ("codeartifact", "CreateRepository"): ("tags", "codeartifact:TagResource"),
 }
 
 

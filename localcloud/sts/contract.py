@@ -100,3 +100,26 @@ class STSContract(MotoContract):
         if external_id is not None:
             context["sts:ExternalId"] = external_id
         return context
+
+    def session_expiration(self, principal: Principal, access_key: str | None) -> datetime | None:
+        """When the role session behind `access_key` ends, or None for long-term credentials.
+        No IAM action: a service reads the session its caller signed with (CodeArtifact's
+        GetAuthorizationToken with durationSeconds 0 follows it)."""
+        if principal.kind != "assumed-role" or not access_key:
+            return None
+        from moto.sts.models import sts_backends
+
+        for account in list(sts_backends.values()):
+            for backend in list(account.values()):
+                for session in list(backend.assumed_roles):
+                    if session.access_key_id == access_key:
+                        expiration = session.expiration
+                        return expiration if expiration.tzinfo else expiration.replace(tzinfo=timezone.utc)
+        return None
+
+    def authorize_service_bearer_token(self, principal: Principal, service: str, answered_by: str) -> None:
+        """sts:GetServiceBearerToken on `*` with `sts:AWSServiceName`, which a service that issues
+        bearer tokens (CodeArtifact) requires of its caller; refused in `answered_by`'s error form.
+        Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_bearer.html"""
+        self._authorizer.authorize(principal, "sts:GetServiceBearerToken", "*", {"sts:AWSServiceName": service},
+                                   answered_by=answered_by)

@@ -177,9 +177,11 @@ class EventBus:
         queue_name = parts[5]
         self._services().sqs.send_message(
             Principal.service(EVENTS_SERVICE, parts[4]), target["Arn"], body,
-            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
-            # EventBridge sends the event id as the deduplication id for FIFO queues
-            deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
+            # a FIFO target has a message group id (PutTargets requires it: targets_rules.py)
+            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId") or None,
+            # to a FIFO queue that does not deduplicate by content EventBridge sends the event
+            # id as the deduplication id; one that does computes its own from the body
+            fallback_deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
 
     def _to_log_group(self, event, target, rule, parts) -> None:
         logs, principal, region = self._services().logs, Principal.service(EVENTS_SERVICE, parts[4]), parts[3]

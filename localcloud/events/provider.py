@@ -25,8 +25,16 @@ class EventsProvider(Provider):
         return {"PutEvents": put_events(self.bus)}
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def quiesce(self) -> None:
+        # first of all providers: a delivery in flight could start work in a provider that is
+        # being reset, or land in moto's fresh state
+        self.bus.close()
+
     def reset(self) -> None:
-        self.bus.drain()
+        self.bus.drain()  # whatever the other providers published while they stopped
+
+    def resume(self) -> None:
+        self.bus.open()
 
     def stop(self) -> None:
         self.bus.stop()

@@ -61,9 +61,11 @@ def _pids_with_marker(owner: str, prefix: bool) -> list[int]:
 
 def kill_owner(owner: str, grace: float = 0.5, prefix: bool = False) -> int:
     """SIGTERM every process tagged `owner` (and its process group), SIGKILL what is left.
-    With `prefix`, every owner that starts with `owner` (e.g. all of one localcloud)."""
+    With `prefix`, every owner that starts with `owner` (e.g. all of one localcloud).
+    Returns how many live processes it found and stopped (not how many needed the SIGKILL)."""
     me = os.getpid()
-    pids = [p for p in _pids_with_marker(owner, prefix) if p != me]
+    pids = [p for p in _pids_with_marker(owner, prefix) if p != me and _alive(p)]
+    found = len(pids)
     for pid in pids:
         for send in (lambda: os.killpg(os.getpgid(pid), signal.SIGTERM), lambda: os.kill(pid, signal.SIGTERM)):
             try:
@@ -80,7 +82,7 @@ def kill_owner(owner: str, grace: float = 0.5, prefix: bool = False) -> int:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    return len(pids)
+    return found
 
 
 def _alive(pid: int) -> bool:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import uuid
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from localcloud import watchdog
 from localcloud.clock import Clock
 from localcloud.iam import propagation
 from localcloud.iam.authorizer import Authorizer
@@ -34,7 +38,21 @@ PROVIDER_MODULES = (
     "localcloud.codedeploy.provider",
     "localcloud.codepipeline.provider",
     "localcloud.iam.provider",  # only GET /_localcloud/iam/authorizations; IAM itself is moto's
+    "localcloud.sts.provider",  # only AssumeRole, through STS's door (the trust check); the rest is moto's
 )
+
+OWNER_FILE = "localcloud.owner"   # the running localcloud's token and pid, in its state directory
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 TEST_ACCESS_KEY_ID = "testing"
 TEST_SECRET_ACCESS_KEY = "testing"
@@ -160,6 +178,9 @@ class LocalCloud:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._reap_predecessor()
+        self._watchdog, self._watchdog_fd = watchdog.start(self.token)
+        (self.state_dir / OWNER_FILE).write_text(json.dumps({"token": self.token, "pid": os.getpid()}))
         app = self._build()
         self._server = make_server(self.host, self.requested_port, app, threaded=True)
         self.port = self._server.server_port
@@ -208,12 +229,47 @@ class LocalCloud:
             except Exception:  # keep stopping the others
                 log.exception("provider %s failed to stop", type(provider).__name__)
         kill_owner(self.token + "/", prefix=True)
+        self._stop_watchdog()
+        self._forget_owner_file()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
         if self._own_state_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def _reap_predecessor(self) -> int:
+        """A localcloud killed on this state directory (SIGKILL, a crash) may have left processes
+        its watchdog has not stopped yet (or could not: it was killed too). Stop them now, unless
+        that localcloud is still alive."""
+        try:
+            previous = json.loads((self.state_dir / OWNER_FILE).read_text())
+            token, pid = str(previous["token"]), int(previous["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        if _process_alive(pid):  # (this process too: a cloud in it still runs on this directory)
+            return 0
+        reaped = kill_owner(token + "/", prefix=True)
+        if reaped:
+            log.warning("reaped %d process(es) a stopped localcloud left running on %s", reaped, self.state_dir)
+        return reaped
+
+    def _forget_owner_file(self) -> None:
+        path = self.state_dir / OWNER_FILE
+        try:
+            if json.loads(path.read_text()).get("token") == self.token:
+                path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def _stop_watchdog(self) -> None:
+        fd, self._watchdog_fd = getattr(self, "_watchdog_fd", None), None
+        if fd is not None:
+            os.close(fd)  # EOF: the watchdog finds nothing left and exits
+            try:
+                self._watchdog.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._watchdog.kill()
 
     def __enter__(self) -> "LocalCloud":
         return self.start()

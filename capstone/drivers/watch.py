@@ -102,6 +102,9 @@ class PipelineWatcher:
         self._stage_status: dict[str, str | None] = {}
         #: called with every new snapshot (e.g. to follow the build or deployment an action started)
         self.observers: list[Callable[[Snapshot], None]] = []
+        #: "stage/action" of every manual approval seen: their external id IS the approval token
+        self._approval_actions: set[str] = set()
+        self._declared = False
 
     # -- finding the execution of a commit ----------------------------------------------------
     @classmethod
@@ -127,7 +130,20 @@ class PipelineWatcher:
             deadline.sleep(backoff.next())
 
     # -- observing ----------------------------------------------------------------------------
+    def _learn_approval_actions(self) -> None:
+        """Every manual approval the pipeline declares, once: their external ids are tokens even
+        in an earlier execution's state, before our run reaches them."""
+        if self._declared:
+            return
+        pipeline = self.client.get_pipeline(name=self.pipeline)["pipeline"]
+        for stage in pipeline.get("stages", []):
+            for action in stage.get("actions", []):
+                if (action.get("actionTypeId") or {}).get("category") == "Approval":
+                    self._approval_actions.add(f"{stage['name']}/{action['name']}")
+        self._declared = True
+
     def poll(self) -> Snapshot:
+        self._learn_approval_actions()
         execution = self.client.get_pipeline_execution(
             pipelineName=self.pipeline, pipelineExecutionId=self.execution_id)["pipelineExecution"]
         state = self.client.get_pipeline_state(name=self.pipeline)
@@ -148,6 +164,9 @@ class PipelineWatcher:
             page = self.client.list_action_executions(**kwargs)
             for detail in page.get("actionExecutionDetails", []):
                 key = f"{detail['stageName']}/{detail['actionName']}"
+                if ((detail.get("input") or {}).get("actionTypeId") or {}).get("category") == "Approval":
+                    self._approval_actions.add(key)
+                    detail = _without_approval_id(detail)
                 if key not in latest or _start(detail) >= _start(latest[key]):
                     latest[key] = detail
             if not page.get("nextToken"):
@@ -173,7 +192,8 @@ class PipelineWatcher:
             derived = _stage_from_actions([a for key, a in actions.items() if key.split("/", 1)[0] == name])
             if derived and self._stage_status.get(name) in (None, "InProgress"):
                 self._stage_status[name] = derived
-        return StageView(name, self._stage_status.get(name), self.execution_id in inbound_ids, token, _without_tokens(stage))
+        return StageView(name, self._stage_status.get(name), self.execution_id in inbound_ids, token,
+                         _without_tokens(stage, self._approval_actions))
 
     def _settle_passed_stages(self, stages: dict[str, StageView], actions: dict[str, dict]) -> None:
         """A stage our run has already left cannot still be InProgress for it: if a later stage
@@ -302,10 +322,25 @@ def _start(detail: dict) -> float:
     return value.timestamp() if hasattr(value, "timestamp") else float(value or 0)
 
 
-def _without_tokens(stage: dict) -> dict:
-    """The stage state for evidence: approval tokens are credentials of a kind — never recorded."""
+def _without_tokens(stage: dict, approval_actions: set[str] = frozenset()) -> dict:
+    """The stage state for evidence: approval tokens are credentials of a kind — never recorded.
+    A manual approval's `externalExecutionId` is its token too (AWS tells PARALLEL-mode approvers
+    to read the token there), so it goes with the token, whether or not a token is shown."""
     clean = dict(stage)
-    clean["actionStates"] = [
-        {**a, "latestExecution": {k: v for k, v in (a.get("latestExecution") or {}).items() if k != "token"}}
-        for a in stage.get("actionStates", [])]
+    actions = []
+    for a in stage.get("actionStates", []):
+        latest = a.get("latestExecution") or {}
+        approval = "token" in latest or f"{stage.get('stageName')}/{a.get('actionName')}" in approval_actions
+        hidden = {"token", "externalExecutionId"} if approval else {"token"}
+        actions.append({**a, "latestExecution": {k: v for k, v in latest.items() if k not in hidden}})
+    clean["actionStates"] = actions
     return clean
+
+
+def _without_approval_id(detail: dict) -> dict:
+    """An approval's ListActionExecutions detail without its externalExecutionId (the token)."""
+    output = dict(detail.get("output") or {})
+    result = {k: v for k, v in (output.get("executionResult") or {}).items() if k != "externalExecutionId"}
+    if "executionResult" in output:
+        output["executionResult"] = result
+    return {**detail, "output": output} if "output" in detail else detail

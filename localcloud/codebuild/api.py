@@ -52,7 +52,7 @@ class BuildAPI:
         if not PROJECT_NAME.match(name):
             raise InvalidInputException("Only alphanumeric characters, dash, and underscore are supported")
         config = {k: copy.deepcopy(v) for k, v in params.items() if k != "name"}
-        self._check_project(config, ctx)
+        self._check_project(config, ctx, project_arn(ctx.region, ctx.account_id, name))
         self._apply_defaults(config, ctx)
         with self.backend.lock:
             store = self.backend.region(ctx.region)
@@ -68,7 +68,7 @@ class BuildAPI:
         for key, value in params.items():
             if key != "name":
                 config[key] = copy.deepcopy(value)
-        self._check_project(config, ctx)
+        self._check_project(config, ctx, project.arn)
         self._apply_defaults(config, ctx)
         with self.backend.lock:
             project.config = config
@@ -106,7 +106,7 @@ class BuildAPI:
             raise ResourceNotFoundException(f"Project cannot be found: {project_arn(ctx.region, ctx.account_id, name)}")
         return project
 
-    def _check_project(self, config: dict, ctx: RequestContext) -> None:
+    def _check_project(self, config: dict, ctx: RequestContext, arn: str) -> None:
         source, artifacts = config["source"], config["artifacts"]
         if (source["type"] == "CODEPIPELINE") != (artifacts["type"] == "CODEPIPELINE"):
             raise InvalidInputException("Invalid input: when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE")
@@ -122,9 +122,9 @@ class BuildAPI:
         for var in config["environment"].get("environmentVariables") or []:
             if not var.get("name"):
                 raise InvalidInputException("Invalid input: environment variable name must not be empty")
-        self._check_service_role(config["serviceRole"], ctx)
+        self._check_service_role(config["serviceRole"], ctx, arn)
 
-    def _check_service_role(self, role_arn: str, ctx: RequestContext) -> None:
+    def _check_service_role(self, role_arn: str, ctx: RequestContext, source_arn: str) -> None:
         """AWS assumes the role when the project is saved: it must exist and trust CodeBuild."""
         match = ROLE_ARN.match(role_arn)
         if not match:
@@ -133,7 +133,7 @@ class BuildAPI:
             raise InvalidInputException("Invalid service role: Service role account ID does not match caller's account")
         try:
             self.provider.cloud.services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, ctx.account_id),
-                                                         role_arn, "AWSCodeBuild-validation")
+                                                         role_arn, "AWSCodeBuild-validation", source_arn=source_arn)
         except (AccessDenied, ValidationError):
             raise InvalidInputException(f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}") from None
 

@@ -21,7 +21,7 @@ from localcloud.codebuild.credentials import PREFIX as CREDENTIALS_PREFIX
 from localcloud.codebuild.credentials import CredentialsEndpoint
 from localcloud.codebuild.envvars import Resolver, VariableError, codebuild_variables
 from localcloud.codebuild.logs import BuildLog, Masker
-from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, CodeBuildBackend
+from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, CodeBuildBackend, project_arn
 from localcloud.codebuild.reports import ReportPublisher
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
@@ -313,7 +313,8 @@ class BuildRunner:
         build = self.build
         try:
             session = self.services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, build.account),
-                                                    build.service_role, self.principal.session_name)
+                                                    build.service_role, self.principal.session_name,
+                                                    source_arn=project_arn(build.region, build.account, build.project_name))
         except (AccessDenied, ValidationError):
             raise PhaseFailure("CLIENT_ERROR", f"CodeBuild is not authorized to perform: sts:AssumeRole on "
                                f"{build.service_role}") from None

@@ -73,12 +73,12 @@ class CodePipelineAPI:
             raise StageNotFoundException(f"Stage {stage_name} not found in pipeline {pipeline.name}")
         return stage
 
-    def _check_resources(self, declaration: dict) -> None:
+    def _check_resources(self, declaration: dict, pipeline_arn: str) -> None:
         """The role must exist and trust codepipeline.amazonaws.com; the artifact buckets must exist."""
         services, role_arn = self.provider.cloud.services, declaration["roleArn"]
         try:
             session = services.sts.assume_role(Principal.service(SERVICE_PRINCIPAL, role_arn.split(":")[4]),
-                                               role_arn, str(int(time.time() * 1000)))
+                                               role_arn, str(int(time.time() * 1000)), source_arn=pipeline_arn)
         except (AccessDenied, ValidationError, IndexError):
             raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {role_arn}") from None
         stores = [declaration["artifactStore"]] if declaration.get("artifactStore") else list(declaration["artifactStores"].values())
@@ -108,7 +108,7 @@ class CodePipelineAPI:
                 raise PipelineNameInUseException(f"A pipeline with the name '{name}' already exists in account '{ctx.account_id}'")
         self._check_tags(tags)
         declaration = normalize(params["pipeline"], ctx.region)
-        self._check_resources(declaration)
+        self._check_resources(declaration, f"arn:aws:codepipeline:{ctx.region}:{ctx.account_id}:{name}")
         declaration["version"] = 1
         pipeline = Pipeline(name=name, region=ctx.region, account_id=ctx.account_id, declaration=declaration,
                             tags={t["key"]: t["value"] for t in tags})
@@ -138,7 +138,7 @@ class CodePipelineAPI:
         if pipeline is None or pipeline.deleted:
             raise ResourceNotFoundException(f"The account with id '{ctx.account_id}' does not include a pipeline with the name '{name}'")
         declaration = normalize(params["pipeline"], ctx.region)
-        self._check_resources(declaration)
+        self._check_resources(declaration, f"arn:aws:codepipeline:{ctx.region}:{ctx.account_id}:{name}")
         heads = self.provider.poller.heads(declaration, pipeline.region)  # see create_pipeline
         with self.backend.cond:
             declaration["version"] = pipeline.version + 1

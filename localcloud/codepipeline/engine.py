@@ -30,6 +30,7 @@ from localcloud.codepipeline.models import (
     STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, ActionRevision, ArtifactLocation, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
+from localcloud.issued import ISSUED
 from localcloud.principal import Principal
 
 log = logging.getLogger("localcloud.codepipeline")
@@ -346,6 +347,7 @@ class ExecutionEngine:
             approval = Approval(str(uuid.uuid4()), record.pipeline_execution_id, record.stage_name,
                                 record.action_name, expires)
             pipeline.approvals[approval.token] = approval
+            ISSUED.add("approval token", approval.token)
             record.token = approval.token
             # The approval's external id is its token: PARALLEL pipelines hide the token from
             # GetPipelineState and approvers read it from ListActionExecutions instead (PutApprovalResult's model doc).

@@ -177,7 +177,7 @@ class EventBus:
             if not role_arn:
                 raise AccessDenied("a pipeline target needs a RoleArn")
             session = services.sts.assume_role(Principal.service(EVENTS_SERVICE, account), role_arn,
-                                               f"events-{event['id']}"[:64])
+                                               f"events-{event['id']}"[:64], source_arn=rule.arn)
         except (AccessDenied, ValidationError) as err:
             log.warning("EventBridge rule %s: target role %s cannot be assumed (%s); invocation failed",
                         rule.name, role_arn, err.message)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from localcloud.iam import exceptions
 from localcloud.iam.exceptions import NoSuchEntity, ValidationError
+from localcloud.iam.policy import condition_holds
 from localcloud.iam.propagation import LIVE, IAMView
 from localcloud.iam.roles import RoleInfo, parse_policy
 from localcloud.moto_contract import MotoContract, errors_of, moto_errors
@@ -22,7 +23,8 @@ from localcloud.principal import Principal
 if TYPE_CHECKING:
     from localcloud.iam.authorizer import Authorizer
 
-__all__ = ["IAMContract", "RoleInfo", "parse_policy"]
+# STS evaluates trust policies with IAM's condition operators (sts/trust.py)
+__all__ = ["IAMContract", "RoleInfo", "condition_holds", "parse_policy"]
 
 _ERRORS = errors_of(exceptions)
 

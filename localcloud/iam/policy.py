@@ -69,7 +69,8 @@ def _compare(operator: str, wanted: list[str], actual: str) -> bool | None:
     return None  # not supported
 
 
-def _condition_holds(block: Mapping, context: Mapping[str, object]) -> bool:
+def condition_holds(block: Mapping, context: Mapping[str, object]) -> bool:
+    """Does a statement's Condition block hold in `context` (condition keys -> values)?"""
     for raw_operator, keys in block.items():
         qualifier, _, operator = raw_operator.rpartition(":")
         for key, wanted in keys.items():
@@ -115,7 +116,7 @@ def evaluate(documents: Iterable, action: str, resource: str, context: Mapping[s
         for statement in _statements(document):
             if not (_matches(statement, "Action", action, True) and _matches(statement, "Resource", resource, False)):
                 continue
-            if "Condition" in statement and not _condition_holds(statement["Condition"], context):
+            if "Condition" in statement and not condition_holds(statement["Condition"], context):
                 continue
             if statement.get("Effect") == "Deny":
                 return EXPLICIT_DENY

@@ -6,13 +6,21 @@ Hand-written on purpose: no maintained Python library evaluates the Principal el
 trust policy (moto's access_control evaluates identity policies' Action and Resource only).
 Covered: Allow and Deny statements, Principal and NotPrincipal as "*", Service, AWS (account id,
 account root, role, assumed-role session, user) and Federated names, Action and NotAction with
-wildcards. Not evaluated: Condition blocks (a statement with one is taken as if it held).
+wildcards, and Condition blocks with the operators identity policies support (iam/policy.py),
+over the keys STS knows at AssumeRole: `aws:PrincipalArn`, `aws:PrincipalAccount`,
+`aws:PrincipalType`, `sts:RoleSessionName`, `sts:ExternalId` when the caller passed one, and for
+a service `aws:SourceAccount` and `aws:SourceArn` (the resource it acts for, e.g. the CodeBuild
+project). A key localcloud does not know is absent, so a condition on it does not hold: the same
+documented choice as for identity policies.
+Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 """
 from __future__ import annotations
 
 import fnmatch
 
-from localcloud.iam.contract import parse_policy
+from typing import Mapping
+
+from localcloud.iam.contract import condition_holds, parse_policy
 from localcloud.principal import Principal
 
 ASSUME_ROLE = "sts:AssumeRole"
@@ -59,14 +67,18 @@ def _principal_matches(statement: dict, principal: Principal) -> bool:
     return _names_principal(statement.get("Principal"), principal)
 
 
-def allows(policy, principal: Principal, action: str = ASSUME_ROLE) -> bool:
-    """Does the trust policy allow `principal` to perform `action` (explicit Deny wins)?"""
+def allows(policy, principal: Principal, action: str = ASSUME_ROLE, context: Mapping[str, object] | None = None) -> bool:
+    """Does the trust policy allow `principal` to perform `action` (explicit Deny wins)?
+    `context` holds the request's condition keys (see the module's docstring)."""
+    context = context or {}
     statements = _listed(parse_policy(policy).get("Statement"))
     allowed = False
     for statement in statements:
         if not isinstance(statement, dict):
             continue
         if not (_action_matches(statement, action) and _principal_matches(statement, principal)):
+            continue
+        if "Condition" in statement and not condition_holds(statement["Condition"], context):
             continue
         if statement.get("Effect") == "Deny":
             return False

@@ -36,6 +36,12 @@ class FakePipeline:
         return {"pipelineExecution": {"pipelineExecutionId": pipelineExecutionId, "status": e["status"],
                                       "artifactRevisions": [{"name": "SourceArtifact", "revisionId": e["revision"]}]}}
 
+    def get_pipeline(self, name):
+        return {"pipeline": {"name": name, "stages": [
+            {"name": stage, "actions": [{"name": s["actionStates"][0]["actionName"], "actionTypeId": {
+                "category": "Approval" if stage == "Approval" else "Build", "owner": "AWS", "provider": "x",
+                "version": "1"}}]} for stage, s in self.stages.items()]}}
+
     def get_pipeline_state(self, name):
         return {"pipelineName": name, "stageStates": [dict(s) for s in self.stages.values()]}
 
@@ -177,3 +183,29 @@ def test_approver_refuses_bad_results_before_calling_aws():
         Approver(fake, "p")._decide(watcher(fake), "approved", "x", 1)
     with pytest.raises(ValueError, match="512"):
         Approver(fake, "p").approve(watcher(fake), "x" * 513, 1)
+
+
+def test_an_approvals_external_id_is_its_token_and_never_reaches_the_evidence():
+    """AWS shows a manual approval's token as its externalExecutionId (PutApprovalResult's
+    model tells PARALLEL-mode approvers to read it there): the watcher drops it by structure."""
+    fake = FakePipeline()
+    fake.set_stage("Approval", OURS, "InProgress", token=TOKEN)
+    fake.stages["Approval"]["actionStates"][0]["latestExecution"]["externalExecutionId"] = TOKEN
+    fake.actions.append({"pipelineExecutionId": OURS, "stageName": "Approval", "actionName": "ManualApproval",
+                         "status": "InProgress", "startTime": 1,
+                         "input": {"actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual"}},
+                         "output": {"executionResult": {"externalExecutionId": TOKEN}}})
+    w = watcher(fake)
+    snap = w.poll()
+    assert snap.stage("Approval").token == TOKEN          # the approver still gets it
+    assert TOKEN not in str(snap.to_dict())
+    assert TOKEN not in str([t.__dict__ for t in w.transitions])
+    # an earlier execution's decided approval, before ours reaches the stage: still hidden
+    fresh = FakePipeline()
+    fresh.set_stage("Approval", OTHER, "Succeeded")
+    fresh.stages["Approval"]["actionStates"][0]["latestExecution"]["externalExecutionId"] = TOKEN
+    assert TOKEN not in str(watcher(fresh).poll().to_dict())
+    # decided: the token is gone from the state, the external id stays hidden
+    fake.set_stage("Approval", OURS, "Succeeded")
+    fake.stages["Approval"]["actionStates"][0]["latestExecution"]["externalExecutionId"] = TOKEN
+    assert TOKEN not in str(w.poll().to_dict())

@@ -114,6 +114,14 @@ class Environment:
         return arn
 
     @property
+    def notification_queue_url(self) -> str:
+        url = self.ctx.outputs.get("notification_queue_url")
+        if not url:
+            url = self.target.client("sqs").get_queue_url(QueueName=self.names.notification_queue)["QueueUrl"]
+            self.ctx.outputs["notification_queue_url"] = url
+        return url
+
+    @property
     def alarm_metric(self) -> dict:
         return alarm.metric(self.names)
 

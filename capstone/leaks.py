@@ -202,9 +202,31 @@ def _rules(t: Target):
         yield Found("events:rule", r["Name"], None, r.get("Arn"), t.region)
 
 
+def _topics(t: Target):
+    for topic in _pages(t.client("sns"), "list_topics", "Topics"):
+        arn = topic["TopicArn"]
+        yield Found("sns:topic", arn.rsplit(":", 1)[-1], None, arn, t.region)
+
+
+def _subscriptions(t: Target):
+    # named after their topic, which carries the prefix; the subscription's own ARN deletes it
+    for sub in _pages(t.client("sns"), "list_subscriptions", "Subscriptions"):
+        if sub.get("SubscriptionArn", "").startswith("arn:"):   # not "PendingConfirmation"
+            yield Found("sns:subscription", sub["TopicArn"].rsplit(":", 1)[-1], sub["SubscriptionArn"],
+                        sub["SubscriptionArn"], t.region)
+
+
+def _queues(t: Target):
+    for url in _pages(t.client("sqs"), "list_queues", "QueueUrls"):
+        yield Found("sqs:queue", url.rstrip("/").rsplit("/", 1)[-1], url, None, t.region)
+
+
 LISTERS: dict[str, Callable[[Target], Iterable[Found]]] = {
     "codepipeline:pipeline": _pipelines,
     "events:rule": _rules,
+    "sns:subscription": _subscriptions,
+    "sns:topic": _topics,
+    "sqs:queue": _queues,
     "codedeploy:deployment-group": _deployment_groups,
     "codedeploy:application": _applications,
     "autoscaling:group": _asgs,

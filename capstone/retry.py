@@ -94,7 +94,9 @@ def is_not_found(exc: BaseException) -> bool:
         return False
     if code in {"NoSuchEntity", "NoSuchBucket", "NoSuchKey", "ParameterNotFound", "InvalidGroup.NotFound",
                 "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound",
-                "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"}:
+                "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound",
+                # SQS's query and JSON spellings of a missing queue
+                "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}:
         return True
     return code.endswith("NotFoundException") or code.endswith("DoesNotExistException") or code.endswith("NotFound")
 

@@ -50,5 +50,8 @@ def test_a_failing_test_stops_the_pipeline_before_approval(operator):
             f"the failing test is not in the build's test report (reports {build.get('reportArns')}, "
             f"failed cases {names})")
 
+    with evidence.step("the topic's subscriber is told the execution failed, with no secret of the build"):
+        expect.execution_notice(op, run, "FAILED")
+
     with evidence.step("production still serves the previous version"):
         expect.served(op, served_before)

@@ -42,6 +42,9 @@ def test_an_approved_push_is_served_from_a_green_fleet_without_downtime(operator
         evidence.record("build_id", op.external_id(snap, op.build_stage))
         expect.served(op, old_version)
 
+    with evidence.step("the approval notice reached the topic's subscriber before the approval"):
+        expect.approval_notice(op, run)
+
     with evidence.step(f"approve and deploy {version} under the probe"):
         with op.probe() as probe:
             op.approve(run, f"Release {version}: reviewed")
@@ -56,6 +59,7 @@ def test_an_approved_push_is_served_from_a_green_fleet_without_downtime(operator
             assert snap.stage(stage).status == "Succeeded", f"stage {stage}: {snap.describe()}"
         expect.served(op, version)
         expect.probe_clean(summary)
+        expect.execution_notice(op, run, "SUCCEEDED")
         assert version in summary.versions, f"served the wrong version: the probe never saw {version} ({summary.versions})"
 
     with evidence.step("a green group CodeDeploy_<group>_d-* serves; blue is terminated"):

@@ -8,11 +8,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from capstone.builders import (
-    alarm, artifacts, build, deploy, fleet, iam, loadbalancer, network, pipeline, repository, secrets, trigger,
+    alarm, artifacts, build, deploy, fleet, iam, loadbalancer, network, notifications, pipeline, repository, secrets,
+    trigger,
 )
 
 ORDER: tuple[ModuleType, ...] = (
-    iam, artifacts, secrets, repository, build, network, loadbalancer, alarm, fleet, deploy, trigger, pipeline,
+    iam, artifacts, secrets, repository, build, network, loadbalancer, alarm, fleet, deploy, trigger, notifications,
+    pipeline,
 )
 BY_NAME = {m.NAME: m for m in ORDER}
 BY_TYPE = {t: m for m in ORDER for t in m.TYPES}

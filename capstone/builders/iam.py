@@ -58,6 +58,8 @@ def policies(ctx: BuildContext) -> dict[str, tuple[str, str]]:
             _allow(["codedeploy:GetDeploymentConfig"], [config_arn]),
             _allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], [objects]),
             _allow(["s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:ListBucket"], [bucket]),
+            # the approval action publishes its notice to the topic as the pipeline's role
+            _allow(["sns:Publish"], [n.notification_topic_arn]),
         )),
         n.build_role: ("codebuild.amazonaws.com", _policy(
             _allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],

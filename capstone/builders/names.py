@@ -29,6 +29,9 @@ _RULES = {
     "asg": (255, r".+"),
     "launch_template": (128, r"^[a-zA-Z0-9().\-/_]{3,}$"),
     "event_rule": (64, r"^[.\-_A-Za-z0-9]+$"),
+    "notification_rule": (64, r"^[.\-_A-Za-z0-9]+$"),
+    "notification_topic": (256, r"^[A-Za-z0-9_-]+$"),
+    "notification_queue": (80, r"^[A-Za-z0-9_-]+$"),
     "pipeline_role": (64, r"^[\w+=,.@-]+$"),
     "build_role": (64, r"^[\w+=,.@-]+$"),
     "deploy_role": (64, r"^[\w+=,.@-]+$"),
@@ -111,6 +114,9 @@ class Names:
     secret: str = ""
     bucket: str = ""
     event_rule: str = ""
+    notification_rule: str = ""     # pipeline execution state changes -> the topic
+    notification_topic: str = ""    # approval notices and execution notifications
+    notification_queue: str = ""    # the topic's subscriber the suite reads
     pipeline_role: str = ""
     build_role: str = ""
     deploy_role: str = ""
@@ -149,6 +155,9 @@ class Names:
             secret=f"{p}/demo-app/api-key",
             bucket=f"{p}-artifacts-{account_id}-{region}",
             event_rule=f"{p}-cap-push-to-main",
+            notification_rule=f"{p}-cap-pipeline-notices",
+            notification_topic=f"{p}-cap-notifications",
+            notification_queue=f"{p}-cap-notifications",
             pipeline_role=f"{p}-codepipeline-role",
             build_role=f"{p}-codebuild-role",
             deploy_role=f"{p}-codedeploy-role",
@@ -181,6 +190,14 @@ class Names:
     @property
     def build_project_arn(self) -> str:
         return self.arn("codebuild", f"project/{self.build_project}")
+
+    @property
+    def notification_topic_arn(self) -> str:
+        return self.arn("sns", self.notification_topic)
+
+    @property
+    def notification_rule_arn(self) -> str:
+        return self.arn("events", f"rule/{self.notification_rule}")
 
     def role_arn(self, role: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{role}"

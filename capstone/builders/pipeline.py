@@ -43,14 +43,23 @@ def declaration(ctx: BuildContext) -> dict:
                 n.build_action, "Build", "CodeBuild", {"ProjectName": n.build_project},
                 inputs=[SOURCE_ARTIFACT], outputs=[BUILD_ARTIFACT], namespace="BuildVariables")]},
             {"name": n.approval_stage, "actions": [action(
-                n.approval_action, "Approval", "Manual",
-                {"CustomData": f"Approve the blue/green release of {n.repository} to {n.deployment_group}"})]},
+                n.approval_action, "Approval", "Manual", approval_configuration(ctx))]},
             {"name": n.stages[3], "actions": [action(
                 n.deploy_action, "Deploy", "CodeDeploy",
                 {"ApplicationName": n.application, "DeploymentGroupName": n.deployment_group},
                 inputs=[BUILD_ARTIFACT])]},
         ],
     }
+
+
+def approval_configuration(ctx: BuildContext) -> dict:
+    """The approval's notice goes to the notifications topic; the reviewer's link is the release's
+    source revision in CodeCommit (what they approve), resolved per execution."""
+    n = ctx.names
+    return {"NotificationArn": ctx.outputs.get("notification_topic_arn") or n.notification_topic_arn,
+            "CustomData": f"Approve the blue/green release of {n.repository} to {n.deployment_group}",
+            "ExternalEntityLink": (f"https://{n.region}.console.aws.amazon.com/codesuite/codecommit/repositories/"
+                                   f"{n.repository}/commit/#{{SourceVariables.CommitId}}?region={n.region}")}
 
 
 def create(ctx: BuildContext) -> None:

@@ -137,3 +137,33 @@ def bad_release_rolled_back(op: Operator, settings: dict, message: str, failure:
             evidence.attach("rollback deployment", op.deployments.summary(rollback["deploymentId"]))
 
     return result, lifecycle, back_on_blue_unseen
+
+
+def approval_notice(op: Operator, run: Release) -> None:
+    """The approval's notice reached the topic's subscriber while the approval waited, naming the
+    pipeline, stage and action, with AWS's review link and the release's commit as the external
+    link, and carried a token (AWS's does) that the evidence never holds."""
+    notice = op.approval_notice(run)
+    approval = notice.payload["approval"]
+    named = (approval.get("pipelineName"), approval.get("stageName"), approval.get("actionName"))
+    assert named == (op.names.pipeline, op.approval_stage, op.approval_action), (
+        f"the approval notice names {named}, not this pipeline's approval: {notice.summary()}")
+    review = f"#/view/{op.names.pipeline}/{op.approval_stage}/{op.approval_action}/approve/"
+    assert review in (approval.get("approvalReviewLink") or ""), f"no review link to this approval: {notice.summary()}"
+    assert run.commit in (approval.get("externalEntityLink") or ""), (
+        f"the approval notice does not link the release's commit {run.commit[:12]}: {notice.summary()}")
+    assert notice.payload.get("token_was_present"), f"AWS's approval notice carries its token; this had none: {notice.summary()}"
+    no_secret_in_notifications(op)
+    evidence.attach("approval notice (token removed)", notice.summary())
+
+
+def execution_notice(op: Operator, run: Release, state: str) -> None:
+    """The pipeline told the topic's subscriber how the run's execution ended."""
+    notice = op.execution_notice(run, state)
+    no_secret_in_notifications(op)
+    evidence.attach(f"execution {state} notification", notice.summary())
+
+
+def no_secret_in_notifications(op: Operator) -> None:
+    assert not op.notifications.holds_any(evidence.scrubber().secrets), (
+        "a secret of the build (its parameter or its secret value) reached a notification")

@@ -21,6 +21,7 @@ from capstone.drivers.approve import Approver
 from capstone.drivers.builds import BuildReader
 from capstone.drivers.deployments import DeploymentReader
 from capstone.drivers.fleet import Fleet
+from capstone.drivers.notifications import APPROVAL, EXECUTION, Notice, NotificationInbox
 from capstone.drivers.probe import Probe
 from capstone.drivers.push import Change, WorkingCopy
 from capstone.drivers.watch import PipelineWatcher, Snapshot
@@ -101,6 +102,7 @@ class Release:
     message: str
     watcher: PipelineWatcher
     deployments_before: set[str] = field(default_factory=set)
+    notices_before: int = 0      # how many notifications the suite had read when it was pushed
 
     @property
     def execution_id(self) -> str:
@@ -133,6 +135,7 @@ class Operator:
                                             self.names.deployment_group, backoff=self.backoff(), log=self.log)
         self.fleet = Fleet(target.client("autoscaling"), target.client("ec2"), target.client("elbv2"))
         self.builds = BuildReader(self.codebuild, target.client("logs"))
+        self.notifications = NotificationInbox(target.client("sqs"), env.notification_queue_url, log=self.log)
         self.good_version: str = env.baseline_version
         self.highest_pushed = 0
         self.runs: list[Release] = []
@@ -194,6 +197,9 @@ class Operator:
 
     def push(self, change: Change | dict, message: str, version: str | None = None) -> Release:
         with evidence.step(f"push: {message}"):
+            # what arrived before this push belongs to earlier runs: read it now, so every notice
+            # received from here on can only be this run's or a later one's
+            self.notifications.drain()
             before = set(self.deployments.list_since(None))
             commit = self.repo.push(change, message)
             if version:
@@ -205,9 +211,10 @@ class Operator:
         return self.push(app.combine(app.release(version), *extra), message or f"Release {version}", version)
 
     def _follow(self, commit: str, version: str | None, message: str, deployments_before: set[str]) -> Release:
+        notices_before = len(self.notifications.notices)
         watcher = PipelineWatcher.for_commit(self.codepipeline, self.names.pipeline, commit, self.pace.find_execution,
                                              backoff=self.backoff(), log=self.log)
-        run = Release(commit, version, message, watcher, deployments_before)
+        run = Release(commit, version, message, watcher, deployments_before, notices_before)
         watcher.observers.append(self._follow_actions())
         evidence.record("runs", [{"commit": r.commit, "execution_id": r.execution_id, "message": r.message}
                                  for r in self.runs[self._first_run:] + [run]])
@@ -248,6 +255,21 @@ class Operator:
     def reject(self, run: Release, summary: str) -> dict:
         with evidence.step(f"reject {run.execution_id[:8]}"):
             return self.approver.reject(run.watcher, summary, self.pace.to_approval)
+
+    # -- notifications ----------------------------------------------------------------------------
+    def approval_notice(self, run: Release) -> Notice:
+        """The approval notice of `run`'s approval, as the topic's subscriber received it. The
+        notice names no execution: it is the first for this pipeline's approval since the push."""
+        return self.notifications.wait_for(
+            lambda n: (n.kind == APPROVAL and n.pipeline == self.names.pipeline
+                       and self.notifications.notices.index(n) >= run.notices_before),
+            self.pace.to_approval, f"the approval notice of execution {run.execution_id}")
+
+    def execution_notice(self, run: Release, state: str) -> Notice:
+        """The `state` notification (SUCCEEDED, FAILED, ...) of `run`'s execution."""
+        return self.notifications.wait_for(
+            lambda n: n.kind == EXECUTION and n.execution_id == run.execution_id and n.state == state,
+            self.pace.settle, f"the {state} notification of execution {run.execution_id}")
 
     # -- pipeline facts -------------------------------------------------------------------------
     def action_of(self, snap: Snapshot, stage: str) -> dict | None:

@@ -129,6 +129,15 @@ def least_privilege(run: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "environments": entries, "totals": totals}
 
 
+def notifications(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every notification the suite's subscriber received (drivers/notifications.py), in
+    arrival order: approval notices (token removed) and execution state changes."""
+    keep = ("t", "scenario", "notice", "pipeline", "subject", "stageName", "actionName", "execution_id", "state",
+            "expires", "approvalReviewLink", "externalEntityLink", "customData", "token_present")
+    received = [e for e in evidence.get("timeline", []) if e.get("kind") == "notification"]
+    return [{k: e.get(k) for k in keep if e.get(k) is not None} for e in sorted(received, key=lambda e: e.get("t") or 0)]
+
+
 def _scenario(sc: dict[str, Any], by_digest: dict[str, str]) -> dict[str, Any]:
     verdict = sc.get("verdict") or "not run"
     category = classify(sc.get("message")) if verdict not in ("passed", "skipped") else None
@@ -185,6 +194,7 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
         "ledger": ledger,
         "leak_check": leaks,
         "least_privilege": least_privilege(run),
+        "notifications": notifications(evidence),
         "cost": estimate,
         "files": files,
     }

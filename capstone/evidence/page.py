@@ -119,6 +119,16 @@ enforce, or a NotAction grant): <span class="mono">{{ r.used_not_granted|join(',
 </table>{% endfor %}
 {% endfor %}
 
+<h2>Notifications received ({{ notifications|length }})</h2>
+{% if not notifications %}<p class="muted">The run's subscriber received no notification.</p>{% else %}
+<p class="muted">What the notifications topic's SQS subscriber received, in arrival order. Approval notices carry their
+token on AWS; it is removed here, and the review link is cut before it.</p>
+<table><tr><th>Received (s into the run)</th><th>Kind</th><th>Pipeline</th><th>Stage / action or execution</th><th>State / link</th></tr>
+{% for n in notifications %}<tr><td class="mono">{% if n.t %}{{ '%.1f'|format(n.t - timeline.start) }}{% endif %}</td><td>{{ n.notice }}</td><td class="mono">{{ n.pipeline }}</td>
+<td class="mono">{% if n.notice == 'approval' %}{{ n.stageName }}/{{ n.actionName }}{% else %}{{ n.execution_id }}{% endif %}</td>
+<td class="mono">{% if n.notice == 'approval' %}{{ n.approvalReviewLink }}{% else %}{{ n.state }}{% endif %}</td></tr>{% endfor %}
+</table>{% endif %}
+
 <h2>Ledger</h2>
 {% if ledger.resources %}<table><tr><th>#</th><th>Type</th><th>Name</th><th>Id</th><th>Created</th><th>Deleted</th><th>Ledger</th></tr>
 {% for r in ledger.resources %}<tr><td>{{ r.seq }}</td><td>{{ r.type }}</td><td class="mono">{{ r.name }}</td><td class="mono">{{ r.id or '' }}</td>

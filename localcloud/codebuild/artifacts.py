@@ -68,10 +68,24 @@ def _base_directories(src: Path, base: str | None) -> list[Path]:
     return sorted(found)
 
 
+def _inside(path: Path, src: Path) -> bool:
+    """Whether `path`, `..` and symlinks resolved, is within the build's source directory. On
+    AWS the container is the build's whole world; here the directory around it is the host's,
+    so a `base-directory: ../..` or a link to a host file must not carry host files into S3."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(src))
+
+
 def select(src: Path, selection: FileSelection, log) -> list[Selected]:
-    """Files chosen by `selection`, logged as CodeBuild logs it; [] when nothing matched."""
+    """Files chosen by `selection`, logged as CodeBuild logs it; [] when nothing matched.
+    Files outside `src` (see `_inside`) are skipped, and the log says so."""
     log("Expanding base directory path: " + (selection.base_directory or "."))
-    bases = _base_directories(src, selection.base_directory)
+    bases = []
+    for base in _base_directories(src, selection.base_directory):
+        if _inside(base, src):
+            bases.append(base)
+        else:
+            log(f"Skipping base directory {selection.base_directory}: it resolves outside the source directory, "
+                "and localcloud does not read host files")
     log("Assembling file list")
     chosen: dict[str, Selected] = {}
     excludes = [_segments(p) for p in selection.exclude_paths]
@@ -82,6 +96,10 @@ def select(src: Path, selection: FileSelection, log) -> list[Selected]:
         for base in bases:
             for parts in _walk(base):
                 if not _match(segments, parts) or any(_match(e, parts) for e in excludes):
+                    continue
+                if not _inside(base.joinpath(*parts), src):
+                    log(f"Skipping {'/'.join(parts)}: it resolves outside the source directory, "
+                        "and localcloud does not read host files")
                     continue
                 hits += 1
                 name = parts[-1] if selection.discard_paths else "/".join(parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import posixpath
 import select
 import shutil
 import signal
@@ -133,8 +134,21 @@ class Agent:
         self._pointer(spec.group_id, kind).write_text(str(self.deployment_dir(spec)))
 
     def host_path(self, aws_path: str) -> Path:
-        """An absolute path on the 'instance' (e.g. /opt/app) inside INSTANCE_ROOT."""
-        return Path(self.runtime.root) / aws_path.lstrip("/")
+        """An absolute path on the 'instance' (e.g. /opt/app) inside INSTANCE_ROOT. Normalised
+        first, as the instance's own filesystem would: `/opt/../etc` is `/etc`, and `/..` is
+        `/`, so no spelling of an instance path leaves INSTANCE_ROOT."""
+        normal = posixpath.normpath("/" + aws_path.lstrip("/"))
+        return Path(self.runtime.root) / normal.lstrip("/")
+
+    def _contained(self, path: Path) -> bool:
+        """Whether `path`, symlinks followed, is still on the instance: a link a hook script made
+        to a host path must not carry a later deployment's files (or modes) onto the host."""
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.runtime.root))
+
+    def _refuse_escape(self, aws_path: str, path: Path) -> LifecycleFailure:
+        return LifecycleFailure("UnknownError", f"The deployment failed because {aws_path} resolves outside the "
+                                f"instance ({os.path.realpath(path)}): localcloud's instances live in a directory "
+                                "of the host, and a symlink out of it is not followed")
 
     # -- lifecycle events ---------------------------------------------------------------------
     def run_event(self, spec: DeploymentSpec, event: str) -> dict:
@@ -180,7 +194,8 @@ class Agent:
         behavior = app.file_exists_behavior or spec.file_exists_behavior or "DISALLOW"
         cleanup = self.instructions / f"{spec.group_id}-cleanup"
         for old in (cleanup.read_text().splitlines() if cleanup.is_file() else []):
-            Path(old).unlink(missing_ok=True)  # what the previous install put there
+            if old and self._contained(Path(old).parent):
+                Path(old).unlink(missing_ok=True)  # what the previous install put there
         installed: list[str] = []
         try:
             for mapping in app.files:
@@ -201,6 +216,8 @@ class Agent:
         pairs = ([(source, dest_root / source.name)] if source.is_file() else
                  [(p, dest_root / p.relative_to(source)) for p in sorted(source.rglob("*")) if p.is_file()])
         for src, dst in pairs:
+            if not self._contained(dst.parent) or (dst.is_symlink() and not self._contained(dst)):
+                raise self._refuse_escape(mapping.destination, dst)
             if dst.exists():
                 if behavior == "DISALLOW":
                     shown = "/" + str(dst.relative_to(self.runtime.root))
@@ -218,6 +235,8 @@ class Agent:
         base = self.host_path(perm.object)
         candidates = [base] if base.is_file() else ([base, *base.rglob("*")] if base.exists() else [])
         for path in candidates:
+            if not self._contained(path):
+                raise self._refuse_escape(perm.object, path)
             name = path.name
             kind = "directory" if path.is_dir() else "file"
             if kind not in perm.types or any(fnmatch.fnmatch(name, e) for e in perm.except_):
@@ -274,7 +293,12 @@ class Agent:
         return env
 
     def _run_script(self, spec, event, archive: Path, script, script_log: ScriptLog) -> None:
-        path = archive / script.location
+        # the location is relative to the revision's root, an instance path like any other
+        on_instance = "/" + str(archive.relative_to(self.runtime.root))
+        path = self.host_path(posixpath.join(on_instance, script.location))
+        if path.exists() and not self._contained(path):
+            raise LifecycleFailure("ScriptFailed", f"Script at specified location: {script.location} resolves outside "
+                                   "the instance; localcloud does not run host files", script.location, script_log.tail())
         if not path.is_file():
             raise LifecycleFailure("ScriptMissing", f"Script does not exist at specified location: {path}",
                                    script.location, script_log.tail())

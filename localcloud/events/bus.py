@@ -26,6 +26,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Callable
 
+from localcloud.exceptions import ServiceError
 from localcloud.events.targets import render_input
 from localcloud.principal import Principal
 from localcloud.sts.exceptions import AccessDenied, ValidationError
@@ -162,6 +163,8 @@ class EventBus:
             self._to_pipeline(event, target, rule)
         elif service == "sqs":
             self._to_sqs(event, target, rule, parts)
+        elif service == "sns":
+            self._to_sns(event, target, rule)
         elif service == "logs" and len(parts) > 5 and parts[5].startswith("log-group:"):
             self._to_log_group(event, target, rule, parts)
         else:
@@ -200,6 +203,18 @@ class EventBus:
             # to a FIFO queue that does not deduplicate by content EventBridge sends the event
             # id as the deduplication id; one that does computes its own from the body
             fallback_deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
+
+    def _to_sns(self, event, target, rule) -> None:
+        """EventBridge publishes as itself; the topic's access policy must allow
+        events.amazonaws.com (for this rule, if it says so), or the invocation fails."""
+        body = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
+        account = rule.arn.split(":")[4]
+        try:
+            self._services().sns.publish(Principal.service(EVENTS_SERVICE, account), target["Arn"], body,
+                                         source_arn=rule.arn)
+        except ServiceError as err:
+            log.warning("EventBridge rule %s: publishing to %s failed (%s: %s); invocation failed",
+                        rule.name, target["Arn"], err.code, err.message)
 
     def _to_log_group(self, event, target, rule, parts) -> None:
         logs, principal, region = self._services().logs, Principal.service(EVENTS_SERVICE, parts[4]), parts[3]

@@ -17,6 +17,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resourc
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from localcloud.exceptions import ServiceError
@@ -34,7 +35,24 @@ class ExpiredToken(ServiceError):
     http_status = 400
 
 
-_JSON_CODES = {"InvalidClientTokenId": "UnrecognizedClientException", "ExpiredToken": "ExpiredTokenException"}
+class SignatureDoesNotMatch(ServiceError):
+    """The credential scope is not one AWS accepts, e.g. a Region that is no Region (JSON
+    services: InvalidSignatureException)."""
+    http_status = 403
+
+
+_JSON_CODES = {"InvalidClientTokenId": "UnrecognizedClientException", "ExpiredToken": "ExpiredTokenException",
+               "SignatureDoesNotMatch": "InvalidSignatureException"}
+
+# A Region's shape (us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5): a Region
+# names per-Region state, on disk too (a repository lives under <state>/codecommit/<region>/),
+# so a scope such as "../.." must be refused before anything uses it.
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def check_region(region: str | None) -> None:
+    if region is not None and not REGION.fullmatch(region):
+        raise SignatureDoesNotMatch(f"Credential should be scoped to a valid region, not '{region}'. ")
 
 
 def error_for_protocol(err: ServiceError, protocol: str) -> ServiceError:

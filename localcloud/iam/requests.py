@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from localcloud.exceptions import AWSError
 from localcloud.iam import resources, s3_actions
 from localcloud.iam.authorizer import Authorizer
-from localcloud.iam.callers import error_for_protocol, principal_of
+from localcloud.iam.callers import check_region, error_for_protocol, principal_of
 from localcloud.principal import Principal
 
 
@@ -54,6 +54,7 @@ class RequestAuthorizer:
     def principal(self, credential: Credential, protocol: str) -> Principal:
         """Who the credentials belong to; AWS's refusal for invalid or expired ones."""
         try:
+            check_region(credential.region)
             return principal_of(credential.access_key, credential.session_token, self.account_id)
         except AWSError as err:
             raise error_for_protocol(err, protocol) from None

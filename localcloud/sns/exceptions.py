@@ -14,3 +14,8 @@ class InvalidParameter(ServiceError):
 
 class EndpointDisabled(ServiceError):
     pass
+
+
+class AuthorizationError(ServiceError):
+    """SNS's access-denied code (query protocol)."""
+    http_status = 403

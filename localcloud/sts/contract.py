@@ -20,6 +20,10 @@ from localcloud.sts.exceptions import AccessDenied, ValidationError
 
 MIN_DURATION = 900
 
+# A resource policy names its principals as a trust policy does (Principal, conditions): the SNS
+# door evaluates a topic's policy for a service publishing to it with the same code.
+resource_policy_allows = trust.allows
+
 
 @dataclass(frozen=True)
 class Credentials:

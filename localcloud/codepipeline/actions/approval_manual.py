@@ -39,8 +39,9 @@ def _console(region: str, pipeline: str) -> str:
 
 def notification(run: ActionRun, approval: Approval) -> tuple[str, str]:
     config = run.configuration
-    review = (f"https://console.aws.amazon.com/codepipeline/home?region={run.region}#/approval/"
-              f"{run.pipeline_name}/{run.stage_name}/{run.action_name}/{approval.token}")
+    # AWS's documented form (approvals-json-format): .../#/view/PIPELINE/STAGE/ACTION/approve/TOKEN
+    review = (f"{_console(run.region, run.pipeline_name)}/{run.stage_name}/{run.action_name}/approve/"
+              f"{approval.token}")
     body = {
         "region": run.region,
         "consoleLink": _console(run.region, run.pipeline_name),

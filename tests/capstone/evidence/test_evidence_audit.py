@@ -160,3 +160,17 @@ def test_executor_from_ci_variables():
     assert gh["type"] == "github" and gh["buildUrl"] == "https://github.com/o/r/actions/runs/42" and gh["buildOrder"] == 7
     assert metadata.executor({"CI": "1", "BUILD_URL": "https://ci/1"})["buildUrl"] == "https://ci/1"
     assert metadata.executor({}) is None
+
+
+def test_the_audit_lists_the_notifications_received_without_tokens():
+    from capstone.evidence import audit as audit_mod
+
+    evidence = {"timeline": [
+        {"t": 2.0, "kind": "notification", "notice": "execution", "pipeline": "p", "execution_id": "e-1", "state": "FAILED"},
+        {"t": 1.0, "kind": "notification", "notice": "approval", "pipeline": "p", "stageName": "Approval",
+         "actionName": "ManualApproval", "approvalReviewLink": "https://x/#/view/p/Approval/ManualApproval/approve/<token>",
+         "token_present": True},
+        {"t": 1.5, "kind": "pipeline", "name": "Source"}]}
+    listed = audit_mod.notifications(evidence)
+    assert [n["notice"] for n in listed] == ["approval", "execution"]
+    assert listed[0]["approvalReviewLink"].endswith("/approve/<token>") and listed[1]["state"] == "FAILED"

@@ -93,3 +93,34 @@ def test_missing_source_object_fails_download_source(codebuild, bucket):
     assert context["statusCode"] == "CLIENT_ERROR"
     assert context["message"] == (f"NoSuchKey: The specified key does not exist. for primary source and source version "
                                   f"arn:aws:s3:::{bucket}/absent.zip")
+
+
+def test_artifacts_never_carry_host_files_out(codebuild, aws, bucket, tmp_path):
+    """A link to a host file or a base directory above the source directory selects nothing
+    from the host: such paths are skipped with a log line, and UPLOAD_ARTIFACTS fails when
+    nothing of the build's own is left."""
+    host = tmp_path / "host-secret.txt"
+    host.write_text("HOST-ONLY-CONTENT")
+    project = codebuild.project(f"""version: 0.2
+phases:
+  build:
+    commands:
+      - mkdir -p out && echo mine > out/own.txt && ln -s {host} out/linked.txt
+artifacts:
+  files:
+    - 'out/*'
+""", artifacts={"type": "S3", "location": bucket, "packaging": "ZIP", "name": "linked.zip"})
+    build = codebuild.run(project)
+    assert build["buildStatus"] == "SUCCEEDED", codebuild.log(build)
+    body = aws("s3").get_object(Bucket=bucket, Key="linked.zip")["Body"].read()
+    assert zipfile.ZipFile(io.BytesIO(body)).namelist() == ["out/own.txt"]
+    assert b"HOST-ONLY-CONTENT" not in body
+    assert any("Skipping out/linked.txt: it resolves outside the source directory" in l for l in codebuild.log(build))
+
+    above = codebuild.project("version: 0.2\nphases:\n  build:\n    commands:\n      - echo x\n"
+                              "artifacts:\n  files:\n    - '**/*'\n  base-directory: ../../..\n",
+                              artifacts={"type": "S3", "location": bucket, "packaging": "ZIP", "name": "above.zip"})
+    failed = codebuild.run(above)
+    assert failed["buildStatus"] == "FAILED"
+    assert codebuild.phase(failed, "UPLOAD_ARTIFACTS")["contexts"][0]["message"] == "no matching artifact paths found"
+    assert any("Skipping base directory ../../..: it resolves outside" in l for l in codebuild.log(failed))

@@ -191,3 +191,64 @@ def test_background_process_holding_stdout_fails_the_event(cloud, agent):
     agent.run_event(s, "DownloadBundle")
     with pytest.raises(LifecycleFailure, match="failed to close STDOUT"):
         agent.run_event(s, "ApplicationStart")
+
+
+# -- containment: no appspec path reaches the host outside the instance ------------------------
+def _host_victim(tmp_path) -> Path:
+    victim = tmp_path.parent / f"host-{os.urandom(3).hex()}"
+    victim.mkdir()
+    (victim / "passwd").write_text("host file")
+    os.chmod(victim / "passwd", 0o600)
+    return victim
+
+
+def test_dotdot_in_files_and_permissions_stays_on_the_instance(cloud, agent, tmp_path):
+    """`/opt/../../../x` is `/x` on an instance, as on any Linux filesystem: it lands in
+    INSTANCE_ROOT, never beside it; a permissions object likewise changes only instance files."""
+    victim = _host_victim(tmp_path)
+    escape = "/" + "../" * 12 + str(victim).lstrip("/")
+    appspec = ("version: 0.0\nos: linux\nfiles:\n  - source: site\n    destination: " + escape + "\n"
+               "permissions:\n  - object: " + escape + "/passwd\n    mode: 777\n    type: [file]\n")
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"site/passwd": "from the revision"}))
+    install(agent, s)
+    assert (victim / "passwd").read_text() == "host file"
+    assert os.stat(victim / "passwd").st_mode & 0o777 == 0o600
+    landed = agent.runtime.root / str(victim).lstrip("/") / "passwd"
+    assert landed.read_text() == "from the revision" and os.stat(landed).st_mode & 0o777 == 0o777
+
+
+def test_a_symlink_out_of_the_instance_is_not_followed(cloud, agent, tmp_path):
+    victim = _host_victim(tmp_path)
+    (agent.runtime.root / "opt").mkdir(parents=True, exist_ok=True)
+    os.symlink(victim, agent.runtime.root / "opt" / "app")   # what a hostile hook could leave behind
+    s = spec(cloud, infra.bundle("v1", extra={"site/passwd": "overwrite"}), behavior="OVERWRITE")
+    agent.run_event(s, "DownloadBundle")
+    with pytest.raises(LifecycleFailure, match="resolves outside the instance"):
+        agent.run_event(s, "Install")
+    assert (victim / "passwd").read_text() == "host file"
+    assert not (victim / "version.txt").exists()
+
+
+def test_a_recorded_cleanup_path_outside_the_instance_is_never_deleted(cloud, agent, tmp_path):
+    victim = _host_victim(tmp_path)
+    first = spec(cloud, infra.bundle("v1"), deployment="d-FIRST0001")
+    install(agent, first)
+    cleanup = agent.instructions / "dg-1-cleanup"
+    cleanup.write_text(cleanup.read_text() + f"{victim / 'passwd'}\n")   # a tampered cleanup file
+    install(agent, spec(cloud, infra.bundle("v2"), deployment="d-SECOND002"))
+    assert (victim / "passwd").read_text() == "host file"
+
+
+def test_a_hook_location_outside_the_instance_is_not_run(cloud, agent, tmp_path):
+    victim = _host_victim(tmp_path)
+    (victim / "evil.sh").write_text("#!/bin/sh\ntouch \"$0.ran\"\n")
+    os.chmod(victim / "evil.sh", 0o755)
+    appspec = ("version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: "
+               + "../" * 20 + str(victim).lstrip("/") + "/evil.sh\n")
+    s = spec(cloud, infra.bundle("v1", appspec=appspec))
+    agent.run_event(s, "DownloadBundle")
+    agent.run_event(s, "Install")
+    with pytest.raises(LifecycleFailure) as failure:
+        agent.run_event(s, "AfterInstall")
+    assert failure.value.diagnostics["errorCode"] == "ScriptMissing"   # the instance has no such file
+    assert not (victim / "evil.sh.ran").exists()

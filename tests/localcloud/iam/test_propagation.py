@@ -217,6 +217,9 @@ def test_a_build_reads_its_parameter_only_once_the_grant_has_propagated(cloud):
 
 
 def test_an_instance_profiles_role_reaches_the_metadata_service_after_the_delay(cloud):
+    # RunInstances and the profile calls sit between the change and the first look: on a busy
+    # machine they took over 1 s, so this test waits out a longer delay (the fixture restores it)
+    cloud.settings.iam.propagation_delay = 3.0 / cloud.settings.time_scale
     iam, name = cloud.client("iam"), unique("prop-imds")
     role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))["Role"]["Arn"]
     propagated(cloud)

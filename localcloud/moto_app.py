@@ -17,7 +17,16 @@ os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 def create_moto_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return DomainDispatcherApplication(create_backend_app)
+    def backend_app(service):
+        # moto builds each service's app on its first request: the moment to patch a service
+        # whose moto module is too costly to import up front
+        if service == "cloudformation":
+            from localcloud.cloudformation import owned_resources
+
+            owned_resources.install()
+        return create_backend_app(service)
+
+    return DomainDispatcherApplication(backend_app)
 
 
 def reset_moto() -> None:

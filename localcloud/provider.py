@@ -43,8 +43,16 @@ class Provider:
     def start(self) -> None:
         """Start background work (pollers, health checkers). Called once, after all providers exist."""
 
+    def quiesce(self) -> None:
+        """First step of a reset (`LocalCloud.reset`): take in no new background work and wait,
+        for a bound, for what is in flight, so nothing started before the reset runs into the
+        state after it. Every provider is quiesced before any is reset."""
+
     def reset(self) -> None:
         """Forget all state, as moto's /moto-api/reset does for moto."""
+
+    def resume(self) -> None:
+        """Last step of a reset, once moto's state is fresh too: take in work again."""
 
     def stop(self) -> None:
         """Stop background work and kill every process this provider started."""

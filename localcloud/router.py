@@ -107,9 +107,7 @@ class Router:
                 return app(environ, start_response)
 
         if path.startswith("/moto-api/reset") and environ.get("REQUEST_METHOD") == "POST":
-            self.cloud.reset_providers()
-            forget_sessions()
-            return self.moto_app(environ, start_response)
+            return self._reset(environ, start_response)
 
         refused = self._unreadable_protocol(environ)
         if refused:
@@ -309,6 +307,29 @@ class Router:
             traceback.print_exc(file=sys.stderr)
             err = InternalFailure(f"localcloud failed on {operation}; see its log")
             return _response(start_response, 500, query_error_body(err, ctx.request_id).encode(), "text/xml")
+
+    def _reset(self, environ, start_response):
+        """localcloud's reset (LocalCloud.reset) with moto's inside it: moto's answer is read
+        whole before the providers take in work again."""
+        answer = {}
+
+        def reset_moto():
+            forget_sessions()
+
+            def capture(status, headers, exc_info=None):
+                answer["status"], answer["headers"] = status, headers
+                return lambda data: None
+
+            chunks = self.moto_app(environ, capture)
+            try:
+                answer["body"] = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+
+        self.cloud.reset(reset_moto)
+        start_response(answer["status"], answer["headers"])
+        return [answer["body"]]
 
     def _moto(self, environ, start_response):
         """Pass to moto; an HTML error page (an unimplemented operation, a moto bug) becomes an

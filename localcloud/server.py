@@ -11,6 +11,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from localcloud import watchdog
@@ -22,6 +23,8 @@ from localcloud.services import Services
 from localcloud.settings import Settings
 
 log = logging.getLogger("localcloud")
+
+T = TypeVar("T")
 
 # Each module exposes `create(cloud) -> Provider`; a provider builds its door as `.contract`.
 # Providers reach each other only through `cloud.services`, built once every provider exists.
@@ -78,6 +81,8 @@ class LocalCloud:
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
         self.providers: dict[str, object] = {}
+        self.generation = 0  # resets so far (see reset)
+        self._reset_lock = threading.Lock()
         # IAM as the services and role sessions see it: `propagation_delay` behind (read live, so
         # a test may change the setting); moto's IAM writes are recorded from here on.
         propagation.install()
@@ -187,10 +192,36 @@ class LocalCloud:
         log.info("localcloud ready at %s", self.url)
         return self
 
+    def reset(self, reset_moto: Callable[[], T]) -> T:
+        """A reset that is atomic: no delivery, build or deployment that started before it
+        touches the state after it. Resets run one at a time:
+
+        1. every provider quiesces (EventBridge stops taking events and waits for the delivery
+           in flight), so nothing new starts while the others stop;
+        2. the providers reset in reverse order, the services that start work in others
+           (CodePipeline, CodeDeploy, CodeBuild) before those they use (the fleet, EventBridge);
+           each stops its own work (joining its threads, bounded) before it forgets its state;
+        3. moto resets (`reset_moto`, whose answer is returned);
+        4. every provider resumes.
+
+        `generation` counts the resets: work queued on a thread of its own records it and is
+        dropped when it has changed."""
+        with self._reset_lock:
+            self.generation += 1
+            try:
+                for provider in self.providers.values():
+                    provider.quiesce()
+                for provider in reversed(list(self.providers.values())):
+                    provider.reset()
+                propagation.RECORD.clear()  # moto's IAM is reset next: its history goes with it
+                return reset_moto()
+            finally:
+                for provider in self.providers.values():
+                    provider.resume()
+
     def reset_providers(self) -> None:
-        for provider in self.providers.values():
-            provider.reset()
-        propagation.RECORD.clear()  # moto's IAM is reset next: its history goes with it
+        """Reset localcloud's providers only (moto keeps its state)."""
+        self.reset(lambda: None)
 
     def stop(self) -> None:
         for provider in reversed(list(self.providers.values())):

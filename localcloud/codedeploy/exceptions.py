@@ -208,3 +208,33 @@ class ArnNotSupportedException(ServiceError):
     """The specified ARN is not supported. For example, it might be an ARN for a resource that is not
     expected.
     """
+
+
+# -- compute platforms (Lambda and ECS groups and configs) ---------------------------------------
+class InvalidDeploymentConfigNameException(ServiceError):
+    """The deployment configuration name was specified in an invalid format."""
+
+
+class InvalidECSServiceException(ServiceError):
+    """The Amazon ECS service identifier is not valid."""
+
+
+class InvalidInputException(ServiceError):
+    """The input was specified in an invalid format."""
+
+
+class InvalidTargetGroupPairException(ServiceError):
+    """A target group pair associated with this deployment is not valid."""
+
+
+class InvalidTrafficRoutingConfigurationException(ServiceError):
+    """The configuration that specifies how traffic is routed during a deployment is invalid."""
+
+
+# -- application revisions --------------------------------------------------------------------
+class BucketNameFilterRequiredException(ServiceError):
+    """A bucket name is required, but was not provided."""
+
+
+class DescriptionTooLongException(ServiceError):
+    """The description is too long."""

@@ -19,6 +19,13 @@ from typing import Any
 from localcloud.clock import Clock
 
 SERVER = "Server"
+LAMBDA = "Lambda"
+ECS = "ECS"
+COMPUTE_PLATFORMS = (SERVER, LAMBDA, ECS)
+#: what CreateDeploymentGroup and CreateDeployment use when no config is named, per platform
+#: (Server: deployment-configurations.html; Lambda and ECS: UNCONFIRMED, the AllAtOnce ones)
+DEFAULT_CONFIGS = {SERVER: "CodeDeployDefault.OneAtATime", LAMBDA: "CodeDeployDefault.LambdaAllAtOnce",
+                   ECS: "CodeDeployDefault.ECSAllAtOnce"}
 
 # Event order for one instance, by what the instance is in the deployment (reference-appspec-file-structure-hooks.html).
 IN_PLACE_EVENTS = (
@@ -81,7 +88,33 @@ def builtin_configs(now: datetime) -> dict[str, DeploymentConfig]:
         "CodeDeployDefault.HalfAtATime": {"type": "FLEET_PERCENT", "value": 50},
         "CodeDeployDefault.AllAtOnce": {"type": "HOST_COUNT", "value": 0},
     }
-    return {name: DeploymentConfig(name, mhh, now, builtin=True) for name, mhh in specs.items()}
+    configs = {name: DeploymentConfig(name, mhh, now, builtin=True) for name, mhh in specs.items()}
+    # Lambda and ECS shift traffic instead (deployment-configurations.html, "Predefined
+    # deployment configurations for an AWS Lambda / Amazon ECS compute platform")
+    routed = {
+        LAMBDA: {"LambdaAllAtOnce": None,
+                 **{f"LambdaCanary10Percent{m}Minutes": ("canary", m) for m in (5, 10, 15, 30)},
+                 **{f"LambdaLinear10PercentEvery{m}Minute{'s' if m > 1 else ''}": ("linear", m) for m in (1, 2, 3, 10)}},
+        ECS: {"ECSAllAtOnce": None,
+              **{f"ECSCanary10Percent{m}Minutes": ("canary", m) for m in (5, 15)},
+              **{f"ECSLinear10PercentEvery{m}Minutes": ("linear", m) for m in (1, 3)}},
+    }
+    for platform, names in routed.items():
+        for short, shift in names.items():
+            name = f"CodeDeployDefault.{short}"
+            configs[name] = DeploymentConfig(name, None, now, platform, traffic_routing_config=traffic_routing(shift),
+                                             builtin=True)
+    return configs
+
+
+def traffic_routing(shift: tuple[str, int] | None) -> dict:
+    """A TrafficRoutingConfig: all at once, or 10% first (canary) / every interval (linear)."""
+    if shift is None:
+        return {"type": "AllAtOnce"}
+    kind, minutes = shift
+    if kind == "canary":
+        return {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": minutes}}
+    return {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": 10, "linearInterval": minutes}}
 
 
 # -- applications and groups ----------------------------------------------------------------------
@@ -92,9 +125,55 @@ class Application:
     compute_platform: str = SERVER
     app_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     tags: dict[str, str] = field(default_factory=dict)
+    revisions: dict[tuple, RegisteredRevision] = field(default_factory=dict)  # by revision_key
 
     def arn(self, region: str, account: str) -> str:
         return f"arn:aws:codedeploy:{region}:{account}:application:{self.name}"
+
+    def register(self, location: dict, now: datetime, description: str | None = None) -> RegisteredRevision:
+        """Register `location` (again: a new description replaces the old one)."""
+        key = revision_key(location)
+        known = self.revisions.get(key)
+        if known is None:
+            known = self.revisions[key] = RegisteredRevision(dict(location), now, description)
+        elif description is not None:
+            known.description = description
+        return known
+
+    def used(self, location: dict, group: str, now: datetime) -> None:
+        """A deployment of `group` used the revision: it is registered and its times move."""
+        revision = self.register(location, now)
+        revision.first_used = revision.first_used or now
+        revision.last_used = now
+        if group not in revision.groups:
+            revision.groups.append(group)
+
+
+@dataclass
+class RegisteredRevision:
+    """A revision registered with an application (RegisterApplicationRevision, or used by a
+    deployment): its RevisionLocation as given, and GenericRevisionInfo's times and groups."""
+    location: dict
+    register_time: datetime
+    description: str | None = None
+    first_used: datetime | None = None
+    last_used: datetime | None = None
+    groups: list[str] = field(default_factory=list)
+
+
+def revision_key(location: dict) -> tuple:
+    """What identifies a revision of an application: where it is (for S3 the bucket, key,
+    bundle type, version and ETag; for GitHub the repository and commit; for AppSpec content
+    its SHA-256 or content)."""
+    kind = location.get("revisionType")
+    if kind == "S3":
+        s3 = location.get("s3Location") or {}
+        return (kind, s3.get("bucket"), s3.get("key"), s3.get("bundleType"), s3.get("version"), s3.get("eTag"))
+    if kind == "GitHub":
+        gh = location.get("gitHubLocation") or {}
+        return (kind, gh.get("repository"), gh.get("commitId"))
+    content = location.get("string") or location.get("appSpecContent") or {}
+    return (kind, content.get("sha256") or content.get("content"))
 
 
 @dataclass
@@ -104,6 +183,7 @@ class DeploymentGroup:
     service_role_arn: str
     config: dict[str, Any]  # every CreateDeploymentGroup member that is stored as given
     region: str             # the Region the group (and so each of its deployments) is in
+    compute_platform: str = SERVER  # its application's
     group_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     auto_scaling_groups: list[str] = field(default_factory=list)
     target_revision: dict | None = None
@@ -124,8 +204,15 @@ class DeploymentGroup:
     @property
     def deployment_style(self) -> dict:
         style = self.config.get("deploymentStyle") or {}
-        return {"deploymentType": style.get("deploymentType", "IN_PLACE"),
-                "deploymentOption": style.get("deploymentOption", "WITHOUT_TRAFFIC_CONTROL")}
+        # Lambda and ECS deployments always shift traffic from one version to another
+        blue_green = self.compute_platform != SERVER
+        return {"deploymentType": style.get("deploymentType", "BLUE_GREEN" if blue_green else "IN_PLACE"),
+                "deploymentOption": style.get("deploymentOption",
+                                              "WITH_TRAFFIC_CONTROL" if blue_green else "WITHOUT_TRAFFIC_CONTROL")}
+
+    @property
+    def default_config(self) -> str:
+        return self.config.get("deploymentConfigName") or DEFAULT_CONFIGS[self.compute_platform]
 
     @property
     def is_blue_green(self) -> bool:

@@ -67,7 +67,9 @@ class CodePipelineProvider(Provider):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        self.engine.listeners.append(lambda detail_type, item: self._events.put((detail_type, item)))
+        # each state change remembers the reset generation it belongs to (LocalCloud.reset)
+        self.engine.listeners.append(
+            lambda detail_type, item: self._events.put((self.cloud.generation, detail_type, item)))
         self._publisher = threading.Thread(target=self._publish_loop, args=(self.cloud.services.events,),
                                            name="codepipeline-events", daemon=True)
         self._publisher.start()
@@ -78,7 +80,9 @@ class CodePipelineProvider(Provider):
             item = self._events.get()
             if item is None:
                 return
-            detail_type, payload = item
+            generation, detail_type, payload = item
+            if generation != self.cloud.generation:
+                continue  # a change of the state a reset cleared: nobody may hear of it now
             pipeline = payload["pipeline"]
             try:
                 events.put_service_event(Principal.service(SERVICE_PRINCIPAL, pipeline.account_id),

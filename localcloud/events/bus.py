@@ -68,7 +68,10 @@ class EventBus:
         self.default_account = default_account
         self._services = services  # () -> localcloud.services.Services (built after the bus)
         self._queue: queue.Queue = queue.Queue()
-        self._pending = 0
+        self._pending = 0      # queued or being delivered
+        self._delivering = 0   # being delivered now
+        self._open = True      # False while a reset runs: events are not taken in
+        self._generation = 0   # one more per close(): a delivery queued before it is dropped
         self._idle = threading.Condition()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -113,9 +116,13 @@ class EventBus:
     # -- delivery -----------------------------------------------------------------------------
     def _enqueue(self, event: dict, target: dict, rule, region: str) -> None:
         with self._idle:
+            if not self._open:  # a reset is under way: the event belongs to the state it clears
+                log.debug("event %s not delivered: localcloud is resetting", event["id"])
+                return
             self._pending += 1
+            generation = self._generation
         self._ensure_worker()
-        self._queue.put((event, target, rule, region))
+        self._queue.put((generation, (event, target, rule, region)))
 
     def _ensure_worker(self) -> None:
         with self._lock:
@@ -125,15 +132,26 @@ class EventBus:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
+            queued = self._queue.get()
+            if queued is None:
                 return
+            generation, item = queued
+            with self._idle:
+                current = self._open and generation == self._generation
+                if current:
+                    self._delivering += 1
+                else:  # queued before a reset: its targets are gone
+                    self._pending -= 1
+                    self._idle.notify_all()
+            if not current:
+                continue
             try:
                 self._deliver(*item)
             except Exception:  # a failed delivery is AWS's FailedInvocations, never a crash
                 log.exception("delivery of event %s to %s failed", item[0]["id"], item[1].get("Arn"))
             finally:
                 with self._idle:
+                    self._delivering -= 1
                     self._pending -= 1
                     self._idle.notify_all()
 
@@ -180,9 +198,11 @@ class EventBus:
         queue_name = parts[5]
         self._services().sqs.send_message(
             Principal.service(EVENTS_SERVICE, parts[4]), target["Arn"], body,
-            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId"),
-            # EventBridge sends the event id as the deduplication id for FIFO queues
-            deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
+            # a FIFO target has a message group id (PutTargets requires it: targets_rules.py)
+            group_id=(target.get("SqsParameters") or {}).get("MessageGroupId") or None,
+            # to a FIFO queue that does not deduplicate by content EventBridge sends the event
+            # id as the deduplication id; one that does computes its own from the body
+            fallback_deduplication_id=event["id"] if queue_name.endswith(".fifo") else None)
 
     def _to_sns(self, event, target, rule) -> None:
         """EventBridge publishes as itself; the topic's access policy must allow
@@ -230,15 +250,37 @@ class EventBus:
                 self._idle.wait(left)
         return True
 
+    def close(self, timeout: float = 10.0) -> bool:
+        """Take in no more events and drop the queued ones; wait, up to `timeout`, for the
+        delivery in flight to end (the first step of a reset). False if it did not end in time."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            self._open = False
+            self._generation += 1
+            while self._delivering:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.warning("a reset went ahead while an EventBridge delivery was still running")
+                    return False
+                self._idle.wait(left)
+        self.drain()
+        return True
+
+    def open(self) -> None:
+        """Take in events again (the reset is over)."""
+        with self._idle:
+            self._open = True
+
     def drain(self) -> None:
         """Forget queued deliveries (reset)."""
         while True:
             try:
-                item = self._queue.get_nowait()
+                queued = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is None:
-                continue
+            if queued is None:
+                self._queue.put(None)  # a stop() is waiting for the worker: keep its signal
+                return
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()

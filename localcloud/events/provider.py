@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from localcloud.events.api import put_events
 from localcloud.events.bus import EventBus
+from localcloud.events import target_rules
 from localcloud.events.contract import EventsContract
 from localcloud.provider import Provider
 
@@ -16,6 +17,7 @@ class EventsProvider(Provider):
 
     def __init__(self, cloud):
         super().__init__(cloud)
+        target_rules.install()  # PutTargets' parameter rules, on moto's model
         self.bus = EventBus(default_account=cloud.account_id, services=lambda: cloud.services)
         self.contract = EventsContract(cloud.authorizer, self.bus)
 
@@ -23,8 +25,16 @@ class EventsProvider(Provider):
         return {"PutEvents": put_events(self.bus)}
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def quiesce(self) -> None:
+        # first of all providers: a delivery in flight could start work in a provider that is
+        # being reset, or land in moto's fresh state
+        self.bus.close()
+
     def reset(self) -> None:
-        self.bus.drain()
+        self.bus.drain()  # whatever the other providers published while they stopped
+
+    def resume(self) -> None:
+        self.bus.open()
 
     def stop(self) -> None:
         self.bus.stop()

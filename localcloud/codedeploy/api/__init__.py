@@ -12,9 +12,10 @@ from localcloud.codedeploy.api.deployment_configs import DeploymentConfigs
 from localcloud.codedeploy.api.deployment_groups import DeploymentGroups
 from localcloud.codedeploy.api.deployments import Deployments
 from localcloud.codedeploy.api.instances import DeploymentInstances
+from localcloud.codedeploy.api.revisions import ApplicationRevisions
 from localcloud.codedeploy.api.tags import Tags
 
-RESOURCES = (Applications, DeploymentGroups, DeploymentConfigs, Deployments, DeploymentInstances, Tags)
+RESOURCES = (Applications, ApplicationRevisions, DeploymentGroups, DeploymentConfigs, Deployments, DeploymentInstances, Tags)
 
 
 class CodeDeployAPI:

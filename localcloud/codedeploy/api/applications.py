@@ -7,7 +7,7 @@ from localcloud.codedeploy.api.deployment_groups import drop_group
 from localcloud.codedeploy.exceptions import (
     ApplicationAlreadyExistsException, BatchLimitExceededException, InvalidComputePlatformException,
 )
-from localcloud.codedeploy.models import Application
+from localcloud.codedeploy.models import COMPUTE_PLATFORMS, SERVER, Application
 
 
 class Applications(Resource):
@@ -23,13 +23,15 @@ class Applications(Resource):
 
     def create_application(self, params, ctx):
         name = params["applicationName"]
-        platform = params.get("computePlatform") or "Server"
-        if platform != "Server":
-            raise InvalidComputePlatformException(f"localcloud CodeDeploy supports the Server compute platform only, not {platform}.")
+        # every platform's applications (and groups, configs, revisions) are kept; what
+        # localcloud cannot carry out is refused at CreateDeployment (api/deployments.py)
+        platform = params.get("computePlatform") or SERVER
+        if platform not in COMPUTE_PLATFORMS:  # the model's enum (the router validates it first)
+            raise InvalidComputePlatformException(f"The computePlatform {platform} is invalid: use Lambda, Server or ECS.")
         with self.backend.lock:
             if name in self.backend.applications:
                 raise ApplicationAlreadyExistsException(f"Application already exists with name {name}")
-            app = Application(name, self.backend.now(), tags=tag_dict(params.get("tags")))
+            app = Application(name, self.backend.now(), platform, tags=tag_dict(params.get("tags")))
             self.backend.applications[name] = app
         return {"applicationId": app.app_id}
 

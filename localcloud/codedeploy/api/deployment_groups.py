@@ -9,10 +9,15 @@ from localcloud.codedeploy.api.common import Resource, paged, tag_dict
 from localcloud.codedeploy.exceptions import (
     AlarmsLimitExceededException, DeploymentGroupAlreadyExistsException,
     InvalidAlarmConfigException, InvalidAutoRollbackConfigException,
-    InvalidBlueGreenDeploymentConfigurationException, InvalidDeploymentStyleException,
-    InvalidLoadBalancerInfoException,
+    InvalidBlueGreenDeploymentConfigurationException, InvalidDeploymentConfigNameException,
+    InvalidDeploymentStyleException, InvalidECSServiceException, InvalidInputException,
+    InvalidLoadBalancerInfoException, InvalidTargetGroupPairException,
 )
-from localcloud.codedeploy.models import DeploymentGroup
+from localcloud.codedeploy.models import LAMBDA, SERVER, DeploymentGroup
+
+#: CreateDeploymentGroup members that pick the instances of an EC2/on-premises group
+INSTANCE_MEMBERS = ("autoScalingGroups", "ec2TagFilters", "ec2TagSet", "onPremisesInstanceTagFilters",
+                    "onPremisesTagSet", "terminationHookEnabled")
 
 
 class DeploymentGroups(Resource):
@@ -27,12 +32,27 @@ class DeploymentGroups(Resource):
         "BatchGetDeploymentGroups",
     )
 
-    def _validate_group(self, cfg: dict) -> None:
+    def _validate_group(self, cfg: dict, platform: str = SERVER) -> None:
         style = cfg.get("deploymentStyle") or {}
         bg = cfg.get("blueGreenDeploymentConfiguration") or {}
         asgs = cfg.get("autoScalingGroups") or []
         if cfg.get("deploymentConfigName"):
-            self._config(cfg["deploymentConfigName"])
+            config = self._config(cfg["deploymentConfigName"])
+            if config.compute_platform != platform:
+                # UNCONFIRMED wording; the model lists this exception for the group's config
+                raise InvalidDeploymentConfigNameException(
+                    f"The deployment configuration {config.name} is for the {config.compute_platform} compute platform; "
+                    f"a deployment group of a {platform} application needs a {platform} one.")
+        if platform != SERVER:
+            self._validate_traffic_shifting_group(cfg, platform)
+            return
+        for member, error in (("ecsServices", InvalidECSServiceException),):
+            if cfg.get(member):
+                raise error(f"{member} applies only to deployment groups of applications of the ECS compute platform.")
+        if (cfg.get("loadBalancerInfo") or {}).get("targetGroupPairInfoList"):
+            raise InvalidTargetGroupPairException(
+                "targetGroupPairInfoList applies only to deployment groups of applications of the ECS compute platform; "
+                "use targetGroupInfoList.")
         provisioning = (bg.get("greenFleetProvisioningOption") or {}).get("action", "DISCOVER_EXISTING")
         if style.get("deploymentType") == "BLUE_GREEN":
             if style.get("deploymentOption", "WITHOUT_TRAFFIC_CONTROL") != "WITH_TRAFFIC_CONTROL":
@@ -59,20 +79,69 @@ class DeploymentGroups(Resource):
         if len(tgs) > 10:
             raise InvalidLoadBalancerInfoException("The maximum number of target groups (10) was exceeded.")
 
+    @staticmethod
+    def _validate_traffic_shifting_group(cfg: dict, platform: str) -> None:
+        """A Lambda or ECS group: a blue/green deployment with traffic control, shifting traffic
+        between two versions of a function or two task sets; it has no instances, so none of
+        the members that pick EC2 or on-premises instances apply. An ECS group names exactly
+        one service and one pair of target groups with a production listener (the botocore
+        model: ecsServices, TargetGroupPairInfo, TrafficRoute "a maximum size of one")."""
+        style = cfg.get("deploymentStyle") or {}
+        if (style.get("deploymentType", "BLUE_GREEN"), style.get("deploymentOption", "WITH_TRAFFIC_CONTROL")) != (
+                "BLUE_GREEN", "WITH_TRAFFIC_CONTROL"):
+            raise InvalidDeploymentStyleException(
+                f"A deployment group of a {platform} application must use the BLUE_GREEN deployment type "
+                "with the WITH_TRAFFIC_CONTROL deployment option.")
+        for member in INSTANCE_MEMBERS:
+            if cfg.get(member):
+                raise InvalidInputException(
+                    f"{member} does not apply to a deployment group of a {platform} application: it deploys no instances.")
+        lb = cfg.get("loadBalancerInfo") or {}
+        bg = cfg.get("blueGreenDeploymentConfiguration") or {}
+        if bg.get("greenFleetProvisioningOption"):
+            raise InvalidBlueGreenDeploymentConfigurationException(
+                f"greenFleetProvisioningOption does not apply to a deployment group of a {platform} application.")
+        if platform == LAMBDA:
+            if cfg.get("ecsServices"):
+                raise InvalidECSServiceException("ecsServices applies only to deployment groups of applications of the ECS compute platform.")
+            if any(lb.get(k) for k in ("elbInfoList", "targetGroupInfoList", "targetGroupPairInfoList")):
+                raise InvalidLoadBalancerInfoException(
+                    "A deployment group of a Lambda application takes no load balancer: Lambda shifts traffic between function versions.")
+            return
+        services = cfg.get("ecsServices") or []
+        if len(services) != 1 or not all(services[0].get(k) for k in ("serviceName", "clusterName")):
+            raise InvalidECSServiceException(
+                "A deployment group of an ECS application must name exactly one Amazon ECS service (serviceName and clusterName).")
+        if lb.get("elbInfoList") or lb.get("targetGroupInfoList"):
+            raise InvalidLoadBalancerInfoException(
+                "A deployment group of an ECS application routes traffic through targetGroupPairInfoList, not elbInfoList or targetGroupInfoList.")
+        pairs = lb.get("targetGroupPairInfoList") or []
+        pair = pairs[0] if len(pairs) == 1 else {}
+        groups = [g.get("name") for g in pair.get("targetGroups") or []]
+        listeners = (pair.get("prodTrafficRoute") or {}).get("listenerArns") or []
+        if len(groups) != 2 or not all(groups) or groups[0] == groups[1] or len(listeners) != 1:
+            # AWS's wording, as reported (YumaInaura/YumaInaura#3421), completed
+            raise InvalidTargetGroupPairException(
+                "A deployment group associated with an application that uses the ECS compute platform must contain a valid "
+                "pair of target groups that identify a load balancer: one targetGroupPairInfoList entry with two different "
+                "target groups and one production listener (prodTrafficRoute.listenerArns).")
+        if len((pair.get("testTrafficRoute") or {}).get("listenerArns") or []) > 1:
+            raise InvalidTargetGroupPairException("testTrafficRoute takes at most one listener.")
+
     def create_deployment_group(self, params, ctx):
         app = self._app(params["applicationName"])
         name = params["deploymentGroupName"]
         if (app.name, name) in self.backend.groups:
             raise DeploymentGroupAlreadyExistsException(f"Deployment Group already exists with name {name}")
         principal = principals.service_role(params["serviceRoleArn"])  # the checks are made as the role
-        self._validate_group(params)
+        self._validate_group(params, app.compute_platform)
         # the role first: the groups are read as the role, so a role CodeDeploy cannot assume (yet:
         # IAM propagates eventually) is InvalidRoleException, not the role's AccessDenied
         self._check_role(params["serviceRoleArn"], principal)
         self._check_asgs(params.get("autoScalingGroups") or [], principal)
         config = {k: params.get(k) for k in DeploymentGroup.STORED if k in params}
         group = DeploymentGroup(app.name, name, params["serviceRoleArn"], config, self.backend.region,
-                                auto_scaling_groups=list(params.get("autoScalingGroups") or []),
+                                compute_platform=app.compute_platform, auto_scaling_groups=list(params.get("autoScalingGroups") or []),
                                 tags=tag_dict(params.get("tags")))
         with self.backend.lock:
             if (app.name, name) in self.backend.groups:
@@ -89,7 +158,7 @@ class DeploymentGroups(Resource):
         else:
             merged["autoScalingGroups"] = group.auto_scaling_groups
         principal = principals.service_role(params.get("serviceRoleArn") or group.service_role_arn)
-        self._validate_group(merged)
+        self._validate_group(merged, group.compute_platform)
         if params.get("serviceRoleArn"):
             self._check_role(params["serviceRoleArn"], principal)
         self._check_asgs(merged["autoScalingGroups"] or [], principal)

@@ -10,16 +10,20 @@ from localcloud.codedeploy.exceptions import (
     ApplicationNameRequiredException, BatchLimitExceededException,
     DeploymentAlreadyCompletedException, DeploymentGroupNameRequiredException,
     DeploymentIsNotInReadyStateException, DeploymentLimitExceededException,
-    InvalidAutoRollbackConfigException, InvalidDeploymentStatusException, InvalidRevisionException,
+    InvalidAutoRollbackConfigException, InvalidDeploymentConfigNameException, InvalidDeploymentStatusException,
+    InvalidRevisionException,
     InvalidTimeRangeException, RevisionDoesNotExistException, RevisionRequiredException,
     UnsupportedActionForDeploymentTypeException,
 )
-from localcloud.codedeploy.models import DONE_STATUSES, Deployment
+from localcloud.codedeploy.models import DONE_STATUSES, ECS, LAMBDA, SERVER, Deployment
 from localcloud.exceptions import AWSError
 from localcloud.principal import Principal
 
 
 SERVER_BUNDLE_TYPES = ("tar", "tgz", "zip")
+#: what a deployment of each platform would have to do, which localcloud does not
+NOT_EMULATED = {LAMBDA: "shifting traffic between versions of a Lambda function through its alias",
+                ECS: "replacing an Amazon ECS service's task set and shifting its load balancer's traffic"}
 
 
 class Deployments(Resource):
@@ -36,13 +40,40 @@ class Deployments(Resource):
     )
 
     # -- deployments --------------------------------------------------------------------------
+    @staticmethod
+    def _check_platform(group, revision: dict | None) -> None:
+        """What localcloud cannot carry out is refused here, where AWS would start carrying it
+        out; the application, group and config of any platform exist as on AWS.
+
+        The code is InvalidRevisionException: of the errors the model lists for
+        CreateDeployment it is the one that says "this revision cannot be deployed" without
+        blaming the config, the group or the instances, which are all valid; clients treat it
+        as a 400 not to retry. (UnsupportedActionForDeploymentTypeException would read better
+        but the model does not list it for CreateDeployment.)"""
+        if not revision:
+            raise RevisionRequiredException("The revision must be specified.")
+        if group.compute_platform != SERVER:
+            raise InvalidRevisionException(
+                f"localcloud does not emulate {group.compute_platform} deployments ({NOT_EMULATED[group.compute_platform]}). "
+                f"The application {group.application} and deployment group {group.name} are kept as on AWS, "
+                "but localcloud carries out EC2/on-premises (Server) deployments only.")
+        kind = revision.get("revisionType")
+        if kind == "GitHub":
+            raise InvalidRevisionException(
+                "localcloud does not emulate GitHub revisions: it cannot fetch a commit from GitHub. Registering one "
+                "(RegisterApplicationRevision) works; to deploy, upload the bundle to S3 and use revisionType S3.")
+        if kind in ("String", "AppSpecContent"):
+            raise InvalidRevisionException(
+                f"A {kind} revision is an AppSpec for a Lambda or ECS deployment; an EC2/on-premises deployment "
+                "takes an S3 (or GitHub) revision.")
+
     def _check_revision(self, revision: dict | None, principal: Principal) -> dict:
         """The S3 revision exists (HeadObject, as `principal`: the caller of CreateDeployment; the
         group's service role needs no S3 access on AWS, the instances read the revision)."""
         if not revision:
             raise RevisionRequiredException("The revision must be specified.")
         if revision.get("revisionType") != "S3" or not revision.get("s3Location"):
-            raise InvalidRevisionException("localcloud CodeDeploy deploys S3 revisions (revisionType S3 with s3Location).")
+            raise InvalidRevisionException("An EC2/on-premises deployment needs revisionType S3 with an s3Location.")
         loc = dict(revision["s3Location"])
         if not loc.get("bucket") or not loc.get("key"):
             raise InvalidRevisionException("The S3 revision must specify a bucket and a key.")
@@ -64,10 +95,13 @@ class Deployments(Resource):
         credentials)."""
         group = self._group(params["applicationName"], params.get("deploymentGroupName"))
         principal = principals.service_role(group.service_role_arn)
+        self._check_platform(group, params.get("revision"))
         revision = self._check_revision(params.get("revision"),
                                         caller or Principal.root(self.backend.account_id))
-        config_name = params.get("deploymentConfigName") or group.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime"
-        self._config(config_name)
+        config_name = params.get("deploymentConfigName") or group.default_config
+        if self._config(config_name).compute_platform != group.compute_platform:
+            raise InvalidDeploymentConfigNameException(
+                f"The deployment configuration {config_name} is not for the {group.compute_platform} compute platform.")
         self._check_role(group.service_role_arn, principal)
         if group.auto_scaling_groups:
             # Choice: a group whose ASG was deleted is refused here, before anything is created.
@@ -97,6 +131,8 @@ class Deployments(Resource):
             )
             self.backend.deployments[d.deployment_id] = d
             group.last_attempted = d.brief()
+            # a deployment registers its revision with the application (GetApplicationRevision)
+            self.backend.applications[group.application].used(revision, group.name, d.create_time)
         self.provider.engine.start(d)
         return {"deploymentId": d.deployment_id}
 

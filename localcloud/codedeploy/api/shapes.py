@@ -8,8 +8,8 @@ rendering a deployment or its targets (the engine changes them).
 from __future__ import annotations
 
 from localcloud.codedeploy.models import (
-    SERVER, Application, Deployment, DeploymentBrief, DeploymentConfig, DeploymentGroup, ErrorInformation,
-    InstanceTarget, LifecycleEvent, RollbackInfo,
+    Application, Deployment, DeploymentBrief, DeploymentConfig, DeploymentGroup, ErrorInformation,
+    InstanceTarget, LifecycleEvent, RegisteredRevision, RollbackInfo,
 )
 
 DEFAULT_ALARM_CONFIGURATION = {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
@@ -65,7 +65,7 @@ def deployment_group_info(group: DeploymentGroup) -> dict:
         "applicationName": group.application,
         "deploymentGroupId": group.group_id,
         "deploymentGroupName": group.name,
-        "deploymentConfigName": group.config.get("deploymentConfigName") or "CodeDeployDefault.OneAtATime",
+        "deploymentConfigName": group.default_config,
         "serviceRoleArn": group.service_role_arn,
         "autoScalingGroups": [{"name": n, "hook": group.hook_name()} for n in group.auto_scaling_groups],
         "deploymentStyle": group.deployment_style,
@@ -73,7 +73,7 @@ def deployment_group_info(group: DeploymentGroup) -> dict:
         "targetRevision": group.target_revision,
         "lastSuccessfulDeployment": last_deployment_info(group.last_successful),
         "lastAttemptedDeployment": last_deployment_info(group.last_attempted),
-        "computePlatform": SERVER,
+        "computePlatform": group.compute_platform,
         "ec2TagFilters": group.config.get("ec2TagFilters") or [],
         "onPremisesInstanceTagFilters": group.config.get("onPremisesInstanceTagFilters") or [],
         "triggerConfigurations": group.config.get("triggerConfigurations") or [],
@@ -129,6 +129,12 @@ def deployment_info(d: Deployment) -> dict:
         "loadBalancerInfo": d.load_balancer_info,
         "fileExistsBehavior": d.file_exists_behavior,
         "deploymentStatusMessages": list(d.status_messages),
-        "computePlatform": SERVER,
+        "computePlatform": d.group.compute_platform,
         "overrideAlarmConfiguration": d.override_alarm_configuration,
     }
+
+
+def generic_revision_info(revision: RegisteredRevision) -> dict:
+    return {"description": revision.description, "deploymentGroups": list(revision.groups),
+            "firstUsedTime": revision.first_used, "lastUsedTime": revision.last_used,
+            "registerTime": revision.register_time}

@@ -78,7 +78,8 @@ class STSProvider(Provider):
         session = self.cloud.services.sts.assume_role(caller, role_arn, session_name, duration,
                                                       external_id=external_id)
         creds = session.credentials
-        expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # AWS's form, milliseconds kept: 2011-07-15T23:28:33.359Z
+        expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%S.") + f"{creds.expiration.microsecond // 1000:03d}Z"
         return (
             f'<AssumeRoleResponse xmlns="{NAMESPACE}"><AssumeRoleResult>'
             f"<AssumedRoleUser><AssumedRoleId>{escape(session.assumed_role_id)}</AssumedRoleId>"

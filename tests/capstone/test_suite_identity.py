@@ -28,7 +28,7 @@ def test_the_suite_identity_acts_as_its_user_and_only_within_the_policy(root):
         assert identity.secret_access_key not in repr(identity) and identity.secret_access_key not in repr(as_suite)
         as_suite.client("codepipeline").list_pipelines()  # granted
         with pytest.raises(ClientError) as denied:
-            as_suite.client("sqs").create_queue(QueueName="not-the-suites")  # not granted
+            as_suite.client("dynamodb").list_tables()  # not granted: the suite uses no DynamoDB
         assert denied.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")
     finally:
         suite_identity.delete(root, identity)

@@ -64,7 +64,7 @@ def kill_owner(owner: str, grace: float = 0.5, prefix: bool = False) -> int:
     With `prefix`, every owner that starts with `owner` (e.g. all of one localcloud).
     Returns how many live processes it found and stopped (not how many needed the SIGKILL)."""
     me = os.getpid()
-    pids = [p for p in _pids_with_marker(owner, prefix) if p != me and _alive(p)]
+    pids = [p for p in _pids_with_marker(owner, prefix) if p != me and alive(p)]
     found = len(pids)
     for pid in pids:
         for send in (lambda: os.killpg(os.getpgid(pid), signal.SIGTERM), lambda: os.kill(pid, signal.SIGTERM)):
@@ -74,7 +74,7 @@ def kill_owner(owner: str, grace: float = 0.5, prefix: bool = False) -> int:
                 pass
     deadline = time.monotonic() + grace
     while pids and time.monotonic() < deadline:
-        pids = [p for p in pids if _alive(p)]
+        pids = [p for p in pids if alive(p)]
         if pids:
             time.sleep(0.02)
     for pid in pids:
@@ -85,7 +85,8 @@ def kill_owner(owner: str, grace: float = 0.5, prefix: bool = False) -> int:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped, does not)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             state = fh.read().rsplit(b")", 1)[1].split()[0]

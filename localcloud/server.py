@@ -18,7 +18,7 @@ from localcloud import watchdog
 from localcloud.clock import Clock
 from localcloud.iam import propagation
 from localcloud.iam.authorizer import Authorizer
-from localcloud.processes import kill_owner
+from localcloud.processes import alive, kill_owner
 from localcloud.services import Services
 from localcloud.settings import Settings
 
@@ -43,16 +43,6 @@ PROVIDER_MODULES = (
 )
 
 OWNER_FILE = "localcloud.owner"   # the running localcloud's token and pid, in its state directory
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 TEST_ACCESS_KEY_ID = "testing"
@@ -248,7 +238,7 @@ class LocalCloud:
             token, pid = str(previous["token"]), int(previous["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             return 0
-        if _process_alive(pid):  # (this process too: a cloud in it still runs on this directory)
+        if alive(pid):  # (this process too: a cloud in it still runs on this directory)
             return 0
         reaped = kill_owner(token + "/", prefix=True)
         if reaped:

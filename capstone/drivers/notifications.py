@@ -115,10 +115,13 @@ class NotificationInbox:
         return new
 
     def wait_for(self, predicate: Callable[[Notice], bool], deadline: float | Deadline, what: str,
-                 poll: float = 0.1) -> Notice:
+                 since: int = 0, poll: float = 0.1) -> Notice:
+        """The first notice from the `since`-th received on (a count of `notices`) that satisfies
+        `predicate`, reading the queue until `deadline`."""
         deadline = Deadline.of(deadline)
         while True:
-            for notice in [*self.notices, *self.drain()]:
+            self.drain()
+            for notice in self.notices[since:]:
                 if predicate(notice):
                     return notice
             if deadline.expired():

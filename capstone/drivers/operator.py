@@ -261,15 +261,14 @@ class Operator:
         """The approval notice of `run`'s approval, as the topic's subscriber received it. The
         notice names no execution: it is the first for this pipeline's approval since the push."""
         return self.notifications.wait_for(
-            lambda n: (n.kind == APPROVAL and n.pipeline == self.names.pipeline
-                       and self.notifications.notices.index(n) >= run.notices_before),
-            self.pace.to_approval, f"the approval notice of execution {run.execution_id}")
+            lambda n: n.kind == APPROVAL and n.pipeline == self.names.pipeline,
+            self.pace.to_approval, f"the approval notice of execution {run.execution_id}", since=run.notices_before)
 
     def execution_notice(self, run: Release, state: str) -> Notice:
         """The `state` notification (SUCCEEDED, FAILED, ...) of `run`'s execution."""
         return self.notifications.wait_for(
             lambda n: n.kind == EXECUTION and n.execution_id == run.execution_id and n.state == state,
-            self.pace.settle, f"the {state} notification of execution {run.execution_id}")
+            self.pace.settle, f"the {state} notification of execution {run.execution_id}", since=run.notices_before)
 
     # -- pipeline facts -------------------------------------------------------------------------
     def action_of(self, snap: Snapshot, stage: str) -> dict | None:

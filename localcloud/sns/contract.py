@@ -34,10 +34,11 @@ class SNSContract(MotoContract):
         if topic_arn not in backend.topics:
             # moto would fall back to platform endpoints, which an ARN of a topic never names
             raise NotFound("Topic does not exist")
-        if principal.is_service and not resource_policy_allows(
-                backend.topics[topic_arn].policy, principal, "sns:Publish",
-                context={"aws:SourceArn": source_arn, "aws:SourceAccount": principal.account_id} if source_arn
-                else {"aws:SourceAccount": principal.account_id}):
+        context = {"aws:SourceAccount": principal.account_id}
+        if source_arn:
+            context["aws:SourceArn"] = source_arn
+        if principal.is_service and not resource_policy_allows(backend.topics[topic_arn].policy, principal,
+                                                               "sns:Publish", context=context):
             # a service publishing as itself (EventBridge) needs the topic's policy to allow it
             raise AuthorizationError(f"{principal.arn} is not authorized to perform: SNS:Publish on resource: "
                                      f"{topic_arn} (the topic's access policy does not allow it)")

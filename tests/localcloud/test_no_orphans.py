@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from localcloud import LocalCloud
-from localcloud.processes import _alive, clean_env, kill_owner, spawn
+from localcloud.processes import alive, clean_env, kill_owner, spawn
 
 pytestmark = pytest.mark.integration
 
@@ -57,10 +57,10 @@ def test_a_sigkilled_cloud_leaves_no_process_behind(tmp_path):
     assert cloud.stdout.readline().strip() == "ready"
     assert _wait(lambda: (tmp_path / "bg.pid").exists() and (tmp_path / "bg.pid").read_text().strip())
     background = int((tmp_path / "bg.pid").read_text())
-    assert _alive(background)
+    assert alive(background)
     cloud.send_signal(signal.SIGKILL)
     cloud.wait(timeout=10)
-    assert _wait(lambda: not _alive(background)), "the app-server-like process outlived its cloud"
+    assert _wait(lambda: not alive(background)), "the app-server-like process outlived its cloud"
 
 
 def test_a_new_cloud_reaps_what_a_killed_predecessor_left(tmp_path):
@@ -74,7 +74,7 @@ def test_a_new_cloud_reaps_what_a_killed_predecessor_left(tmp_path):
     orphan = spawn(["sleep", "300"], owner=f"{token}/instance/i-9", env=clean_env(), cwd=tmp_path)
     with LocalCloud(port=0, state_dir=state):
         orphan.wait(timeout=5)
-    assert not _alive(orphan.pid)
+    assert not alive(orphan.pid)
 
 
 def test_a_live_cloud_on_the_same_state_directory_is_left_alone(tmp_path):
@@ -83,7 +83,7 @@ def test_a_live_cloud_on_the_same_state_directory_is_left_alone(tmp_path):
         mine = spawn(["sleep", "300"], owner=first.owner("instance", "i-1"), env=clean_env(), cwd=tmp_path)
         try:
             with LocalCloud(port=0, state_dir=state):   # a second cloud, same directory
-                assert _alive(mine.pid)
-            assert _alive(mine.pid)
+                assert alive(mine.pid)
+            assert alive(mine.pid)
         finally:
             kill_owner(first.owner("instance", "i-1"))

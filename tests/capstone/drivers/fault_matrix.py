@@ -33,7 +33,8 @@ S4 = "scenarios/test_unhealthy_green_load_balancer_rolls_back.py"
 S5 = "scenarios/test_alarm_after_traffic_moved_rolls_back.py"
 S6 = "scenarios/test_rejected_approval_changes_nothing.py"
 S7 = "scenarios/test_superseded_execution_yields_to_the_newer.py"
-SCENARIOS = (S1, S2, S3, S4, S5, S6, S7)
+S8 = "scenarios/test_environment_passes_verify.py"
+SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
@@ -48,6 +49,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "green_early": {S3: r"served the wrong version|failed request|zero-downtime violated|never served"},
     "no_approval_notice": {S1: r"the approval notice"},
     "no_failure_notice": {S2: r"the FAILED notification"},
+    "rollback_forgotten": {S3: r"rollback did not happen", S4: r"rollback did not happen",
+                           S5: r"rollback did not happen", S8: r"DEPLOY-02"},
 }
 
 

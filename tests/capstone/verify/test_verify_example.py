@@ -146,7 +146,6 @@ def test_verify_makes_no_mutating_call(localcloud, aws, example, tmp_path):
     key = iam.create_access_key(UserName=user)["AccessKey"]
     target = Target("aws", region="us-east-1", endpoint_url=localcloud.url,
                     credentials=(key["AccessKeyId"], key["SecretAccessKey"]))
-    mark = target.authorizations_mark() if target.records_authorizations else None
     local = Target("local", region="us-east-1", endpoint_url=localcloud.url)
     mark = local.authorizations_mark()
     result = verify(target, Profile(pipeline=example.pipeline), tmp_path / "run")
@@ -156,6 +155,23 @@ def test_verify_makes_no_mutating_call(localcloud, aws, example, tmp_path):
     assert len(actions) >= 15, actions
     writes = [a for a in actions if not a.split(":", 1)[1].startswith(("Get", "List", "Describe", "BatchGet"))]
     assert writes == []
+
+
+def test_the_documented_verify_policy_is_enough(localcloud, aws, example, tmp_path):
+    """docs/verify.md's policy (capstone/verify/verify_policy.json), proven: an IAM user holding
+    exactly it verifies the example green (localcloud enforces it)."""
+    from pathlib import Path
+
+    import capstone.verify
+
+    iam = aws("iam")
+    user = f"{example.name}-reader"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="verify", PolicyDocument=(
+        Path(capstone.verify.__file__).parent / "verify_policy.json").read_text())
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    result = _verify(localcloud, example, tmp_path, credentials=(key["AccessKeyId"], key["SecretAccessKey"]))
+    assert _failed(result) == {}, _failed(result)
 
 
 def test_the_guard_refuses_a_write_before_it_is_sent(localcloud):

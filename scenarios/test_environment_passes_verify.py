@@ -8,7 +8,7 @@ import pytest
 from capstone import evidence
 from capstone.verify import checks
 from capstone.verify.profile import Profile
-from capstone.verify.run import verify
+from capstone.verify.run import Changes, verify
 
 pytestmark = [
     pytest.mark.e2e,
@@ -31,3 +31,23 @@ def test_the_suites_pipeline_passes_verify(capstone_env, capstone_target, tmp_pa
     failed = {v.id: v.message for v in result.verdicts if v.verdict == checks.FAIL}
     assert failed == {}, f"the suite's own pipeline fails capstone verify: {failed}"
     assert result.audit["read_only"]["refused"] == []
+
+
+def test_the_suites_pipeline_passes_verify_with_changes(operator, capstone_target, tmp_path):
+    """--allow-changes: a harmless marker commit ships through the whole pipeline (approved by
+    verify) with no failed request, and its revert ships after it; the environment is back at
+    its baseline for the next scenario (the operator fixture checks it)."""
+    op = operator
+    n = op.names
+    seconds = op.pace.to_approval + op.pace.deployment
+    with evidence.step(f"capstone verify --allow-changes {n.pipeline}"):
+        result = verify(capstone_target, Profile(pipeline=n.pipeline), tmp_path / "verify",
+                        changes=Changes(seconds=seconds), progress=op.log)
+        evidence.attach("verify verdicts", {v.id: f"{v.verdict}: {v.message}" for v in result.verdicts})
+    verdicts = {v.id: v for v in result.verdicts}
+    failed = {v.id: v.message for v in result.verdicts if v.verdict != checks.PASS}
+    assert failed == {}, f"the suite's own pipeline fails capstone verify --allow-changes: {failed}"
+    assert set(verdicts) >= {"ACT-01", "ACT-02", "ACT-03", "ACT-04"}
+    assert result.audit["read_only"]["writes"] == {"codepipeline:PutApprovalResult": 2}
+    op.repo.sync()
+    assert not (op.repo.workdir / ".capstone-verify").exists(), "the marker commit was not reverted"

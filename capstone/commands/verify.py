@@ -3,6 +3,7 @@
     capstone verify --pipeline NAME                    discover everything from the pipeline
     capstone verify --profile verify.yml               a profile (capstone/verify/profile.py)
     capstone verify --from terraform outputs.json      or cloudformation / cdk outputs
+    ... --allow-changes [--branch main]              also the active checks (a real release, then a restore)
 
 Exit status: 0 when no check fails, 1 when one does, 2 for a bad profile or target.
 """
@@ -24,6 +25,13 @@ def add_parser(sub) -> None:
                    help="aws (default: the default credential chain) or local (a localcloud --endpoint-url)")
     p.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint (a running `capstone cloud`)")
     p.add_argument("--region", default=None, help="the pipeline's Region (default: the profile's, then AWS_REGION)")
+    p.add_argument("--allow-changes", action="store_true",
+                   help="also run the active checks: push a harmless marker commit, approve its execution, probe "
+                        "the app, then revert and ship the revert (the plan is printed first; docs/verify.md)")
+    p.add_argument("--branch", default=None, help="with --allow-changes: the branch to push to (must be the "
+                                                   "pipeline's source branch; default: that branch)")
+    p.add_argument("--release-minutes", type=float, default=60.0,
+                   help="with --allow-changes: how long one release may take, push to end (default 60)")
     p.add_argument("--reports-dir", default=None, help="where the run's evidence goes (default: ./reports)")
     p.set_defaults(func=run)
 
@@ -44,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from capstone import run as run_identity
     from capstone.target import Target, TargetError
     from capstone.verify.profile import ProfileError
-    from capstone.verify.run import verify
+    from capstone.verify.active import ActivePlanError
+    from capstone.verify.run import Changes, verify
 
     def say(message: str) -> None:
         print(f"capstone verify: {message}", file=sys.stderr, flush=True)
@@ -58,8 +67,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.reports_dir:
         os.environ[run_identity.REPORTS_VAR] = args.reports_dir
+    if (args.branch or args.release_minutes != 60.0) and not args.allow_changes:
+        say("--branch and --release-minutes only apply with --allow-changes")
+        return 2
+    changes = Changes(branch=args.branch, seconds=args.release_minutes * 60) if args.allow_changes else None
     run_dir = run_identity.reports_dir()
-    result = verify(target, profile, run_dir, progress=say)
+    try:
+        result = verify(target, profile, run_dir, progress=say, changes=changes)
+    except ActivePlanError as exc:
+        say(f"nothing was changed: {exc}")
+        return 2
     counts = result.audit["summary"]
     print(f"capstone verify: {profile.pipeline} {result.audit['verdict']}: {counts['pass']} passed, "
           f"{counts['fail']} failed, {counts['not_applicable']} not applicable; evidence in {run_dir}/")

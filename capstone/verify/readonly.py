@@ -21,12 +21,13 @@ def is_read(operation: str) -> bool:
     return operation.startswith(READ_PREFIXES)
 
 
-def guard(client, record=None):
-    """`client`, made to refuse every operation that is not a read (returned for chaining).
-    `record(service, operation, refused)` hears of every call, before it is sent."""
+def guard(client, record=None, writes: frozenset = frozenset()):
+    """`client`, made to refuse every operation that is not a read (returned for chaining), but
+    for the operations named in `writes` ("Operation"). `record(service, operation, refused)`
+    hears of every call, before it is sent."""
     def refuse(model, **_):
         service = model.service_model.service_name
-        allowed = is_read(model.name)
+        allowed = is_read(model.name) or model.name in writes
         if record is not None:
             record(service, model.name, not allowed)
         if not allowed:
@@ -38,8 +39,10 @@ def guard(client, record=None):
 class ReadOnlyClients:
     """client(service) for verify: the target's boto3 clients, each guarded."""
 
-    def __init__(self, target):
+    def __init__(self, target, writes: frozenset = frozenset()):
         self.target = target
+        #: the operations allowed beyond reads ({"PutApprovalResult"} with --allow-changes)
+        self.writes = frozenset(writes)
         self._clients: dict[str, object] = {}
         #: "service:Operation" -> calls made; and the calls refused, in order
         self.operations: dict[str, int] = {}
@@ -53,8 +56,12 @@ class ReadOnlyClients:
             self.operations[name] = self.operations.get(name, 0) + 1
 
     def record(self) -> dict:
-        return {"operations": dict(sorted(self.operations.items())), "refused": list(self.refused),
-                "rule": f"only operations named {', '.join(p + '...' for p in READ_PREFIXES)} are sent"}
+        made = dict(sorted(self.operations.items()))
+        return {"operations": {k: v for k, v in made.items() if is_read(k.split(":", 1)[1])},
+                "writes": {k: v for k, v in made.items() if not is_read(k.split(":", 1)[1])},
+                "refused": list(self.refused),
+                "rule": f"only operations named {', '.join(p + '...' for p in READ_PREFIXES)} are sent"
+                        + (f", and {', '.join(sorted(self.writes))} (--allow-changes)" if self.writes else "")}
 
     def __call__(self, service: str):
         if service not in self._clients:
@@ -62,5 +69,5 @@ class ReadOnlyClients:
             client = self.target.session.client(
                 service, endpoint_url=self.target.endpoint_url, region_name=self.target.region,
                 config=Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=60))
-            self._clients[service] = guard(client, self._record)
+            self._clients[service] = guard(client, self._record, self.writes)
         return self._clients[service]

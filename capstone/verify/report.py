@@ -70,7 +70,7 @@ def write_allure(results: Path, pipeline: str, verdicts: list[Verdict], start_ms
 
 
 def write(run_dir: Path, *, profile: dict, topology: dict, verdicts: list[Verdict], read_only: dict,
-          target: dict, started: float, finished: float) -> dict[str, Any]:
+          target: dict, started: float, finished: float, active: dict | None = None) -> dict[str, Any]:
     scrubber = Scrubber()
     run_dir.mkdir(parents=True, exist_ok=True)
     write_junit(run_dir / "junit.xml", profile["pipeline"], verdicts, finished - started)
@@ -81,7 +81,7 @@ def write(run_dir: Path, *, profile: dict, topology: dict, verdicts: list[Verdic
         "kind": "verify", "verdict": "PASS" if counts[FAIL] == 0 else "FAIL", "summary": counts,
         "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(finished - started, 2), "target": target, "profile": profile, "topology": topology,
-        "read_only": read_only, "checks": [v.as_dict() for v in verdicts]})
+        "read_only": read_only, "active": active, "checks": [v.as_dict() for v in verdicts]})
     json_path = run_dir / "audit.json"
     json_path.write_text(json.dumps(audit, indent=2, default=str))
     (run_dir / "audit.html").write_text(scrubber.text(render(audit)))
@@ -99,14 +99,16 @@ pre{font-size:12px;white-space:pre-wrap;margin:0}</style></head><body><main>
 <h1>capstone verify: {{ profile.pipeline }} <span class="{{ 'pass' if verdict == 'PASS' else 'fail' }}">{{ verdict }}</span></h1>
 <p>{{ summary.pass }} passed, {{ summary.fail }} failed, {{ summary.not_applicable }} not applicable,
 in {{ seconds }} s against {{ target.name }} ({{ target.region }}), {{ started }}.
-Read-only: {{ read_only.operations|length }} distinct read operation(s), {{ read_only.refused|length }} refused.</p>
+{{ read_only.operations|length }} distinct read operation(s), {{ read_only.writes|length }} write(s)
+{%- if active %} (--allow-changes){% endif %}, {{ read_only.refused|length }} refused.</p>
 <h2 id="checks">Checks</h2><table><tr><th>Id</th><th>MUST</th><th>Verdict</th><th>Why / what to change</th></tr>
 {% for c in checks %}<tr><td>{{ c.id }}</td><td>{{ c.must }}</td><td class="{{ c.verdict }}">{{ c.verdict }}</td>
 <td>{{ c.message }}<details><summary>evidence</summary><pre>{{ c.evidence|tojson(indent=1) }}</pre></details></td></tr>
 {% endfor %}</table>
 <h2 id="profile">Profile</h2><pre>{{ profile|tojson(indent=1) }}</pre>
 <h2 id="topology">Discovered topology</h2><pre>{{ topology|tojson(indent=1) }}</pre>
-<h2 id="read-only">Read-only record</h2><pre>{{ read_only|tojson(indent=1) }}</pre>
+<h2 id="read-only">Calls made</h2><pre>{{ read_only|tojson(indent=1) }}</pre>
+{% if active %}<h2 id="active">Active checks (--allow-changes)</h2><pre>{{ active|tojson(indent=1) }}</pre>{% endif %}
 </main></body></html>
 """
 

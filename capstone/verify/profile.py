@@ -11,6 +11,9 @@
     version_marker: /version.txt        # the path that tells which release serves
     alarms: [app-5xx]                   # alarms that must be attached to the deployment group
     roles: [release-pipeline-role]      # extra roles to lint, names or ARNs
+    patches:                            # --allow-changes only: unified diffs (`git apply`), relative
+      failing_test: patches/failing-test.diff       # to this file: a change whose tests fail
+      unhealthy_green: patches/unhealthy.diff       # a change whose green fleet is unhealthy
 
 Everything the profile does not name is discovered from the pipeline (topology.py). A bad field
 is refused before any AWS call, with its name and what to write instead.
@@ -28,7 +31,8 @@ STAGE_ROLES = ("source", "build", "approval", "deploy")
 # CodePipeline's pipeline-name pattern (botocore: PipelineName, [A-Za-z0-9.@\-_]+, 1..100)
 PIPELINE_NAME = re.compile(r"[A-Za-z0-9.@\-_]{1,100}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-FIELDS = ("pipeline", "region", "stages", "app_url", "alb", "version_marker", "alarms", "roles")
+FIELDS = ("pipeline", "region", "stages", "app_url", "alb", "version_marker", "alarms", "roles", "patches")
+PATCHES = ("failing_test", "unhealthy_green")
 
 
 class ProfileError(ValueError):
@@ -45,6 +49,8 @@ class Profile:
     version_marker: str | None = None
     alarms: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    #: "failing_test" / "unhealthy_green" -> a unified diff file (absolute path)
+    patches: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"pipeline": self.pipeline}
@@ -75,7 +81,26 @@ def _names(data: dict, name: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def from_dict(data: Any, where: str = "profile") -> Profile:
+def _patches(data: dict, where: str, base: Path) -> dict[str, str]:
+    value = data.get("patches") or {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: `patches` must map {', '.join(PATCHES)} to diff files, got {value!r}")
+    bad = sorted(set(value) - set(PATCHES))
+    if bad:
+        raise ProfileError(f"{where}: unknown patch(es) {', '.join(map(repr, bad))} under `patches`; "
+                           f"use {', '.join(PATCHES)}")
+    out = {}
+    for name, path in value.items():
+        if not isinstance(path, str) or not path.strip():
+            raise ProfileError(f"{where}: `patches.{name}` must be the path of a diff file, got {path!r}")
+        full = (base / path.strip()).resolve()
+        if not full.is_file():
+            raise ProfileError(f"{where}: `patches.{name}`: no file {full}; give a unified diff `git apply` takes")
+        out[name] = str(full)
+    return out
+
+
+def from_dict(data: Any, where: str = "profile", base: Path | None = None) -> Profile:
     """A Profile from parsed YAML/JSON, or ProfileError naming the bad field."""
     if not isinstance(data, dict):
         raise ProfileError(f"{where}: a profile is a mapping with at least `pipeline: NAME`, got {type(data).__name__}")
@@ -113,7 +138,8 @@ def from_dict(data: Any, where: str = "profile") -> Profile:
         raise ProfileError(f"{where}: `version_marker` must be a path starting with '/', got {marker!r}")
     return Profile(pipeline=pipeline, region=region, stages={k: v.strip() for k, v in stages.items()},
                    app_url=app_url, alb=alb, version_marker=marker,
-                   alarms=_names(data, "alarms", where), roles=_names(data, "roles", where))
+                   alarms=_names(data, "alarms", where), roles=_names(data, "roles", where),
+                   patches=_patches(data, where, base or Path.cwd()))
 
 
 def load(path: str | Path) -> Profile:
@@ -127,4 +153,4 @@ def load(path: str | Path) -> Profile:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: not valid YAML: {exc}") from None
-    return from_dict(data, where=str(path))
+    return from_dict(data, where=str(path), base=path.parent)

@@ -38,10 +38,11 @@ SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
-    "no_rollback": {S3: r"rollback did not happen", S4: r"rollback did not happen", S5: r"rollback did not happen"},
+    "no_rollback": {S3: r"rollback did not happen", S4: r"rollback did not happen", S5: r"rollback did not happen",
+                    S8: r"ACT-06"},
     "keep_blue": {S1: r"the blue group .* still exists|blue instances not terminated"},
     "downtime": {S1: r"zero-downtime violated|failed request", S8: r"ACT-03"},
-    "gate_open": {S2: r"the gate did not block"},
+    "gate_open": {S2: r"the gate did not block", S8: r"ACT-05"},
     "reject_approves": {S6: r"approval was not honoured"},
     "no_supersede": {S7: r"[Ss]uperseded"},
     "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped"},

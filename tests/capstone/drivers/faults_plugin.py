@@ -7,11 +7,13 @@ pytest process, so its behaviour can be patched for one session):
         .venv/bin/pytest -m e2e -p faults_plugin scenarios/test_unhealthy_green_hook_rolls_back.py
 
 Faults (each breaks one promise of the pipeline; the scenario that checks it must fail):
-    no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen"
+    no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen";
+                      scenario 8 (verify --allow-changes) fails ACT-06
     keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
     downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated";
                       scenario 8 (verify --allow-changes) fails ACT-03
-    gate_open         failing build commands are ignored     -> scenario 2: "the gate did not block"
+    gate_open         failing build commands are ignored     -> scenario 2: "the gate did not block";
+                      scenario 8 (verify --allow-changes) fails ACT-05
     reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
     no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded
     alarm_blind       CodeDeploy never looks at its alarms   -> scenario 5: the deployment ends Succeeded

@@ -84,3 +84,17 @@ def test_importers_say_what_is_missing(tmp_path):
         importers.load("cdk", tmp_path / "x.json")
     with pytest.raises(ProfileError, match="unknown import format 'pulumi'"):
         importers.load("pulumi", tmp_path / "x.json")
+
+
+def test_patches_are_files_relative_to_the_profile(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "fail.diff").write_text("diff --git a/x b/x\n")
+    path = tmp_path / "verify.yml"
+    path.write_text("pipeline: release\npatches: {failing_test: p/fail.diff}\n")
+    assert load(path).patches == {"failing_test": str(tmp_path / "p" / "fail.diff")}
+    path.write_text("pipeline: release\npatches: {unhealthy_green: p/missing.diff}\n")
+    with pytest.raises(ProfileError, match="`patches.unhealthy_green`: no file"):
+        load(path)
+    path.write_text("pipeline: release\npatches: {broken_build: p/fail.diff}\n")
+    with pytest.raises(ProfileError, match="unknown patch"):
+        load(path)

@@ -54,6 +54,11 @@ IAM_PROPAGATION = tuple((code, re.compile(pattern)) for code, pattern in (
     # (aws/aws-sdk-ruby#772: "a propagation issue"; go-to-k/cdkd#948)
     ("InvalidRoleException", r"^(AWS CodeDeploy does not have the permissions required to assume the role |"
                              r"Cannot assume role provided)"),
+    # ... and for a role whose policy has not reached Auto Scaling yet (the group's ASG is read as
+    # the role: "does not give you permission to perform operations in the following AWS service:
+    # AmazonAutoScaling", codedeploy/latest/userguide/troubleshooting-auto-scaling.html)
+    ("InvalidRoleException", r"^The IAM role \S+ does not give you permission to perform operations in the "
+                             r"following AWS service: AmazonAutoScaling\."),
     # Auto Scaling CreateAutoScalingGroup from a launch template, CreateLaunchConfiguration
     ("ValidationError", r"iamInstanceProfile\.name is invalid\. Invalid IAM Instance Profile name|"
                         r"^Invalid IamInstanceProfile: "),

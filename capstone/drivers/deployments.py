@@ -29,8 +29,10 @@ class DeploymentReader:
         old, new = self._status.get(deployment_id), info.get("status")
         if old != new:
             self._status[deployment_id] = new
+            error = info.get("errorInformation") or {}
+            # the code and CodeDeploy's message: IAM_ROLE_PERMISSIONS names the service refused
             self._log(f"[deploy {deployment_id}] {old or '-'} -> {new}"
-                      + (f" ({info['errorInformation'].get('code')})" if info.get("errorInformation") else ""))
+                      + (f" ({error.get('code')}: {error.get('message', '')})" if error else ""))
             evidence.event("deployment", deployment_id=deployment_id, old=old, new=new, creator=info.get("creator"),
                            error=(info.get("errorInformation") or {}).get("code"),
                            rollback_of=(info.get("rollbackInfo") or {}).get("rollbackTriggeringDeploymentId"))

@@ -60,11 +60,24 @@ class Snapshot:
     def action(self, stage: str, action: str) -> dict | None:
         return self.actions.get(f"{stage}/{action}")
 
+    def failures(self) -> list[str]:
+        """Why each failed action of our execution failed, as CodePipeline says it
+        ("Build/Build: JobFailed: Error calling startBuild: User: ... is not authorized ...")."""
+        reasons = []
+        for key, detail in self.actions.items():
+            if detail.get("status") != "Failed":
+                continue
+            error = ((detail.get("output") or {}).get("executionResult") or {}).get("errorDetails") or {}
+            reasons.append(f"{key}: {error.get('code', '?')}: {error.get('message', 'no error details')}")
+        return reasons
+
     def describe(self) -> str:
         stages = ", ".join(
             f"{view.name} {view.status or ('inbound' if view.inbound else '-')}" for view in self.stages.values())
         summary = self.execution.get("statusSummary")
-        return f"execution {self.status}{f' ({summary})' if summary else ''}; stages: {stages}"
+        failures = self.failures()
+        why = f"; failed: {'; '.join(failures)}" if failures else ""
+        return f"execution {self.status}{f' ({summary})' if summary else ''}; stages: {stages}{why}"
 
     def to_dict(self) -> dict:
         return {"execution": {k: v for k, v in self.execution.items() if k != "variables"},

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from localcloud.codebuild.buildspec import Buildspec, FileSelection
 from localcloud.codebuild.models import Build
+from localcloud.exceptions import AWSError
 
 
 class ArtifactError(Exception):
@@ -220,9 +221,8 @@ class ArtifactUploader:
         try:
             return upload(self.s3, self.principal, bucket=bucket, key=key,
                           body=body, build_arn=self.build.arn)
-        except Exception as err:
-            code = getattr(err, "response", {}).get("Error", {}).get("Code", type(err).__name__)
-            raise ArtifactError(f"{code}: cannot upload artifact to arn:aws:s3:::{bucket}/{key}") from None
+        except AWSError as err:  # S3's refusal (AccessDenied, NoSuchBucket, ...), with S3's code and message
+            raise ArtifactError(f"{err.code}: {err.message} (uploading arn:aws:s3:::{bucket}/{key})") from None
 
     def _expand(self, text: str) -> str:
         """Artifact names are shell-expanded with the build's final environment."""

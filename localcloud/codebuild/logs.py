@@ -5,6 +5,11 @@ CodeBuild writes to group `/aws/codebuild/<project>` (creating it if missing) an
 output is written as printed. Lines are batched for speed but flushed every FLUSH_INTERVAL, so a
 running build's log can be followed. Each event's message ends with a newline, as CodeBuild's
 do (it also keeps blank output lines, which CloudWatch would refuse as empty messages).
+
+A service role that may not create the group or the stream, or write to it, is a denial the
+build must report (runner.py fails PROVISIONING with ACCESS_DENIED): `denied` keeps the first
+refusal, and the log stops writing after it. Any other logging failure is logged here and
+does not fail the build.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import re
 import threading
 import time
 from datetime import datetime, timezone
+
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 
 log = logging.getLogger("localcloud.codebuild")
 
@@ -63,6 +70,8 @@ class BuildLog:
         self._stop = threading.Event()
         self._ready = False
         self._flusher: threading.Thread | None = None
+        #: the service role's first refusal (CreateLogGroup, CreateLogStream or PutLogEvents)
+        self.denied: AccessDeniedByPolicy | None = None
 
     def open(self) -> None:
         """Create the group (as CodeBuild does when it is missing) and the stream."""
@@ -70,6 +79,8 @@ class BuildLog:
             self.logs.create_log_group(self.principal, self.group, self.region)  # False if it existed
             self.logs.create_log_stream(self.principal, self.group, self.stream, self.region)
             self._ready = True
+        except AccessDeniedByPolicy as err:
+            self.denied = err
         except Exception:  # a logging failure must not fail the build
             log.exception("cannot create log stream %s/%s", self.group, self.stream)
         self._flusher = threading.Thread(target=self._run, name=f"codebuild-log-{self.stream}", daemon=True)
@@ -120,5 +131,8 @@ class BuildLog:
         try:
             self.logs.put_log_events(self.principal, self.group, self.stream,
                                      [(e["timestamp"], e["message"]) for e in events], self.region)
+        except AccessDeniedByPolicy as err:
+            self.denied = self.denied or err
+            self._ready = False  # nothing more is written once the role is refused
         except Exception:
             log.exception("cannot write %d log events to %s/%s", len(events), self.group, self.stream)

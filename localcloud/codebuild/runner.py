@@ -113,7 +113,11 @@ class BuildRunner:
     # -- the phases -----------------------------------------------------------------------------
     def _run_phases(self) -> str:
         build = self.build
-        self._provision()
+        try:
+            self._provision()
+        except PhaseFailure as failure:
+            self._phase_failed("PROVISIONING", failure.status_code, failure.message)
+            return self._finalize()
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
         self._check()
 
@@ -244,6 +248,10 @@ class BuildRunner:
         self._agent("Running on CodeBuild On-demand")
         self._agent("Waiting for agent ping")
         self._agent("Waiting for DOWNLOAD_SOURCE")
+        if self.log is not None:
+            self.log.flush()  # the first PutLogEvents: a role that may not write fails here
+            if self.log.denied is not None:
+                raise PhaseFailure("ACCESS_DENIED", log_denial_message(build, self.log.denied))
 
     def _agent(self, message: str) -> None:
         if self.log is not None:
@@ -363,6 +371,14 @@ class BuildRunner:
         self._agent("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED")
         self._agent("Phase context status code:  Message: ")
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
+
+
+def log_denial_message(build: Build, denied) -> str:
+    """PROVISIONING's ACCESS_DENIED context when the service role may not use CloudWatch Logs:
+    CodeBuild's sentence, then the service's own refusal."""
+    what = "log groups" if denied.action == "logs:CreateLogGroup" else "log streams"
+    return (f"Service role {build.service_role} does not allow AWS CodeBuild to create Amazon CloudWatch Logs "
+            f"{what} for build {build.arn}. Error message: {denied.message}")
 
 
 def _discard(_line: str) -> None:

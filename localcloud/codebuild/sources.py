@@ -3,7 +3,8 @@
 CODEPIPELINE and S3 sources are ZIP objects in S3; CODECOMMIT sources are the localcloud
 repository's tree at the requested version; NO_SOURCE is an empty directory. A failure raises
 `SourceError`, which CodeBuild reports as CLIENT_ERROR "<problem> for primary source and source
-version <version>" (wording from public build logs).
+version <version>" (wording from public build logs). A service role the source's service refuses
+(S3 GetObject, CodeCommit GitPull) fails the same way, with that service's code and message.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from localcloud.codecommit.exceptions import CommitIdDoesNotExistException, RepositoryDoesNotExistException
 from localcloud.exceptions import ServiceError
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 
 COMMIT_ID = re.compile(r"^[0-9a-f]{40}$")
 REPO_URL = re.compile(r"/v1/repos/([^/?#]+)/?$")
@@ -83,16 +85,16 @@ def codecommit_tree(codecommit, principal, region: str, location: str, version: 
     repository = match.group(1)
     label = version or "refs/heads/<default branch>"
     try:
-        info = codecommit.get_repository(principal, region, repository)
+        # a clone is one permission, codecommit:GitPull, for the references and the objects alike
+        info = codecommit.get_repository(principal, region, repository, action="GitPull")
+        commit = _resolve_commit(codecommit, principal, region, info, version)
+        if commit is None:
+            raise SourceError(f"reference not found for primary source and source version {label}")
+        return codecommit.archive_commit(principal, region, repository, commit, action="GitPull"), commit
     except RepositoryDoesNotExistException:
         raise SourceError(f"repository not found for primary source and source version {label}") from None
-    commit = _resolve_commit(codecommit, principal, region, info, version)
-    if commit is None:
-        raise SourceError(f"reference not found for primary source and source version {label}")
-    try:
-        return codecommit.archive_commit(principal, region, repository, commit, action="GitPull"), commit
-    except CommitIdDoesNotExistException as err:
-        raise SourceError(f"{err.message} for primary source and source version {label}") from None
+    except (CommitIdDoesNotExistException, AccessDeniedByPolicy) as err:
+        raise SourceError(f"{err.code}: {err.message} for primary source and source version {label}") from None
 
 
 def _resolve_commit(codecommit, principal, region: str, info, version: str | None) -> str | None:
@@ -104,7 +106,7 @@ def _resolve_commit(codecommit, principal, region: str, info, version: str | Non
         branch = info.default_branch
         if not branch:
             return None
-    return codecommit.branch_head(principal, region, info.name, branch)
+    return codecommit.branch_head(principal, region, info.name, branch, action="GitPull")
 
 
 def download(build, services, principal, src: Path, work: Path) -> dict[str, Path]:

@@ -52,13 +52,17 @@ class CodeCommitContract(Contract):
         self._authorize(principal, action, arn)
         return self._backend.get(region, name)
 
-    def get_repository(self, principal: Principal, region: str, name: str) -> RepositoryInfo:
-        repo = self._repository(principal, "GetRepository", region, name)
+    def get_repository(self, principal: Principal, region: str, name: str, *,
+                       action: str = "GetRepository") -> RepositoryInfo:
+        """`action` as for archive_commit: a clone reads the repository as GitPull."""
+        repo = self._repository(principal, action, region, name)
         return RepositoryInfo(repo.name, repo.arn, repo.repository_id, repo.default_branch)
 
-    def branch_head(self, principal: Principal, region: str, repository: str, branch: str) -> str | None:
-        """The commit id at the tip of `branch`, or None when the branch does not exist."""
-        return self._repository(principal, "GetBranch", region, repository).branch_head(branch)
+    def branch_head(self, principal: Principal, region: str, repository: str, branch: str, *,
+                    action: str = "GetBranch") -> str | None:
+        """The commit id at the tip of `branch`, or None when the branch does not exist (a clone
+        lists references as GitPull)."""
+        return self._repository(principal, action, region, repository).branch_head(branch)
 
     def get_commit(self, principal: Principal, region: str, repository: str, commit_id: str) -> CommitInfo:
         repo = self._repository(principal, "GetCommit", region, repository)

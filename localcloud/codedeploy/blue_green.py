@@ -13,6 +13,7 @@ from localcloud.codedeploy.models import (
 )
 from localcloud.codedeploy.runs import Ended
 from localcloud.exceptions import AWSError
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 
 log = logging.getLogger("localcloud.codedeploy")
 
@@ -42,6 +43,8 @@ class BlueGreenDeployment(Lifecycle):
             green_ids = asg_api.wait_in_service(autoscaling, principal, green_name, len(blue_ids),
                                                 self.cloud.clock.scaled(self.settings.provision_timeout),
                                                 lambda: run.stopped, region)
+        except AccessDeniedByPolicy:
+            raise  # the service role's permissions: IAM_ROLE_PERMISSIONS (engine.py)
         except (asg_api.ProvisioningFailed, AWSError) as exc:
             raise Ended("Failed", "AUTO_SCALING_CONFIGURATION", f"The deployment failed while provisioning the replacement environment: {exc}") from None
         run.check()

@@ -7,7 +7,12 @@ typed errors - and the wait is on the deployment's own completion signal (`Deplo
 set when it ends): nothing polls GetDeployment through the router.
 
 Actions and resources (Service Authorization Reference): CreateDeployment and GetDeployment act
-on the deployment group, `arn:aws:codedeploy:REGION:ACCOUNT:deploymentgroup:APP/GROUP`.
+on the deployment group, `arn:aws:codedeploy:REGION:ACCOUNT:deploymentgroup:APP/GROUP`. The
+Deploy action also registers and reads the revision (RegisterApplicationRevision,
+GetApplicationRevision, on the application `...:application:APP`) and reads the group's
+deployment configuration (GetDeploymentConfig, on `...:deploymentconfig:NAME`): the permissions
+AWS's CodePipeline service role policy grants for it, each checked before the deployment is made.
+Source: https://docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html#how-to-custom-role
 """
 from __future__ import annotations
 
@@ -53,8 +58,15 @@ class CodeDeployContract(Contract):
         DeploymentGroupDoesNotExistException, RevisionDoesNotExistException,
         InvalidRevisionException, DeploymentLimitExceededException, InvalidRoleException, ..."""
         backend = self._provider.regions.region(region)
+        application_arn = f"arn:aws:codedeploy:{region}:{backend.account_id}:application:{application_name}"
+        self._authorize(principal, "RegisterApplicationRevision", application_arn)
+        self._authorize(principal, "GetApplicationRevision", application_arn)
         self._authorize(principal, "CreateDeployment",
                         deployment_group_arn(region, backend.account_id, application_name, deployment_group_name))
+        group = backend.groups.get((application_name, deployment_group_name))
+        if group is not None:  # a missing group is CreateDeployment's own error, below
+            self._authorize(principal, "GetDeploymentConfig",
+                            f"arn:aws:codedeploy:{region}:{backend.account_id}:deploymentconfig:{group.default_config}")
         params = {
             "applicationName": application_name, "deploymentGroupName": deployment_group_name,
             "revision": {"revisionType": "S3", "s3Location": {"bucket": revision_bucket, "key": revision_key,

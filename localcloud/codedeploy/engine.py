@@ -15,8 +15,9 @@ from localcloud.codedeploy.blue_green import BlueGreenDeployment
 from localcloud.codedeploy.in_place import InPlaceDeployment
 from localcloud.codedeploy.launch import LaunchDeployment
 from localcloud.codedeploy.lifecycle import DeploymentContext, Lifecycle, best_effort, settle
-from localcloud.codedeploy.models import CodeDeployRegions, Deployment, ErrorInformation
+from localcloud.codedeploy.models import CodeDeployRegions, Deployment, ErrorInformation, role_permissions_message
 from localcloud.codedeploy.runs import DeploymentRun, Ended
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.settings import CodeDeploySettings
 
 log = logging.getLogger("localcloud.codedeploy")
@@ -86,6 +87,9 @@ class DeploymentEngine:
             self._finish(run, "Succeeded", None)
         except Ended as end:
             self._finish(run, end.status, ErrorInformation(end.code, end.message))
+        except AccessDeniedByPolicy as denied:  # Auto Scaling, ELB, EC2... refused the service role
+            self._finish(run, "Failed", ErrorInformation(
+                "IAM_ROLE_PERMISSIONS", role_permissions_message(d.group.service_role_arn, denied.action)))
         except Exception as exc:  # a localcloud bug must still end the deployment, never hang it
             log.exception("deployment %s failed inside localcloud", d.deployment_id)
             self._finish(run, "Failed", ErrorInformation("INTERNAL_ERROR", f"localcloud CodeDeploy internal error: {exc}"))

@@ -25,6 +25,7 @@ from localcloud.codedeploy.models import (
 from localcloud.codedeploy.runs import DeploymentRun, Ended
 from localcloud.elbv2.contract import TargetGroupInfo
 from localcloud.exceptions import AWSError
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.principal import Principal
 from localcloud.settings import CodeDeploySettings
 
@@ -146,6 +147,7 @@ class Lifecycle:
                 ev.status, ev.start_time = "InProgress", self.backend.now()
                 target.status, target.last_updated = "InProgress", ev.start_time
             run.in_event += 1
+            denied = None
             try:
                 if name in ("AllowTraffic", "BlockTraffic"):
                     diagnostics = traffic_action(name, target.instance_id) if traffic_action else None
@@ -156,11 +158,21 @@ class Lifecycle:
                 diagnostics, status = failure.diagnostics, "Failed"
             except AWSError as exc:
                 diagnostics, status = {"errorCode": "UnknownError", "scriptName": "", "message": str(exc), "logTail": ""}, "Failed"
+                # the agent reports its own refusals as LifecycleFailure: this is the service role's
+                # (AllowTraffic, BlockTraffic), which fails the whole deployment (engine.py)
+                denied = exc if isinstance(exc, AccessDeniedByPolicy) else None
             finally:
                 run.in_event -= 1
             with self.backend.lock:
                 ev.status, ev.end_time, ev.diagnostics = status, self.backend.now(), diagnostics
                 target.last_updated = ev.end_time
+                if denied is not None:
+                    target.status = "Failed"
+                    for rest in target.events:
+                        if rest.status == "Pending":
+                            rest.status = "Skipped"
+            if denied is not None:
+                raise denied
             log.info("deployment %s %s %s: %s", d.deployment_id, target.instance_id, name, status)
             if status == "Failed" and not (d.ignore_application_stop_failures and name in IGNORABLE_EVENTS):
                 with self.backend.lock:

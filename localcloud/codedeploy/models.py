@@ -52,6 +52,21 @@ HEALTH_CONSTRAINTS_MESSAGE = (
     "experiencing problems."
 )
 
+# The services CodeDeploy names when its service role is refused, by IAM prefix. AmazonAutoScaling
+# is the name AWS's message gives (troubleshooting-auto-scaling.html); the others follow the same
+# pattern (UNCONFIRMED, docs/aws-behaviour.md "How a denial shows").
+SERVICE_NAMES = {"autoscaling": "AmazonAutoScaling", "elasticloadbalancing": "AmazonElasticLoadBalancing",
+                 "ec2": "AmazonEC2", "cloudwatch": "AmazonCloudWatch", "sns": "AmazonSNS", "s3": "AmazonS3"}
+
+
+def role_permissions_message(role_arn: str, action: str) -> str:
+    """CodeDeploy's words for a service role that may not do `action` (errorInformation of an
+    IAM_ROLE_PERMISSIONS failure, and InvalidRoleException's message at the API)."""
+    prefix = action.split(":", 1)[0]
+    return (f"The IAM role {role_arn} does not give you permission to perform operations in the following AWS "
+            f"service: {SERVICE_NAMES.get(prefix, prefix)}. Contact your AWS administrator if you need help. If you are "
+            "an AWS administrator, you can grant permissions to your users or groups by creating IAM policies.")
+
 
 def deployment_id() -> str:
     return "d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9))

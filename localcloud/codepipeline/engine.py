@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from localcloud.codepipeline import actions as action_types
-from localcloud.codepipeline.actions import ActionRun, Outcome
+from localcloud.codepipeline.actions import ActionRun, Outcome, denied
 from localcloud.codepipeline.actions.approval_manual import DECIDED, PENDING, WITHDRAWN, Approval
 from localcloud.codepipeline.artifacts import artifact_key, artifact_store_for
 from localcloud.codepipeline.models import (
@@ -30,6 +30,7 @@ from localcloud.codepipeline.models import (
     STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, ActionRevision, ArtifactLocation, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.issued import ISSUED
 from localcloud.principal import Principal
 
@@ -291,6 +292,8 @@ class ExecutionEngine:
     def _run_action(self, pipeline, execution, record: ActionExecution, runner, run: ActionRun) -> None:
         try:
             outcome = runner.run(run)
+        except AccessDeniedByPolicy as err:  # the role may not do what the action does: AWS's words, not a crash
+            outcome = denied(err)
         except Exception as err:  # a runner bug or an unexpected AWS answer: the action fails, loudly
             log.exception("pipeline %s: action %s crashed", pipeline.name, record.action_name)
             outcome = Outcome.failed("JobFailed", f"{type(err).__name__}: {err}")

@@ -8,7 +8,7 @@ read-only (iam/authorizations_api.py), so a client over HTTP can read it too.
 
 With enforcement on (`Settings.iam.enforce`), a role session's call is evaluated against the
 role's identity policies (inline and attached, AWS managed included; policy.py) and refused
-with AWS's AccessDenied message; services acting as themselves and the account's own callers
+with AWS's AccessDenied message (iam/exceptions.py AccessDeniedByPolicy); services acting as themselves and the account's own callers
 are not restricted here (resource policies are not evaluated). Off, it records only. A role
 session's policies are read as the services see them (`iam`, an IAMView): with a propagation
 delay, a permission granted or removed less than the delay ago is not in effect yet.
@@ -21,10 +21,12 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Mapping
 
-from localcloud.exceptions import AWSError, ServiceError
 from localcloud.iam import policy
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.iam.propagation import LIVE, IAMView
 from localcloud.principal import Principal
+
+__all__ = ["AccessDeniedByPolicy", "AuthorizationLog", "Authorizer", "Decision", "LogPage"]
 
 
 @dataclass(frozen=True)
@@ -90,30 +92,6 @@ class LogPage:
     last_sequence: int
     #: how many decisions after the asked-for sequence are no longer kept (the log's bound, or clear())
     dropped: int
-
-
-class AccessDeniedByPolicy(ServiceError):
-    """AWS's refusal of an action no identity policy allows (or one explicitly denies). The code
-    is the service's: most JSON services answer AccessDeniedException, the query and XML ones
-    AccessDenied (EC2 UnauthorizedOperation, SNS AuthorizationError)."""
-
-    CODES = {"s3": ("AccessDenied", 403), "iam": ("AccessDenied", 403), "sts": ("AccessDenied", 403),
-             "ec2": ("UnauthorizedOperation", 403), "autoscaling": ("AccessDenied", 403),
-             "elasticloadbalancing": ("AccessDenied", 403), "cloudwatch": ("AccessDenied", 403),
-             "sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
-
-    def __init__(self, principal: Principal, action: str, resource: str, explicit: bool,
-                 answered_by: str | None = None):
-        # the service answering the call sets the code: iam:PassRole refused inside CodeBuild's
-        # CreateProject is CodeBuild's AccessDeniedException
-        code, status = self.CODES.get(answered_by or action.split(":", 1)[0], ("AccessDeniedException", 400))
-        reason = ("with an explicit deny in an identity-based policy" if explicit
-                  else f"because no identity-based policy allows the {action} action")
-        message = f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
-        if code == "UnauthorizedOperation":  # EC2 leads with its own sentence
-            message = "You are not authorized to perform this operation. " + message
-        # the code depends on the service, so set it here rather than by class name
-        AWSError.__init__(self, code, message, status)
 
 
 class Authorizer:

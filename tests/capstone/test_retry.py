@@ -60,6 +60,9 @@ ROLE = "arn:aws:iam::123456789012:role/capstone-build"
     ("InvalidStructureException", f"{ROLE} is not authorized to perform AssumeRole on role {ROLE}-action"),
     ("InvalidRoleException", f"AWS CodeDeploy does not have the permissions required to assume the role {ROLE}."),
     ("InvalidRoleException", "Cannot assume role provided."),
+    ("InvalidRoleException", f"The IAM role {ROLE} does not give you permission to perform operations in the following "
+                             "AWS service: AmazonAutoScaling. Contact your AWS administrator if you need help. If you are "
+                             "an AWS administrator, you can grant permissions to your users or groups by creating IAM policies."),
     ("ValidationError", "You must use a valid fully-formed launch template. Value (p) for parameter "
                         "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name"),
     ("ValidationError", "Invalid IamInstanceProfile: p"),

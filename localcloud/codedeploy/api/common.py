@@ -16,9 +16,12 @@ from localcloud.codedeploy.exceptions import (
     DeploymentIdRequiredException, DeploymentNotStartedException, InvalidAutoScalingGroupException,
     InvalidDeploymentIdException, InvalidNextTokenException, InvalidRoleException,
 )
-from localcloud.codedeploy.models import Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup
+from localcloud.codedeploy.models import (
+    Application, CodeDeployBackend, Deployment, DeploymentConfig, DeploymentGroup, role_permissions_message,
+)
 from localcloud.codedeploy.principals import CODEDEPLOY, SESSION_NAME
 from localcloud.exceptions import AWSError
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.principal import Principal
 
 PAGE = 100
@@ -123,6 +126,12 @@ class Resource:
 
     def _check_asgs(self, names: list[str], principal: Principal) -> None:
         for name in names:
-            if asg_api.describe(self.services.autoscaling, principal, name, self.backend.region) is None:
+            try:
+                found = asg_api.describe(self.services.autoscaling, principal, name, self.backend.region)
+            except AccessDeniedByPolicy as denied:
+                # InvalidRoleException: "the specified service role does not grant the appropriate
+                # permissions to Amazon EC2 Auto Scaling" (the model's documentation)
+                raise InvalidRoleException(role_permissions_message(principal.role_arn, denied.action)) from None
+            if found is None:
                 # UNCONFIRMED wording; the exception is the one the model lists for this case.
                 raise InvalidAutoScalingGroupException(f"Auto Scaling group {name} does not exist.")

@@ -114,6 +114,16 @@ class ActionRun:
         return self.abandon_event.is_set()
 
 
+# CodePipeline's words for an action whose role a service refused (console: "Insufficient
+# permissions"), followed by the service's own message
+INSUFFICIENT_PERMISSIONS = "The provided role does not have permissions to perform this action. Underlying error: "
+
+
+def denied(err: Exception) -> Outcome:
+    """The outcome of an action a service refused its role (iam/exceptions.py AccessDeniedByPolicy)."""
+    return Outcome.failed("JobFailed", INSUFFICIENT_PERMISSIONS + getattr(err, "message", str(err)))
+
+
 def client_error_text(err: Exception) -> tuple[str, str]:
     """(code, message) of a botocore ClientError or an AWSError."""
     response = getattr(err, "response", None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from localcloud.codecommit.exceptions import RepositoryDoesNotExistException
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 from localcloud.codepipeline.actions import ActionRun, Outcome, client_error_text
 from localcloud.principal import Principal
 
@@ -70,6 +71,8 @@ def run(run: ActionRun) -> Outcome:
     try:
         commit = codecommit.get_commit(run.principal, run.region, repository, commit_id)
         archive = codecommit.archive_commit(run.principal, run.region, repository, commit_id)
+    except AccessDeniedByPolicy:
+        raise  # the role's refusal is CodePipeline's "insufficient permissions" (engine.py), not a configuration error
     except Exception as err:
         code, message = client_error_text(err)
         return Outcome.failed("ConfigurationError", f"The action failed because the commit {commit_id} could not be "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from localcloud.codepipeline.actions import ActionRun, Outcome
 from localcloud.exceptions import ServiceError
+from localcloud.iam.exceptions import AccessDeniedByPolicy
 
 
 def capture(cloud, principal, region: str, configuration: dict, event: dict | None = None) -> dict | None:
@@ -25,6 +26,8 @@ def run(run: ActionRun) -> Outcome:
         version_id = version
     try:
         obj = s3.get_object_with_info(run.principal, bucket, key, version_id=version_id)
+    except AccessDeniedByPolicy:
+        raise  # the role's refusal is CodePipeline's "insufficient permissions" (engine.py), not a configuration error
     except ServiceError as err:
         code, message = err.code, err.message
         return Outcome.failed("ConfigurationError", f"The action failed because the object s3://{bucket}/{key} could "

@@ -133,6 +133,24 @@ def test_wait_for_fails_fast_when_the_execution_ends():
         watcher(fake).wait_for_stage("Approval", "InProgress", 30)
 
 
+def test_an_ended_execution_names_why_its_actions_failed():
+    fake = FakePipeline()
+    fake.set_stage("BuildAndTest", OURS, "Failed")
+    fake.executions[OURS]["status"] = "Failed"
+    denial = ("Error calling startBuild: User: arn:aws:sts::123456789012:assumed-role/pipe/1 is not authorized to "
+              "perform: codebuild:StartBuild on resource: arn:aws:codebuild:us-east-1:123456789012:project/b because "
+              "no identity-based policy allows the codebuild:StartBuild action")
+    fake.actions.append({"pipelineExecutionId": OURS, "stageName": "BuildAndTest", "actionName": "Build", "status": "Failed",
+                         "startTime": 1.0, "output": {"executionResult": {
+                             "errorDetails": {"code": "JobFailed", "message": denial}}}})
+    lines = []
+    w = PipelineWatcher(fake, "p", OURS, backoff=Backoff(0.001, 1.5, 0.005), log=lines.append)
+    with pytest.raises(ExecutionEnded) as err:
+        w.wait_for_stage("Approval", "InProgress", 30)
+    assert str(err.value).endswith(f"; failed: BuildAndTest/Build: JobFailed: {denial}")
+    assert any("BuildAndTest/Build: - -> Failed" in line and "codebuild:StartBuild" in line for line in lines)
+
+
 def test_wait_for_times_out_naming_what_and_the_last_state():
     fake = FakePipeline()
     fake.set_stage("Source", OURS, "InProgress")

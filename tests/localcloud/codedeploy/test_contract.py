@@ -56,8 +56,14 @@ def test_create_and_wait_through_the_door(localcloud, aws, profiled_env):
     result = door.wait_for_deployment(PIPELINE, localcloud.region, deployment_id, stop=threading.Event(), timeout=120)
     assert result == DeploymentResult(deployment_id, "Succeeded", None, None)
 
-    # the caller creates (and its session reads the revision, as CreateDeployment's caller), then waits
-    assert _seen(localcloud, PIPELINE.arn) == [("codedeploy:CreateDeployment", group_arn),
+    # the caller registers and reads the revision, reads the group's deployment configuration,
+    # creates (and its session reads the revision, as CreateDeployment's caller), then waits
+    app_arn = f"arn:aws:codedeploy:{localcloud.region}:{localcloud.account_id}:application:{env.app}"
+    config_arn = f"arn:aws:codedeploy:{localcloud.region}:{localcloud.account_id}:deploymentconfig:CodeDeployDefault.OneAtATime"
+    assert _seen(localcloud, PIPELINE.arn) == [("codedeploy:RegisterApplicationRevision", app_arn),
+                                               ("codedeploy:GetApplicationRevision", app_arn),
+                                               ("codedeploy:CreateDeployment", group_arn),
+                                               ("codedeploy:GetDeploymentConfig", config_arn),
                                                ("s3:GetObject", f"arn:aws:s3:::{env.bucket}/v1.zip")] + \
         [("codedeploy:GetDeployment", group_arn)] * 3
     # CodeDeploy's checks and its run: as the group's service role

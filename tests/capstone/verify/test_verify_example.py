@@ -175,7 +175,11 @@ def test_the_documented_verify_policy_is_enough(localcloud, aws, example, tmp_pa
 
 
 def test_the_guard_refuses_a_write_before_it_is_sent(localcloud):
-    client = guard(localcloud.client("s3"))
+    import boto3
+
+    # a client of its own: localcloud.client() hands out shared clients, which must stay unguarded
+    client = guard(boto3.client("s3", endpoint_url=localcloud.url, region_name="us-east-1",
+                                aws_access_key_id="testing", aws_secret_access_key="testing"))
     with pytest.raises(MutatingCallRefused, match="read-only and refused s3:CreateBucket"):
         client.create_bucket(Bucket="never-made")
     assert "never-made" not in [b["Name"] for b in localcloud.client("s3").list_buckets()["Buckets"]]

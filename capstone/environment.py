@@ -29,7 +29,7 @@ from capstone import evidence
 from capstone import leaks as leak_check
 from capstone import least_privilege
 from capstone import run as run_identity
-from capstone.builders import ORDER, alarm, builder_for
+from capstone.builders import ORDER, builder_for
 from capstone.builders.context import BuildContext
 from capstone.builders.names import Names, default_prefix, validate_prefix
 from capstone.drivers import baseline, http
@@ -120,10 +120,6 @@ class Environment:
             url = self.target.client("sqs").get_queue_url(QueueName=self.names.notification_queue)["QueueUrl"]
             self.ctx.outputs["notification_queue_url"] = url
         return url
-
-    @property
-    def alarm_metric(self) -> dict:
-        return alarm.metric(self.names)
 
     def current_asg_name(self) -> str:
         info = self.target.client("codedeploy").get_deployment_group(

@@ -1,88 +1,74 @@
-"""Scenario 5 — alarm after traffic moved: a good version is deployed and takes the traffic; while
-blue waits for termination the deployment group's alarm fires on real metric data; the deployment
-stops and traffic returns to the blue fleet, with no failed request."""
+"""Scenario 5 — alarm after traffic moved: a release passes its hooks and the load balancer's
+health checks but answers users with errors. Once traffic is on green, the load balancer's own
+metric of target 5XX answers (AWS/ApplicationELB HTTPCode_Target_5XX_Count) fires the
+deployment group's alarm, the deployment stops and traffic returns to the blue fleet. The suite
+never writes a metric or an alarm state: only real traffic moves the alarm."""
 from __future__ import annotations
 
 import pytest
 
 from capstone import evidence
 from capstone.aws_status import DEPLOYMENT_DONE
-from capstone.drivers import alarm, expect
+from capstone.drivers import alarm, app, expect
 from capstone.drivers.deployments import event_time
-from capstone.retry import Deadline
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(150, func_only=True),
     pytest.mark.xdist_group("capstone-b"),
     pytest.mark.capstone(
-        requirement="When the deployment group's alarm fires after traffic moved to green, the deployment MUST "
-                    "stop, be rolled back by a codeDeployRollback deployment, and traffic MUST return to blue "
-                    "with no failed request.",
-        feature="Rollback", story="Alarm during the termination wait", severity="critical"),
+        requirement="When users get errors from a release after traffic moved to green, the load balancer's 5XX "
+                    "metric MUST fire the deployment group's alarm, the deployment MUST stop, be rolled back by a "
+                    "codeDeployRollback deployment, and traffic MUST return to blue.",
+        feature="Rollback", story="Alarm from the load balancer's 5XX after traffic moved", severity="critical"),
 ]
 
 
-def traffic_on_green(op, info: dict, blue_instances: list[str]) -> dict | None:
-    """The moment to fire: deployment InProgress, green healthy in the target group, blue
-    deregistered (waiting for termination). Returns the facts seen, or None if not yet."""
-    deployment_id = info["deploymentId"]
-    if info["status"] != "InProgress":
-        return None
-    lifecycle = op.deployments.lifecycle(deployment_id)
-    green = [t["targetId"] for t in lifecycle if t["label"] == "Green"]
-    blocked = event_time(lifecycle, "Blue", "BlockTraffic")
-    health = op.fleet.target_health(op.env.target_group_arn)
-    if (green and blocked is not None
-            and all(t["status"] == "Succeeded" for t in lifecycle if t["label"] == "Blue")
-            and sorted(i for i, s in health.items() if s == "healthy") == sorted(green)
-            and not set(blue_instances) & set(health)):
-        return {"green": green, "target_health": health, "blue_blocked_at": blocked}
-    return None
-
-
-def test_an_alarm_after_traffic_moved_sends_traffic_back_to_blue(operator):
+def test_errors_after_traffic_moved_fire_the_alarm_and_send_traffic_back_to_blue(operator):
     op = operator
-    good, version = op.good_version, op.next_version()
+    good, bad = op.good_version, op.next_version()
     blue_group = op.env.current_asg_name()
     blue_instances = op.fleet.instance_ids(blue_group)
 
-    run = op.release(version)
+    run = op.release(bad, app.settings(proxied_index_status=500),
+                     message=f"Release {bad}: passes its hooks and health checks, fails every user")
     evidence.record("commit", run.commit)
     evidence.record("execution_id", run.execution_id)
+    op.on_teardown(f"revert {run.commit[:12]}", lambda: op.restore(run, deploy=False))
     op.on_teardown(f"alarm {op.names.alarm} back out of ALARM", lambda: op.wait_alarm_not("ALARM"))
     op.wait_for_approval(run)
 
     with op.probe() as probe:
-        with evidence.step(f"approve {version}; wait until traffic is on green and blue waits for termination"):
-            op.approve(run, f"Release {version}")
+        with evidence.step(f"approve {bad}; users get its errors; the load balancer's 5XX metric fires "
+                           f"{op.names.alarm}; the deployment stops"):
+            op.approve(run, f"Release {bad}")
             deployment_id = op.deployment_id(run)
-            deadline = Deadline(op.pace.deployment)
-            while (moved := traffic_on_green(op, (info := op.deployments.get(deployment_id)), blue_instances)) is None:
-                assert info["status"] not in DEPLOYMENT_DONE, (
-                    f"precondition not reached: deployment {deployment_id} ended {info['status']} before traffic "
-                    f"was seen on green with blue waiting for termination (the termination wait may be too short "
-                    f"to observe: {op.deployments.lifecycle(deployment_id)})")
-                assert not deadline.expired(), f"timed out after {deadline.seconds:.0f}s waiting for traffic on green"
-                deadline.sleep(op.pace.fast_poll)
-            evidence.attach("traffic on green", moved)
-            assert op.get("/").version == version, "served the wrong version: traffic moved but green is not served"
+            watched = alarm.watch(op.cloudwatch, op.names.alarm,
+                                  until=lambda: op.deployments.get(deployment_id)["status"] in DEPLOYMENT_DONE,
+                                  deadline=op.pace.deployment, interval=op.pace.fast_poll, log=op.log)
+            evidence.record("alarm", watched)
+            assert "ALARM" in watched["alarm_states"], (
+                f"rollback did not happen on the alarm: {op.names.alarm} never reached ALARM while users got "
+                f"errors ({watched})")
 
-        with evidence.step(f"drive alarm {op.names.alarm} into ALARM with metric data until the deployment stops"):
-            fed = alarm.breach(op.cloudwatch, op.names.alarm, op.env.alarm_metric,
-                               until=lambda: op.deployments.get(deployment_id)["status"] in DEPLOYMENT_DONE,
-                               deadline=op.pace.settle, interval=op.pace.alarm_interval, log=op.log)
-            evidence.record("alarm", fed)
-            assert "ALARM" in fed["alarm_states"], f"the alarm never reached ALARM: {fed}"
-
-        with evidence.step("the deployment stopped, rolled back, and blue serves again"):
+        with evidence.step("the deployment stopped on the alarm after traffic moved, rolled back, blue serves again"):
             _, _, result = expect.failed_at_deploy(op, run, deployment_status="Stopped")
             assert (result["info"].get("errorInformation") or {}).get("code") == "ALARM_ACTIVE", result["info"]
+            lifecycle = op.deployments.lifecycle(deployment_id)
+            assert event_time(lifecycle, "Green", "AllowTraffic") is not None, (
+                f"traffic never moved to green before the alarm stopped the deployment: {lifecycle}")
             rollback = expect.rollback_of(op, deployment_id)
             op.wait_served(good)
     summary = probe.summary()
 
     expect.back_on_blue(op, deployment_id, blue_group, blue_instances)
     expect.served(op, good)
-    expect.probe_clean(summary, forward=False)  # back to blue is the point: versions go v_new -> v_old
+    evidence.attach("probe summary", summary.to_dict())
+    # What users saw: the bad release's errors, and only while it had the traffic.
+    failed = [s for s in summary.samples if s.failed]
+    assert failed, f"users never got an error from {bad}: the alarm cannot have fired from real traffic"
+    assert {(s.status, s.version) for s in failed} == {(500, bad)}, (
+        f"users got errors other than {bad}'s 500: {summary.describe_failures()}")
+    last_good = max(s.t for s in summary.samples if s.status == 200 and s.version == good)
+    assert last_good > max(s.t for s in failed), f"users did not get {good} back after the rollback"
     evidence.attach("rollback deployment", op.deployments.summary(rollback["deploymentId"]))

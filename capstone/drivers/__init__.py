@@ -6,7 +6,7 @@
     probe.py        request the ALB continuously while a deployment may run
     deployments.py  read a CodeDeploy deployment, its rollback and its lifecycle events
     http.py         one GET and the version a page shows
-    alarm.py        drive a CloudWatch alarm into ALARM with real metric data
+    alarm.py        watch a CloudWatch alarm change state (the ALB's 5XX metric drives it)
     builds.py       a build's log tail and test reports
     fleet.py        Auto Scaling groups, their instances, the target group's view of them
     app.py          changes a developer makes to the sample application

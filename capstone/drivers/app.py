@@ -15,7 +15,7 @@ from capstone.drivers import http
 
 INDEX = "index.html"
 SETTINGS = "app/settings.json"
-GOOD_SETTINGS = {"index_status": 200, "health_status": 200}
+GOOD_SETTINGS = {"index_status": 200, "health_status": 200, "proxied_index_status": 200}
 GATE_TEST = "tests/test_release_gate.py"
 
 Change = Callable[[Path], None]

@@ -49,3 +49,12 @@ class CloudWatchContract(MotoContract):
     def alarm_states(self, principal: Principal, names: list[str], region: str | None = None) -> dict[str, str]:
         """{name: state value} of the alarms that exist (see `alarms`)."""
         return {name: alarm.state for name, alarm in self.alarms(principal, names, region).items()}
+
+    def put_metric_data(self, principal: Principal, namespace: str, metric_data: list[dict],
+                        region: str | None = None) -> None:
+        """Datapoints a service publishes into its own namespace (the ALB's AWS/ApplicationELB):
+        AWS services publish without an API call anyone could make, so nothing is authorized; a
+        user's PutMetricData into an `AWS/` namespace is refused (cloudwatch/moto_hooks.py)."""
+        if not principal.is_service:
+            raise ValueError(f"only an AWS service publishes into {namespace}, not {principal}")
+        self._backend(region).put_metric_data(namespace, metric_data)

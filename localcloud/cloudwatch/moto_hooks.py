@@ -8,16 +8,20 @@
   so it outlives DeleteAlarms (AWS keeps history for two weeks).
 - DescribeAlarmHistory, which moto does not implement.
 - StateTransitionedTimestamp, moved only when the state value really changes.
+- PutMetricData refuses `AWS/` namespaces and StorageResolution other than 1 or 60.
+- GetMetricStatistics matches dimensions exactly, as AWS does (moto matches supersets).
 """
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timezone
 
 from localcloud.cloudwatch.evaluation import INSUFFICIENT, as_utc
 from localcloud.moto_patch import wrap_method
 
 _installed = False
+_exact = threading.local()  # the dimensions one GetMetricStatistics call matches exactly
 
 
 def _wrap(cls, name: str, hook) -> None:
@@ -131,11 +135,54 @@ def install() -> None:
             next_token=self._get_param("NextToken"), scan_by=self._get_param("ScanBy"),
         ))
 
+    def put_metric_data_api(original, self):
+        check_put_metric_data(self._get_param("Namespace"), self._get_param("MetricData", []))
+        return original(self)
+
+    def get_metric_statistics(original, self, namespace, metric_name, start_time, end_time, period, stats,
+                              dimensions, unit=None):
+        # GetMetricStatistics matches dimensions exactly (AWS: "you must specify the same
+        # dimensions that were used when the metrics were created"); moto matches any superset,
+        # which sums an ALB's {LoadBalancer} and {LoadBalancer, TargetGroup} series together.
+        _exact.dimensions = frozenset((d["Name"], d.get("Value")) for d in dimensions or [])
+        try:
+            return original(self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit)
+        finally:
+            _exact.dimensions = None
+
+    def get_all_metrics(original, self):
+        data = original(self)
+        wanted = getattr(_exact, "dimensions", None)
+        if wanted is None:
+            return data
+        return [md for md in data if frozenset((d.name, d.value) for d in md.dimensions) == wanted]
+
+    _wrap(CloudWatchResponse, "put_metric_data", put_metric_data_api)
+    _wrap(CloudWatchBackend, "get_metric_statistics", get_metric_statistics)
+    _wrap(CloudWatchBackend, "get_all_metrics", get_all_metrics)
     _wrap(Alarm, "__init__", alarm_init)
     _wrap(Alarm, "update_state", update_state)
     _wrap(CloudWatchBackend, "put_metric_alarm", put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", delete_alarms)
     CloudWatchResponse.describe_alarm_history = describe_alarm_history
+
+
+def check_put_metric_data(namespace: str | None, metric_data: list[dict]) -> None:
+    """What CloudWatch refuses in PutMetricData and moto accepts:
+    - a namespace starting with `AWS/`, which AWS keeps for its services' metrics ("The value
+      AWS/... for parameter Namespace is invalid."), so nobody can forge an ALB's 5XX count;
+    - a StorageResolution other than 1 (high resolution) or 60 (standard).
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html"""
+    from moto.cloudwatch.exceptions import InvalidParameterValue
+
+    if namespace and namespace.startswith("AWS/"):
+        raise InvalidParameterValue(f"The value {namespace} for parameter Namespace is invalid.")
+    for i, datum in enumerate(metric_data or [], start=1):
+        resolution = datum.get("StorageResolution")
+        if resolution is not None and str(resolution) not in ("1", "60"):
+            raise InvalidParameterValue(f"The value {resolution} for parameter MetricData.member.{i}.StorageResolution "
+                                        "is invalid. Valid values are 1 and 60.")
 
 
 def alarm_history(items: list[dict], *, name=None, alarm_types=(), item_type=None, start=None, end=None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import logging
+import time
 from typing import Callable
 from urllib.parse import parse_qsl
 
@@ -93,9 +94,11 @@ class WeightedChoice:
 
 
 class DataPlane:
-    def __init__(self, registry: HealthRegistry, resolve: Callable[[object, RegisteredTarget], tuple[str, int] | None]):
+    def __init__(self, registry: HealthRegistry, resolve: Callable[[object, RegisteredTarget], tuple[str, int] | None],
+                 metrics=None):
         self.registry = registry
         self.resolve = resolve
+        self.metrics = metrics  # metrics.ALBMetrics: what each request did, for AWS/ApplicationELB
         self.proxy = TargetProxy()
         self.weights = WeightedChoice()
         self._by_host: dict[str, str] = {}  # DNS name -> load balancer ARN
@@ -147,7 +150,7 @@ class DataPlane:
         actions = sorted(rule.actions if rule else [], key=lambda a: int(a.data.get("Order") or 0))
         action = next((a for a in actions if a.type in FINAL_ACTIONS), None)
         if action is None:
-            return alb_error(503, start_response)
+            return self._elb_error(lb, 503, start_response)
         if action.type == "fixed-response":
             return self._fixed_response(action.data.get("FixedResponseConfig") or {}, start_response)
         if action.type == "redirect":
@@ -164,7 +167,7 @@ class DataPlane:
         group = self.registry.group(tg_arn, create=False) if tg_arn else None
         target = group.pick() if group is not None else None
         if target is None:
-            return alb_error(503, start_response)
+            return self._elb_error(lb, 503, start_response, tg_arn)
         released = False
 
         def release() -> None:
@@ -178,22 +181,32 @@ class DataPlane:
             address = self.resolve(target_group, target) if target_group is not None else None
             if address is None:
                 release()
-                return alb_error(502, start_response)
+                return self._elb_error(lb, 502, start_response, tg_arn)
             path = environ.get("PATH_INFO", "/") or "/"
             if environ.get("QUERY_STRING"):
                 path += "?" + environ["QUERY_STRING"]
             headers = request_headers(environ, int(listener.port), listener.protocol or "HTTP")
+            body = read_body(environ)
+            sent = time.monotonic()  # TargetResponseTime: request sent -> response headers back
             response = self.proxy.forward(address, environ.get("REQUEST_METHOD", "GET"), path, headers,
-                                          read_body(environ), self._idle_timeout(lb))
+                                          body, self._idle_timeout(lb))
+            if self.metrics is not None:
+                self.metrics.target_answered(lb.arn, tg_arn, int(response.status), time.monotonic() - sent)
         except UnreachableTarget as exc:
             release()
             log.debug("%s", exc)
-            return alb_error(exc.status, start_response)
+            return self._elb_error(lb, exc.status, start_response, tg_arn)
         except BaseException:
             release()
             raise
         start_response(f"{response.status} {response.reason or ''}".strip(), response_headers(response))
         return StreamedResponse(response, release)
+
+    def _elb_error(self, lb, status: int, start_response, tg_arn: str | None = None):
+        """The load balancer's own error page, counted as ALB counts it (HTTPCode_ELB_*)."""
+        if self.metrics is not None:
+            self.metrics.elb_answered(lb.arn, status, tg_arn)
+        return alb_error(status, start_response)
 
     @staticmethod
     def _idle_timeout(lb) -> float:

@@ -19,10 +19,14 @@ from localcloud.fleet import moto_hooks, moto_state
 from localcloud.fleet.checker import HealthChecker
 from localcloud.fleet.contract import FleetContract
 from localcloud.fleet.dataplane import DataPlane
+from localcloud.fleet.metrics import NAMESPACE as ALB_NAMESPACE
+from localcloud.fleet.metrics import PUBLISHER as ALB_PUBLISHER
+from localcloud.fleet.metrics import ALBMetrics
 from localcloud.fleet.metadata import PREFIX as METADATA_PREFIX
 from localcloud.fleet.metadata import MetadataService
 from localcloud.fleet.health import HealthRegistry, RegisteredTarget
 from localcloud.fleet.instances import InstanceRuntimes
+from localcloud.principal import Principal
 from localcloud.provider import Provider
 
 log = logging.getLogger("localcloud.fleet")
@@ -40,7 +44,8 @@ class FleetProvider(Provider):
         self.metadata = MetadataService(lambda: cloud.services, self.contract)
         self.health = HealthRegistry()
         self.checker = HealthChecker(self.health, cloud.clock, self.address_of)
-        self.dataplane = DataPlane(self.health, self.address_of)
+        self.metrics = ALBMetrics(cloud.clock, self.health, self._publish_metrics)
+        self.dataplane = DataPlane(self.health, self.address_of, self.metrics)
         moto_hooks.install(self)
 
     # -- Provider ------------------------------------------------------------------------------
@@ -52,15 +57,23 @@ class FleetProvider(Provider):
 
     def start(self) -> None:
         self.checker.start()
+        self.metrics.start()
+
+    def _publish_metrics(self, region: str, data: list[dict]) -> None:
+        """One minute of AWS/ApplicationELB data, into CloudWatch through its door, as ELB."""
+        self.cloud.services.cloudwatch.put_metric_data(
+            Principal.service(ALB_PUBLISHER, self.cloud.account_id), ALB_NAMESPACE, data, region)
 
     def reset(self) -> None:
         self.metadata.forget()
         self.health.clear()
         self.runtimes.reset()
         self.dataplane.close()
+        self.metrics.reset()
 
     def stop(self) -> None:
         self.checker.stop()
+        self.metrics.stop()
         self.dataplane.close()
         for runtime in self.runtimes.all():
             runtime.terminate()

@@ -1,4 +1,5 @@
 """The demo app: `/` serves index.html, `/health` answers the load balancer's health check.
+Requests through the load balancer (X-Forwarded-For) get `/` with `proxied_index_status`.
 
 Standard library only. The HTTP status of each comes from settings.json, read once at start-up,
 so a deployment can ship a broken setting that the unit tests (the build gate) do not see.
@@ -16,7 +17,10 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent
 SITE_DIR = APP_DIR.parent
-DEFAULT_SETTINGS = {"index_status": 200, "health_status": 200}
+# proxied_index_status: the status of `/` for requests that came through the load balancer (they
+# carry X-Forwarded-For; the ALB's health checks and a hook's local check do not). A release
+# can so break only for real users, after the hooks and the health checks passed.
+DEFAULT_SETTINGS = {"index_status": 200, "health_status": 200, "proxied_index_status": 200}
 
 
 def load_settings(path: Path = APP_DIR / "settings.json") -> dict:
@@ -39,7 +43,8 @@ class Handler(BaseHTTPRequestHandler):
             status = int(self.settings["health_status"])
             self._send(status, b"ok\n" if status == 200 else b"unhealthy\n", "text/plain")
         elif path in ("/", "/index.html"):
-            self._send(int(self.settings["index_status"]), (self.site / "index.html").read_bytes(), "text/html; charset=utf-8")
+            setting = "proxied_index_status" if self.headers.get("X-Forwarded-For") else "index_status"
+            self._send(int(self.settings[setting]), (self.site / "index.html").read_bytes(), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain")
 

@@ -44,7 +44,7 @@ def test_index_names_a_version():
 
 
 def test_index_is_served(serve):
-    status, body = get(serve({"index_status": 200, "health_status": 200}) + "/")
+    status, body = get(serve({"index_status": 200, "health_status": 200, "proxied_index_status": 200}) + "/")
     assert status == 200
     assert VERSION.search(body)
 
@@ -54,6 +54,18 @@ def test_health_answers_its_setting(serve):
     assert get(base + "/health")[0] == 503
 
 
+def test_requests_through_the_load_balancer_get_their_own_status(serve):
+    base = serve({"index_status": 200, "health_status": 200, "proxied_index_status": 500})
+    assert get(base + "/")[0] == 200  # a hook's local check
+    forwarded = urllib.request.Request(base + "/", headers={"X-Forwarded-For": "203.0.113.7"})
+    try:
+        urllib.request.urlopen(forwarded, timeout=5)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 500
+
+
 def test_unknown_path_is_404(serve):
     assert get(serve({"index_status": 200, "health_status": 200}) + "/nope")[0] == 404
 
@@ -61,4 +73,4 @@ def test_unknown_path_is_404(serve):
 def test_settings_file_is_valid_json_with_both_keys(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"index_status": 500}))
-    assert load_settings(path) == {"index_status": 500, "health_status": 200}
+    assert load_settings(path) == {"index_status": 500, "health_status": 200, "proxied_index_status": 200}

@@ -45,11 +45,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "gate_open": {S2: r"the gate did not block", S8: r"ACT-05"},
     "reject_approves": {S6: r"approval was not honoured"},
     "no_supersede": {S7: r"[Ss]uperseded"},
-    "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped"},
+    "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped|timed out"},
     "health_passes": {S4: r"served the wrong version|rollback did not happen|AllowTraffic|Succeeded"},
     "green_early": {S3: r"served the wrong version|failed request|zero-downtime violated|never served"},
     "no_approval_notice": {S1: r"the approval notice"},
     "no_failure_notice": {S2: r"the FAILED notification"},
+    "metrics_silent": {S5: r"never reached ALARM"},
     "rollback_forgotten": {S3: r"rollback did not happen", S4: r"rollback did not happen",
                            S5: r"rollback did not happen", S8: r"DEPLOY-02"},
 }

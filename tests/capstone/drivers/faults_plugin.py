@@ -21,6 +21,7 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     green_early       green takes traffic before AllowTraffic -> scenario 3: users get the failing version
     no_approval_notice the approval publishes no notice      -> scenario 1: no approval notice arrives
     no_failure_notice  no execution state change reaches SNS -> scenario 2: no FAILED notification arrives
+    metrics_silent    the ALB publishes no AWS/ApplicationELB metrics -> scenario 5: the alarm never fires
     rollback_forgotten CreateDeploymentGroup drops autoRollbackConfiguration -> scenarios 3, 4, 5 do not roll
                       back; scenario 8 (capstone verify) fails DEPLOY-02
 
@@ -95,6 +96,9 @@ def _patch(monkeypatch, fault: str) -> None:
     elif fault == "no_failure_notice":
         from localcloud.events import bus
         monkeypatch.setattr(bus.EventBus, "_to_sns", lambda self, event, target, rule: None)
+    elif fault == "metrics_silent":
+        from localcloud.fleet.metrics import ALBMetrics
+        monkeypatch.setattr(ALBMetrics, "flush", lambda self: None)
     elif fault == "rollback_forgotten":
         from localcloud.codedeploy.api.deployment_groups import DeploymentGroups
         original_create = DeploymentGroups.create_deployment_group

@@ -169,8 +169,8 @@ def test_alarm_during_termination_wait_stops_and_puts_traffic_back_on_blue(aws, 
     d2 = deploy(env, "v2.zip", infra.bundle("v2"))
     wait_for_termination_wait(aws, d2)
     assert registered(aws, env) == labelled(aws, d2, "Green")  # traffic moved to green
+    # driven by metric data, not SetAlarmState: the evaluator must turn the data into ALARM
     cw.put_metric_data(Namespace=env.name, MetricData=[{"MetricName": "Errors", "Value": 5}])
-    cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors after the reroute")
     info = infra.wait_status(aws, d2)
     assert info["status"] == "Stopped"
     assert info["errorInformation"]["code"] == "ALARM_ACTIVE" and alarm in info["errorInformation"]["message"]

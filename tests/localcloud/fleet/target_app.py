@@ -2,7 +2,7 @@
 
 Behaviour is steered by files in $INSTANCE_ROOT, the way a real deployment would change it:
 `unhealthy` -> /health answers 500; `hang` -> /health answers after 5 s. `/slow?seconds=N`
-answers after N seconds. Every other path echoes what the load balancer forwarded.
+answers after N seconds; `/status/<code>` answers <code>. Every other path echoes what the load balancer forwarded.
 """
 import json
 import os
@@ -35,6 +35,8 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(5)
             status = 500 if (ROOT / "unhealthy").exists() else 200
             return self._send(status, b"ok" if status == 200 else b"broken", "text/plain")
+        if url.path.startswith("/status/") and url.path[8:].isdigit():
+            return self._send(int(url.path[8:]), b"as asked", "text/plain")
         if url.path == "/slow":
             time.sleep(float(parse_qs(url.query).get("seconds", ["1"])[0]))
         payload = {"instance": INSTANCE, "method": self.command, "path": url.path, "query": url.query,

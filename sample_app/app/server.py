@@ -1,6 +1,8 @@
 """The demo app: `/` serves index.html, `/health` answers the load balancer's health check.
 
-Standard library only. The HTTP status of each comes from settings.json, read once at start-up,
+Standard library plus one internal package, demo-greeting (the greeting the page shows), which
+the build installs from the environment's CodeArtifact repository into vendor/ and ships with
+the revision. The HTTP status of each comes from settings.json, read once at start-up,
 so a deployment can ship a broken setting that the unit tests (the build gate) do not see.
 On EC2 it listens on port 80 on all interfaces; in localcloud's instance runtime APP_PORT says
 which loopback port stands for port 80.
@@ -16,6 +18,13 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent
 SITE_DIR = APP_DIR.parent
+VENDOR_DIR = SITE_DIR / "vendor"  # what the build installed from requirements.txt
+if VENDOR_DIR.is_dir() and str(VENDOR_DIR) not in sys.path:
+    sys.path.insert(0, str(VENDOR_DIR))
+
+from demo_greeting import greeting  # noqa: E402 (found in vendor/, put on the path just above)
+
+GREETING_MARK = "<!-- greeting -->"
 DEFAULT_SETTINGS = {"index_status": 200, "health_status": 200}
 
 
@@ -39,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
             status = int(self.settings["health_status"])
             self._send(status, b"ok\n" if status == 200 else b"unhealthy\n", "text/plain")
         elif path in ("/", "/index.html"):
-            self._send(int(self.settings["index_status"]), (self.site / "index.html").read_bytes(), "text/html; charset=utf-8")
+            self._send(int(self.settings["index_status"]), render_index(self.site), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain")
 
@@ -52,6 +61,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt: str, *args) -> None:
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+
+
+def render_index(site: Path) -> bytes:
+    """index.html with the internal package's greeting where the page marks it."""
+    page = (site / "index.html").read_text(encoding="utf-8")
+    return page.replace(GREETING_MARK, f'<p class="greeting">{greeting()}</p>').encode("utf-8")
 
 
 def make_server(port: int, settings: dict, site: Path = SITE_DIR, bind: str = "0.0.0.0") -> ThreadingHTTPServer:

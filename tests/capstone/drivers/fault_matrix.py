@@ -33,14 +33,16 @@ S4 = "scenarios/test_unhealthy_green_load_balancer_rolls_back.py"
 S5 = "scenarios/test_alarm_after_traffic_moved_rolls_back.py"
 S6 = "scenarios/test_rejected_approval_changes_nothing.py"
 S7 = "scenarios/test_superseded_execution_yields_to_the_newer.py"
-SCENARIOS = (S1, S2, S3, S4, S5, S6, S7)
+S8 = "scenarios/test_unpublished_internal_package_blocks_the_release.py"
+SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
     "no_rollback": {S3: r"rollback did not happen", S4: r"rollback did not happen", S5: r"rollback did not happen"},
     "keep_blue": {S1: r"the blue group .* still exists|blue instances not terminated"},
     "downtime": {S1: r"zero-downtime violated|failed request"},
-    "gate_open": {S2: r"the gate did not block"},
+    # a failing `pip install` is a failing build command too: ignored, the release reaches Approval
+    "gate_open": {S2: r"the gate did not block", S8: r"the gate did not block"},
     "reject_approves": {S6: r"approval was not honoured"},
     "no_supersede": {S7: r"[Ss]uperseded"},
     "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped"},

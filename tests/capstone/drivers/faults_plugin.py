@@ -10,7 +10,7 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen"
     keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
     downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated"
-    gate_open         failing build commands are ignored     -> scenario 2: "the gate did not block"
+    gate_open         failing build commands are ignored     -> scenarios 2, 8: "the gate did not block"
     reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
     no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded
     alarm_blind       CodeDeploy never looks at its alarms   -> scenario 5: the deployment ends Succeeded

@@ -113,6 +113,9 @@ class InternalPackages:
                                f"({done.returncode}): {output[-800:]}")
         self.log(f"  published {PACKAGE} {version} ({wheel.name}) to {self.names.codeartifact_repository}")
         evidence.append("internal_packages_published", f"{PACKAGE}=={version}")
+        # the cost estimate counts its storage and requests from the timeline
+        evidence.event("package_published", package=PACKAGE, version=version, bytes=size,
+                       repository=self.names.codeartifact_repository)
         return {"package": PACKAGE, "version": version, "file": wheel.name, "bytes": size}
 
     def published(self) -> list[str]:

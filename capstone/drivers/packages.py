@@ -129,7 +129,3 @@ class InternalPackages:
             if is_not_found(exc):  # no version of it was ever published
                 return []
             raise
-
-    def delete(self, version: str) -> None:
-        self.codeartifact.delete_package_versions(**self._where, repository=self.names.codeartifact_repository,
-                                                  format=FORMAT, package=PACKAGE, versions=[version])

@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "capstone.commands.cloud",
     "capstone.commands.report",
     "capstone.commands.env",
+    "capstone.commands.verify",
 )
 
 

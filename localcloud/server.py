@@ -95,7 +95,10 @@ class LocalCloud:
         from localcloud.router import Router
         from localcloud.iam import managed_policies
 
+        from localcloud.s3 import moto_hooks as s3_hooks
+
         managed_policies.install()  # before moto makes its first IAM backend: cheap resets
+        s3_hooks.install()  # S3's default encryption (SSE-S3) on every bucket
 
         self.router = Router(self, create_moto_app())
         for module_name in PROVIDER_MODULES:

@@ -1,4 +1,4 @@
-"""Scenario 8 — internal packages: a release that needs a version of the app's internal package
+"""Scenario 9 — internal packages: a release that needs a version of the app's internal package
 that is not yet published to CodeArtifact stops at BuildAndTest, with pip's own error in the
 evidence; once that version is published, the next push ships, and users see what the new
 package version renders."""

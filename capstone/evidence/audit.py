@@ -233,6 +233,8 @@ def render_html(run_dir: Path, audit: dict[str, Any] | None = None, scrubber: Sc
 
     if audit is None:
         audit = json.loads((run_dir / "audit.json").read_text())
+    if audit.get("kind") == "verify":  # a `capstone verify` run has its own page
+        from capstone.verify import report as page  # noqa: F811
     html_path = run_dir / "audit.html"
     html_path.write_text((scrubber or Scrubber()).text(page.render(audit)))
     return html_path

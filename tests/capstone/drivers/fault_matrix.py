@@ -33,16 +33,17 @@ S4 = "scenarios/test_unhealthy_green_load_balancer_rolls_back.py"
 S5 = "scenarios/test_alarm_after_traffic_moved_rolls_back.py"
 S6 = "scenarios/test_rejected_approval_changes_nothing.py"
 S7 = "scenarios/test_superseded_execution_yields_to_the_newer.py"
-S8 = "scenarios/test_unpublished_internal_package_blocks_the_release.py"
-SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8)
+S8 = "scenarios/test_environment_passes_verify.py"
+S9 = "scenarios/test_unpublished_internal_package_blocks_the_release.py"
+SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8, S9)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
     "no_rollback": {S3: r"rollback did not happen", S4: r"rollback did not happen", S5: r"rollback did not happen"},
     "keep_blue": {S1: r"the blue group .* still exists|blue instances not terminated"},
-    "downtime": {S1: r"zero-downtime violated|failed request"},
+    "downtime": {S1: r"zero-downtime violated|failed request", S8: r"ACT-03"},
     # a failing `pip install` is a failing build command too: ignored, the release reaches Approval
-    "gate_open": {S2: r"the gate did not block", S8: r"the gate did not block"},
+    "gate_open": {S2: r"the gate did not block", S9: r"the gate did not block"},
     "reject_approves": {S6: r"approval was not honoured"},
     "no_supersede": {S7: r"[Ss]uperseded"},
     "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped"},
@@ -50,6 +51,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "green_early": {S3: r"served the wrong version|failed request|zero-downtime violated|never served"},
     "no_approval_notice": {S1: r"the approval notice"},
     "no_failure_notice": {S2: r"the FAILED notification"},
+    "rollback_forgotten": {S3: r"rollback did not happen", S4: r"rollback did not happen",
+                           S5: r"rollback did not happen", S8: r"DEPLOY-02"},
 }
 
 

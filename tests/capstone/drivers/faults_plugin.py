@@ -9,8 +9,9 @@ pytest process, so its behaviour can be patched for one session):
 Faults (each breaks one promise of the pipeline; the scenario that checks it must fail):
     no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen"
     keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
-    downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated"
-    gate_open         failing build commands are ignored     -> scenarios 2, 8: "the gate did not block"
+    downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated";
+                      scenario 8 (verify --allow-changes) fails ACT-03
+    gate_open         failing build commands are ignored     -> scenarios 2, 9: "the gate did not block"
     reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
     no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded
     alarm_blind       CodeDeploy never looks at its alarms   -> scenario 5: the deployment ends Succeeded
@@ -18,6 +19,8 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     green_early       green takes traffic before AllowTraffic -> scenario 3: users get the failing version
     no_approval_notice the approval publishes no notice      -> scenario 1: no approval notice arrives
     no_failure_notice  no execution state change reaches SNS -> scenario 2: no FAILED notification arrives
+    rollback_forgotten CreateDeploymentGroup drops autoRollbackConfiguration -> scenarios 3, 4, 5 do not roll
+                      back; scenario 8 (capstone verify) fails DEPLOY-02
 
 fault_matrix.py pairs each fault with the scenarios that must go red and why, and runs them all
 (`make faults`).
@@ -90,6 +93,13 @@ def _patch(monkeypatch, fault: str) -> None:
     elif fault == "no_failure_notice":
         from localcloud.events import bus
         monkeypatch.setattr(bus.EventBus, "_to_sns", lambda self, event, target, rule: None)
+    elif fault == "rollback_forgotten":
+        from localcloud.codedeploy.api.deployment_groups import DeploymentGroups
+        original_create = DeploymentGroups.create_deployment_group
+
+        def forgetful(self, params, ctx):
+            return original_create(self, {k: v for k, v in params.items() if k != "autoRollbackConfiguration"}, ctx)
+        monkeypatch.setattr(DeploymentGroups, "create_deployment_group", forgetful)
     else:
         raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
 

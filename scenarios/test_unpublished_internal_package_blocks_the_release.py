@@ -14,7 +14,7 @@ from capstone.drivers.packages import InternalPackages
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(180, func_only=True),
-    pytest.mark.xdist_group("capstone-a"),
+    pytest.mark.xdist_group("capstone-b"),
     pytest.mark.capstone(
         requirement="A commit pinning an internal package version that is not published in the environment's "
                     "CodeArtifact repository MUST fail BuildAndTest with pip's 'No matching distribution found' "

@@ -1,4 +1,4 @@
-"""Wall time of the whole offline e2e suite — environment, seven scenarios, teardown and leak
+"""Wall time of the whole offline e2e suite — environment, nine scenarios, teardown and leak
 check — per scenario and in total, with one worker and with two (`-n 2`).
 
     .venv/bin/python benchmarks/bench_suite.py               # 1 worker, then 2

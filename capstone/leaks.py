@@ -221,6 +221,19 @@ def _queues(t: Target):
         yield Found("sqs:queue", url.rstrip("/").rsplit("/", 1)[-1], url, None, t.region)
 
 
+def _codeartifact_repositories(t: Target):
+    for r in _pages(t.client("codeartifact"), "list_repositories", "repositories"):
+        if r.get("domainOwner") in (None, t.account_id()):  # another account's shared domain is not ours
+            yield Found("codeartifact:repository", r["name"], None, r.get("arn"), t.region, _iso(r.get("createdTime")),
+                        attrs={"domain": r["domainName"]})
+
+
+def _codeartifact_domains(t: Target):
+    for d in _pages(t.client("codeartifact"), "list_domains", "domains"):
+        if d.get("owner") in (None, t.account_id()):
+            yield Found("codeartifact:domain", d["name"], None, d.get("arn"), t.region, _iso(d.get("createdTime")))
+
+
 LISTERS: dict[str, Callable[[Target], Iterable[Found]]] = {
     "codepipeline:pipeline": _pipelines,
     "events:rule": _rules,
@@ -243,6 +256,8 @@ LISTERS: dict[str, Callable[[Target], Iterable[Found]]] = {
     "codebuild:report-group": _report_groups,
     "logs:log-group": _log_groups,
     "codecommit:repository": _repositories,
+    "codeartifact:repository": _codeartifact_repositories,   # a domain is deleted only once empty
+    "codeartifact:domain": _codeartifact_domains,
     "secretsmanager:secret": _secrets,
     "ssm:parameter": _parameters,
     "s3:bucket": _buckets,

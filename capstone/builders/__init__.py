@@ -8,12 +8,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from capstone.builders import (
-    alarm, artifacts, build, deploy, fleet, iam, loadbalancer, network, notifications, pipeline, repository, secrets,
-    trigger,
+    alarm, artifacts, build, codeartifact, deploy, fleet, iam, loadbalancer, network, notifications, pipeline,
+    repository, secrets, trigger,
 )
 
+# codeartifact before repository: the pipeline's first run installs the package it publishes
 ORDER: tuple[ModuleType, ...] = (
-    iam, artifacts, secrets, repository, build, network, loadbalancer, alarm, fleet, deploy, trigger, notifications,
+    iam, artifacts, secrets, codeartifact, repository, build, network, loadbalancer, alarm, fleet, deploy, trigger, notifications,
     pipeline,
 )
 BY_NAME = {m.NAME: m for m in ORDER}

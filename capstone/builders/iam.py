@@ -70,6 +70,14 @@ def policies(ctx: BuildContext) -> dict[str, tuple[str, str]]:
             _allow(["secretsmanager:GetSecretValue"], [secret_arn]),
             _allow(["codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport",
                     "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"], [report_groups]),
+            # `aws codeartifact login --tool pip` and `pip install` from the internal repository
+            # (https://docs.aws.amazon.com/codeartifact/latest/ug/auth-and-access-control-iam-identity-based-access-control.html)
+            _allow(["codeartifact:GetAuthorizationToken"], [n.codeartifact_domain_arn]),
+            _allow(["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+                   [n.codeartifact_repository_arn]),
+            # the token is a bearer token STS issues for CodeArtifact, and for nothing else
+            {**_allow(["sts:GetServiceBearerToken"], ["*"]),
+             "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}},
         )),
         # The managed AWSCodeDeployRole is attached too. It does not cover an Auto Scaling group made
         # from a launch template: copying that group for blue/green also needs ec2:RunInstances,

@@ -38,6 +38,9 @@ _RULES = {
     "events_role": (64, r"^[\w+=,.@-]+$"),
     "instance_role": (64, r"^[\w+=,.@-]+$"),
     "instance_profile": (128, r"^[\w+=,.@-]+$"),
+    # CodeArtifact's own patterns (botocore's DomainName and RepositoryName shapes)
+    "codeartifact_domain": (50, r"^[a-z][a-z0-9\-]{0,48}[a-z0-9]$"),
+    "codeartifact_repository": (100, r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,99}$"),
 }
 
 
@@ -123,6 +126,8 @@ class Names:
     events_role: str = ""
     instance_role: str = ""
     instance_profile: str = ""
+    codeartifact_domain: str = ""      # the domain holding the internal package repository
+    codeartifact_repository: str = ""  # the repository the build installs internal packages from
     # pipeline structure (contract with the scenarios)
     stages: tuple[str, ...] = ("Source", "BuildAndTest", "Approval", "DeployBlueGreen")
     source_action: str = "Source"
@@ -164,6 +169,8 @@ class Names:
             events_role=f"{p}-events-role",
             instance_role=f"{p}-ec2-role",
             instance_profile=f"{p}-ec2-profile",
+            codeartifact_domain=f"{p}-cap-packages",
+            codeartifact_repository=f"{p}-cap-internal",
         )
         names.check()
         return names
@@ -198,6 +205,14 @@ class Names:
     @property
     def notification_rule_arn(self) -> str:
         return self.arn("events", f"rule/{self.notification_rule}")
+
+    @property
+    def codeartifact_domain_arn(self) -> str:
+        return self.arn("codeartifact", f"domain/{self.codeartifact_domain}")
+
+    @property
+    def codeartifact_repository_arn(self) -> str:
+        return self.arn("codeartifact", f"repository/{self.codeartifact_domain}/{self.codeartifact_repository}")
 
     def role_arn(self, role: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{role}"

@@ -3,6 +3,8 @@
     index.html          shows `awscicd demo app — v<N>`: the version users see
     app/settings.json   deploy-time behaviour: {"index_status": 200, "health_status": 200}
     tests/              the build gate: a failing test here must stop the pipeline
+    packages/demo-greeting, requirements.txt
+                        the internal package's source and the version of it the app pins
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from capstone.drivers import http
+from capstone.drivers import http, packages
 
 INDEX = "index.html"
 SETTINGS = "app/settings.json"
@@ -66,6 +68,23 @@ def failing_test(reason: str) -> Change:
         path = tree / GATE_TEST
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
+    return change
+
+
+def internal_package(version: str) -> Change:
+    """A new version of the internal package (its source in packages/) that the app now pins:
+    the build installs it from CodeArtifact, so it must be published before the push can ship."""
+    if not re.fullmatch(r"\d+(\.\d+)*", version):
+        raise ValueError(f"package versions here look like 1.2.0, got {version!r}")
+
+    def change(tree: Path) -> None:
+        module, pins = tree / packages.MODULE, tree / packages.REQUIREMENTS
+        module.write_text(re.sub(r'^__version__ = "[^"]+"$', f'__version__ = "{version}"',
+                                 module.read_text(encoding="utf-8"), count=1, flags=re.M), encoding="utf-8")
+        pins.write_text(re.sub(rf"^{re.escape(packages.PACKAGE)}==\S+$", f"{packages.PACKAGE}=={version}",
+                               pins.read_text(encoding="utf-8"), count=1, flags=re.M), encoding="utf-8")
+        if packages.source_version(tree) != version or packages.required_version(tree) != version:
+            raise ValueError(f"could not set {packages.PACKAGE} to {version} in {tree}")
     return change
 
 

@@ -6,9 +6,15 @@ layer scrubs registered secrets again before anything is written.
 """
 from __future__ import annotations
 
+import re
+
 from capstone import evidence
+from capstone.drivers.packages import PACKAGE
 
 LOG_TAIL_LINES = 40
+LOG_HEAD_LINES = 200   # the install phase's lines are near the head of the log
+#: pip's last line of a successful install: "Successfully installed demo-greeting-1.0.0 ..."
+_INSTALLED = re.compile(rf"Successfully installed .*?\b({re.escape(PACKAGE)})-(\S+)")
 
 
 class BuildReader:
@@ -31,6 +37,22 @@ class BuildReader:
                                           startFromHead=False).get("events", [])
         return "".join(e["message"] if e["message"].endswith("\n") else e["message"] + "\n" for e in events)
 
+    def _events(self, build: dict, lines: int, from_head: bool) -> list[dict] | None:
+        where = build.get("logs") or {}
+        group, stream = where.get("groupName"), where.get("streamName")
+        if not group or not stream:
+            return None
+        return self.logs.get_log_events(logGroupName=group, logStreamName=stream, limit=lines,
+                                        startFromHead=from_head).get("events", [])
+
+    def internal_packages_installed(self, build: dict) -> list[str]:
+        """The internal package versions the build's pip installed ("demo-greeting==1.0.0")."""
+        found = []
+        for event in self._events(build, LOG_HEAD_LINES, True) or []:
+            for name, version in _INSTALLED.findall(event["message"]):
+                found.append(f"{name}=={version}")
+        return found
+
     def test_reports(self, build: dict) -> list[dict]:
         arns = build.get("reportArns") or []
         if not arns:
@@ -51,6 +73,8 @@ class BuildReader:
         evidence.attach(f"build {build_id} log (last {LOG_TAIL_LINES} lines)", self.log_tail(build))
         evidence.attach(f"build {build_id} test reports", reports)
         evidence.record("build_status", build.get("buildStatus"))
+        for installed in self.internal_packages_installed(build):  # the audit lists what each build consumed
+            evidence.append("internal_packages_consumed", installed)
         counts = [r["testSummary"].get("statusCounts") for r in reports if r.get("testSummary")]
         if counts:
             evidence.record("test_counts", counts[0] if len(counts) == 1 else counts)

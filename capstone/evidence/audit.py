@@ -104,6 +104,19 @@ def leak_check(run: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     return {"status": status, "leaks": leaks, "checks": checks}
 
 
+def internal_packages(run: dict[str, Any], scenarios: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The internal package versions the run published (set-up and scenarios) and the builds
+    installed ("demo-greeting==1.0.0"), in the order first seen."""
+    found: dict[str, list[str]] = {"published": [], "consumed": []}
+    sources = [run.get("session_facts", {})] + [sc.get("facts", {}) for sc in scenarios]
+    for kind in found:
+        for facts in sources:
+            for value in facts.get(f"internal_packages_{kind}") or []:
+                if value not in found[kind]:
+                    found[kind].append(value)
+    return found
+
+
 def least_privilege(run: dict[str, Any]) -> dict[str, Any]:
     """Every environment's least-privilege record (evidence.record_least_privilege(), one per
     worker) folded into one: {"status", "environments": [...], "totals": {...}}.
@@ -194,6 +207,7 @@ def build(run_dir: Path, evidence: dict[str, Any] | None = None) -> dict[str, An
         "ledger": ledger,
         "leak_check": leaks,
         "least_privilege": least_privilege(run),
+        "internal_packages": internal_packages(run, raw_scenarios),
         "notifications": notifications(evidence),
         "cost": estimate,
         "files": files,

@@ -31,7 +31,18 @@ PRICES: dict[str, Any] = {
     "secret_month": 0.40,
     "alarm_month": 0.10,
     "hours_per_month": 730,
+    # CodeArtifact (https://aws.amazon.com/codeartifact/pricing/): storage per GB-month, prorated
+    # by the hour like the monthly prices above, and requests per 10,000. The account's first
+    # 2 GB and 100,000 requests each month are free; a run alone stays far inside both, so the
+    # lines below are what the same use costs beyond the free tier.
+    "codeartifact_gb_month": 0.05,
+    "codeartifact_10k_requests": 0.05,
 }
+#: requests a CodeArtifact use makes: a publish (GetAuthorizationToken, GetRepositoryEndpoint,
+#: the upload) and a build's `aws codeartifact login` + `pip install` of one pinned package
+#: (the same two API calls, the project's index page, the file)
+CODEARTIFACT_REQUESTS = {"publish": 3, "build": 4}
+CODEARTIFACT_FREE_TIER = "first 2 GB of storage and 100,000 requests per month free (per account)"
 DEFAULTS = {"instance_type": "t3.micro", "capacity": 2, "compute_type": "BUILD_GENERAL1_SMALL"}
 try:  # the environment's own sizes when the ledger entries do not say (they are the same code's)
     from capstone.builders.fleet import CAPACITY as _CAPACITY, INSTANCE_TYPE as _INSTANCE_TYPE
@@ -107,6 +118,30 @@ def deployment_runs(timeline: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(runs.values())
 
 
+def codeartifact_lines(resources: list[dict[str, Any]], timeline: Iterable[dict[str, Any]], run_end: float,
+                       builds: int, prices: dict[str, Any] = PRICES) -> list[dict[str, Any]]:
+    """Storage of every package file published (from its upload until its repository was
+    deleted) and the requests of the publishes and of the builds that installed from it. No
+    lines when the run had no CodeArtifact repository."""
+    repositories = [e for e in resources if _kind(e) == "codeartifactrepository"]
+    if not repositories:
+        return []
+    ends = [_ts(e.get("deleted_at")) or run_end for e in repositories]
+    storage_end = max(ends)
+    published = [ev for ev in timeline if ev.get("kind") == "package_published"]
+    gb_hours = sum(float(ev.get("bytes") or 0) / 1024 ** 3 * max(0.0, storage_end - ev["t"]) / 3600
+                   for ev in published if ev.get("t"))
+    storage_price = prices["codeartifact_gb_month"] / prices["hours_per_month"]
+    requests = len(published) * CODEARTIFACT_REQUESTS["publish"] + builds * CODEARTIFACT_REQUESTS["build"]
+    request_price = prices["codeartifact_10k_requests"] / 10_000
+    return [
+        {"item": "CodeArtifact storage", "quantity": round(gb_hours, 9), "unit": "GB-hour",
+         "unit_price": storage_price, "usd": gb_hours * storage_price, "free_tier": CODEARTIFACT_FREE_TIER},
+        {"item": "CodeArtifact requests", "quantity": requests, "unit": "request", "unit_price": request_price,
+         "usd": requests * request_price, "free_tier": CODEARTIFACT_FREE_TIER},
+    ]
+
+
 def estimate(resources: list[dict[str, Any]], timeline: list[dict[str, Any]], run_end: float,
              approval_stages: Iterable[str] = ("Approval",), prices: dict[str, Any] = PRICES) -> dict[str, Any]:
     """Line items and a total in USD. resources: ledger entries; timeline: evidence events."""
@@ -150,7 +185,7 @@ def estimate(resources: list[dict[str, Any]], timeline: list[dict[str, Any]], ru
         price = prices["ec2_hour"].get(itype, prices["ec2_hour"][DEFAULTS["instance_type"]])
         lines.append({"item": f"EC2 {itype}", "quantity": round(seconds), "unit": "instance-second",
                       "unit_price": price / 3600, "usd": seconds * price / 3600})
-    build_minutes = action_minutes = 0
+    build_minutes = action_minutes = builds = 0
     approvals = set(approval_stages)
     for run in stage_runs(timeline):
         if run["start"] is None:
@@ -158,8 +193,10 @@ def estimate(resources: list[dict[str, Any]], timeline: list[dict[str, Any]], ru
         minutes = math.ceil(max(1.0, (run["stop"] or run_end) - run["start"]) / 60)
         if "build" in run["stage"].lower():
             build_minutes += minutes
+            builds += 1
         if run["stage"] not in approvals or CHARGE_APPROVAL_MINUTES:
             action_minutes += minutes
+    lines += codeartifact_lines(resources, timeline, run_end, builds, prices)
     build_price = prices["codebuild_minute"][DEFAULTS["compute_type"]]
     lines.append({"item": "CodeBuild minutes", "quantity": build_minutes, "unit": "build-minute",
                   "unit_price": build_price, "usd": build_minutes * build_price})

@@ -129,6 +129,11 @@ token on AWS; it is removed here, and the review link is cut before it.</p>
 <td class="mono">{% if n.notice == 'approval' %}{{ n.approvalReviewLink }}{% else %}{{ n.state }}{% endif %}</td></tr>{% endfor %}
 </table>{% endif %}
 
+<h2>Internal packages</h2>
+{% if not internal_packages or not (internal_packages.published or internal_packages.consumed) %}<p class="muted">No internal package was published or installed by a watched build in this run.</p>
+{% else %}<table><tr><th>Published to CodeArtifact (set-up and scenarios)</th><td class="mono">{{ internal_packages.published|join(', ') }}</td></tr>
+<tr><th>Installed by the builds the scenarios watched</th><td class="mono">{{ internal_packages.consumed|join(', ') }}</td></tr></table>{% endif %}
+
 <h2>Ledger</h2>
 {% if ledger.resources %}<table><tr><th>#</th><th>Type</th><th>Name</th><th>Id</th><th>Created</th><th>Deleted</th><th>Ledger</th></tr>
 {% for r in ledger.resources %}<tr><td>{{ r.seq }}</td><td>{{ r.type }}</td><td class="mono">{{ r.name }}</td><td class="mono">{{ r.id or '' }}</td>
@@ -140,7 +145,7 @@ token on AWS; it is removed here, and the review link is cut before it.</p>
 {% else %}Offline run: no AWS charges. The same run on AWS would cost about <strong>${{ '%.4f'|format(cost.total_usd) }}</strong>{% endif %}
 <span class="muted">({{ cost.region_prices }}).</span></p>
 <table><tr><th>Item</th><th>Quantity</th><th>Unit price (USD)</th><th>USD</th></tr>
-{% for l in cost.lines %}<tr><td>{{ l.item }}</td><td>{{ l.quantity }} {{ l.unit }}</td><td>{{ '%.6f'|format(l.unit_price) }}</td><td>{{ '%.4f'|format(l.usd) }}</td></tr>{% endfor %}
+{% for l in cost.lines %}<tr><td>{{ l.item }}{% if l.free_tier %} <span class="muted">(free tier: {{ l.free_tier }})</span>{% endif %}</td><td>{{ l.quantity }} {{ l.unit }}</td><td>{{ '%.6f'|format(l.unit_price) }}</td><td>{{ '%.4f'|format(l.usd) }}</td></tr>{% endfor %}
 </table><p class="muted">Not estimated: {{ cost.not_estimated|join('; ') }}.</p>
 
 <h2>Files and digests</h2>

@@ -1,7 +1,9 @@
 """The demo app: `/` serves index.html, `/health` answers the load balancer's health check.
 Requests through the load balancer (X-Forwarded-For) get `/` with `proxied_index_status`.
 
-Standard library only. The HTTP status of each comes from settings.json, read once at start-up,
+Standard library plus one internal package, demo-greeting (the greeting the page shows), which
+the build installs from the environment's CodeArtifact repository into vendor/ and ships with
+the revision. The HTTP status of each comes from settings.json, read once at start-up,
 so a deployment can ship a broken setting that the unit tests (the build gate) do not see.
 On EC2 it listens on port 80 on all interfaces; in localcloud's instance runtime APP_PORT says
 which loopback port stands for port 80.
@@ -17,10 +19,8 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent
 SITE_DIR = APP_DIR.parent
-# proxied_index_status: the status of `/` for requests that came through the load balancer (they
-# carry X-Forwarded-For; the ALB's health checks and a hook's local check do not). A release
-# can so break only for real users, after the hooks and the health checks passed.
-DEFAULT_SETTINGS = {"index_status": 200, "health_status": 200, "proxied_index_status": 200}
+            setting = "proxied_index_status" if self.headers.get("X-Forwarded-For") else "index_status"
+            self._send(int(self.settings[setting]), render_index(self.site), "text/html; charset=utf-8")
 
 
 def load_settings(path: Path = APP_DIR / "settings.json") -> dict:
@@ -44,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, b"ok\n" if status == 200 else b"unhealthy\n", "text/plain")
         elif path in ("/", "/index.html"):
             setting = "proxied_index_status" if self.headers.get("X-Forwarded-For") else "index_status"
-            self._send(int(self.settings[setting]), (self.site / "index.html").read_bytes(), "text/html; charset=utf-8")
+            self._send(int(self.settings[setting]), render_index(self.site), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain")
 
@@ -57,6 +57,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt: str, *args) -> None:
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+
+
+def render_index(site: Path) -> bytes:
+    """index.html with the internal package's greeting where the page marks it."""
+    page = (site / "index.html").read_text(encoding="utf-8")
+    return page.replace(GREETING_MARK, f'<p class="greeting">{greeting()}</p>').encode("utf-8")
 
 
 def make_server(port: int, settings: dict, site: Path = SITE_DIR, bind: str = "0.0.0.0") -> ThreadingHTTPServer:

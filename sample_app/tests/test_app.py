@@ -74,3 +74,11 @@ def test_settings_file_is_valid_json_with_both_keys(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"index_status": 500}))
     assert load_settings(path) == {"index_status": 500, "health_status": 200, "proxied_index_status": 200}
+
+
+def test_index_shows_the_internal_packages_greeting(serve):
+    from demo_greeting import __version__, greeting
+
+    status, body = get(serve({"index_status": 200, "health_status": 200}) + "/")
+    assert status == 200
+    assert f'<p class="greeting">{greeting()}</p>' in body and __version__ in body

@@ -71,13 +71,17 @@ def test_leak_check_catches_planted_resources_and_sweep_removes_them(target):
     green = f"CodeDeploy_{prefix}-cap-dg_d-PLANTED01"
     autoscaling.create_auto_scaling_group(AutoScalingGroupName=green, MinSize=0, MaxSize=1, DesiredCapacity=0,
                                           LaunchTemplate={"LaunchTemplateName": f"{prefix}-lt"}, AvailabilityZones=zones)
+    codeartifact = target.client("codeartifact")
+    codeartifact.create_domain(domain=f"{prefix}-planted")
+    codeartifact.create_repository(domain=f"{prefix}-planted", repository=f"{prefix}-internal")
     s3.create_bucket(Bucket=f"{prefix}x-not-ours")  # a longer prefix is someone else's
 
     report = leaks.find(target, prefix)
     found = {(f.type, f.name) for f in report.leaks}
     assert {("s3:bucket", f"{prefix}-planted"), ("autoscaling:group", green),
             ("logs:log-group", f"/aws/codebuild/{prefix}-demo-build"),
-            ("ec2:launch-template", f"{prefix}-lt")} <= found
+            ("ec2:launch-template", f"{prefix}-lt"), ("codeartifact:domain", f"{prefix}-planted"),
+            ("codeartifact:repository", f"{prefix}-internal")} <= found
     assert ("s3:bucket", f"{prefix}x-not-ours") not in found
     assert not report.ok and green in report.summary()
 

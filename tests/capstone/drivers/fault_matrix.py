@@ -34,7 +34,8 @@ S5 = "scenarios/test_alarm_after_traffic_moved_rolls_back.py"
 S6 = "scenarios/test_rejected_approval_changes_nothing.py"
 S7 = "scenarios/test_superseded_execution_yields_to_the_newer.py"
 S8 = "scenarios/test_environment_passes_verify.py"
-SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8)
+S9 = "scenarios/test_unpublished_internal_package_blocks_the_release.py"
+SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8, S9)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
@@ -42,7 +43,8 @@ MATRIX: dict[str, dict[str, str]] = {
                     S8: r"ACT-06"},
     "keep_blue": {S1: r"the blue group .* still exists|blue instances not terminated"},
     "downtime": {S1: r"zero-downtime violated|failed request", S8: r"ACT-03"},
-    "gate_open": {S2: r"the gate did not block", S8: r"ACT-05"},
+    # a failing `pip install` is a failing build command too: ignored, the release reaches Approval
+    "gate_open": {S2: r"the gate did not block", S8: r"ACT-05", S9: r"the gate did not block"},
     "reject_approves": {S6: r"approval was not honoured"},
     "no_supersede": {S7: r"[Ss]uperseded"},
     "alarm_blind": {S5: r"rollback did not happen|Succeeded|ALARM_ACTIVE|Stopped|timed out"},

@@ -12,7 +12,7 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
     downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated";
                       scenario 8 (verify --allow-changes) fails ACT-03
-    gate_open         failing build commands are ignored     -> scenario 2: "the gate did not block";
+    gate_open         failing build commands are ignored     -> scenarios 2, 9: "the gate did not block";
                       scenario 8 (verify --allow-changes) fails ACT-05
     reject_approves   a rejection is taken as an approval    -> scenario 6: "approval was not honoured"
     no_supersede      waiting executions are never overtaken -> scenario 7: timed out waiting for Superseded

@@ -71,7 +71,10 @@ class FakeCodeBuild:
 
 class FakeLogs:
     def get_log_events(self, logGroupName, logStreamName, limit, startFromHead):
-        assert (logGroupName, logStreamName, startFromHead) == ("/aws/codebuild/p", "s", False)
+        assert (logGroupName, logStreamName) == ("/aws/codebuild/p", "s")
+        if startFromHead:  # the head, where the install phase is
+            return {"events": [{"message": "[Container] Running command python3 -m pip install --target vendor\n"},
+                               {"message": "Successfully installed demo-greeting-1.2.0\n"}]}
         return {"events": [{"message": "[Container] Running command pytest\n"}, {"message": "1 failed"}]}
 
 
@@ -82,3 +85,8 @@ def test_a_finished_build_yields_its_log_tail_and_failed_test_cases():
     assert result["reports"][0]["testSummary"]["statusCounts"] == {"SUCCEEDED": 2, "FAILED": 1}
     log = BuildReader(FakeCodeBuild(), FakeLogs()).log_tail(FakeCodeBuild().batch_get_builds(["p:1"])["builds"][0])
     assert log == "[Container] Running command pytest\n1 failed\n"
+
+
+def test_a_finished_build_yields_the_internal_packages_its_pip_installed():
+    build = FakeCodeBuild().batch_get_builds(["p:1"])["builds"][0]
+    assert BuildReader(FakeCodeBuild(), FakeLogs()).internal_packages_installed(build) == ["demo-greeting==1.2.0"]

@@ -174,3 +174,15 @@ def test_the_audit_lists_the_notifications_received_without_tokens():
     listed = audit_mod.notifications(evidence)
     assert [n["notice"] for n in listed] == ["approval", "execution"]
     assert listed[0]["approvalReviewLink"].endswith("/approve/<token>") and listed[1]["state"] == "FAILED"
+
+
+def test_internal_packages_published_and_consumed_are_listed_once_in_order():
+    from capstone.evidence.audit import internal_packages
+
+    run = {"session_facts": {"internal_packages_published": ["demo-greeting==1.0.0"]}}
+    scenarios = [{"facts": {"internal_packages_published": ["demo-greeting==1.1.0"],
+                            "internal_packages_consumed": ["demo-greeting==1.0.0", "demo-greeting==1.1.0"]}},
+                 {"facts": {"internal_packages_consumed": ["demo-greeting==1.1.0"]}}]
+    assert internal_packages(run, scenarios) == {
+        "published": ["demo-greeting==1.0.0", "demo-greeting==1.1.0"],
+        "consumed": ["demo-greeting==1.0.0", "demo-greeting==1.1.0"]}

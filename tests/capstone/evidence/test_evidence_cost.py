@@ -54,3 +54,25 @@ def test_total_is_the_sum_of_lines():
     est = cost.estimate([res("secret", 0, 7200), res("alarm", 0, 7200)], stage("BuildAndTest", 0, 60), run_end=T + 7200)
     assert est["total_usd"] == pytest.approx(sum(line["usd"] for line in est["lines"]), abs=1e-4)
     assert {"Secrets Manager secret", "CloudWatch alarm"} <= set(lines(est))
+
+
+def test_codeartifact_storage_and_requests_at_the_published_list_prices():
+    resources = [res("codeartifact:domain", 0, 7200), res("codeartifact:repository", 0, 7200)]
+    gib = 1024 ** 3
+    timeline = ([{"t": T + 0, "kind": "package_published", "bytes": gib},
+                 {"t": T + 3600, "kind": "package_published", "bytes": gib}]
+                + stage("BuildAndTest", 10, 70) + stage("BuildAndTest", 3700, 3760, execution="e-2"))
+    est = lines(cost.estimate(resources, timeline, run_end=T + 9000))
+    storage, requests = est["CodeArtifact storage"], est["CodeArtifact requests"]
+    # 1 GB for 2 hours + 1 GB for 1 hour, until the repository was deleted
+    assert storage["quantity"] == pytest.approx(3)
+    assert storage["usd"] == pytest.approx(3 * 0.05 / 730, abs=1e-6)  # lines are rounded to 6 places
+    # two publishes (3 requests each) and two builds installing from it (4 each)
+    assert requests["quantity"] == 2 * 3 + 2 * 4
+    assert requests["usd"] == pytest.approx(14 * 0.05 / 10_000, abs=1e-6)
+    assert "100,000 requests" in requests["free_tier"]
+
+
+def test_no_codeartifact_lines_without_a_repository():
+    est = lines(cost.estimate([], stage("BuildAndTest", 0, 60), run_end=T + 60))
+    assert "CodeArtifact storage" not in est and "CodeArtifact requests" not in est

@@ -19,8 +19,17 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent
 SITE_DIR = APP_DIR.parent
-            setting = "proxied_index_status" if self.headers.get("X-Forwarded-For") else "index_status"
-            self._send(int(self.settings[setting]), render_index(self.site), "text/html; charset=utf-8")
+VENDOR_DIR = SITE_DIR / "vendor"  # what the build installed from requirements.txt
+if VENDOR_DIR.is_dir() and str(VENDOR_DIR) not in sys.path:
+    sys.path.insert(0, str(VENDOR_DIR))
+
+from demo_greeting import greeting  # noqa: E402 (found in vendor/, put on the path just above)
+
+GREETING_MARK = "<!-- greeting -->"
+# proxied_index_status: the status of `/` for requests that came through the load balancer (they
+# carry X-Forwarded-For; the ALB's health checks and a hook's local check do not). A release
+# can so break only for real users, after the hooks and the health checks passed.
+DEFAULT_SETTINGS = {"index_status": 200, "health_status": 200, "proxied_index_status": 200}
 
 
 def load_settings(path: Path = APP_DIR / "settings.json") -> dict:

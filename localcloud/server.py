@@ -19,6 +19,7 @@ from localcloud.clock import Clock
 from localcloud.iam import propagation
 from localcloud.iam.authorizer import Authorizer
 from localcloud.processes import alive, kill_owner
+from localcloud.sandbox import Sandboxes
 from localcloud.services import Services
 from localcloud.settings import Settings
 
@@ -67,6 +68,9 @@ class LocalCloud:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings if settings is not None else Settings.from_env()
         self.clock = Clock(self.settings.time_scale)
+        # where builds and instances run (docs/sandbox.md); mandatory mode fails here, at once
+        self.sandboxes = Sandboxes(self.settings.sandbox)
+        self.sandboxes.check()
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts

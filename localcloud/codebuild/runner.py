@@ -25,6 +25,7 @@ from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, CodeBuildBacke
 from localcloud.codebuild.reports import ReportPublisher
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
+from localcloud.sandbox import limits as sandbox_limits
 from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.processes import clean_env, kill_owner
 
@@ -131,8 +132,12 @@ class BuildRunner:
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
         self._check()
 
+        # the build's commands run in a sandbox where only its work directory is writable
+        sandbox = self.cloud.sandboxes.create(writable=self.work, owner=self.owner,
+                                              limits=sandbox_limits.for_compute(self.build.environment or {}))
         self.shell = ShellSession(shell=self.spec.shell, env=self.env, cwd=self.src, owner=self.owner,
-                                  script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard)
+                                  script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard,
+                                  sandbox=sandbox)
         if self._command_phases():
             self._check()
             self._upload_artifacts()

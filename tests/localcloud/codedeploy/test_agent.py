@@ -12,6 +12,7 @@ import pytest
 from localcloud.clock import Clock
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.fleet.instances import InstanceRuntimes
+from localcloud.sandbox import Sandboxes
 from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
 
@@ -38,6 +39,7 @@ class FakeCloud:
         self.s3 = FakeS3()
         self.token = "agenttest" + os.urandom(3).hex()
         self.url = "http://127.0.0.1:1"
+        self.sandboxes = Sandboxes("auto")  # hooks run sandboxed where bubblewrap works, as in localcloud
 
     def owner(self, kind, ident):
         return f"{self.token}/{kind}/{ident}"
@@ -141,8 +143,8 @@ def test_timeout_is_scaled_and_kills_the_script_group(cloud, agent, tmp_path):
     assert err.value.diagnostics["message"] == "Script at specified location: slow.sh failed to complete in 10 seconds"
 
 
-def test_application_stop_uses_last_successful_revision(cloud, agent, tmp_path):
-    log = tmp_path / "stops"
+def test_application_stop_uses_last_successful_revision(cloud, agent):
+    log = agent.runtime.root / "stops"  # on the instance: a sandboxed hook writes nowhere else
     stop = f"#!/bin/sh\necho \"$DEPLOYMENT_ID\" >> {log}\n"
     appspec = "version: 0.0\nos: linux\nfiles:\n  - source: /site\n    destination: /opt/app\nhooks:\n  ApplicationStop:\n    - location: stop.sh\n"
     first = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"stop.sh": stop}), deployment="d-FIRST0001")

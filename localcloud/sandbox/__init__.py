@@ -134,14 +134,15 @@ class Sandbox:
 
     # -- commands -----------------------------------------------------------------------------
     def spawn(self, argv: list[str], *, env: dict[str, str], cwd: str | Path, stdin=None, stdout=None,
-              stderr=None) -> SandboxedProcess:
+              stderr=None, text: bool = False) -> SandboxedProcess:
         """Start `argv` in the sandbox, in a session of its own, with exactly `env`. stdin, stdout
-        and stderr take what Popen takes (None, PIPE, DEVNULL, STDOUT for stderr, a file or fd)."""
+        and stderr take what Popen takes (None, PIPE, DEVNULL, STDOUT for stderr, a file or fd);
+        `text` makes the pipes text, as Popen's does."""
         with self._lock:
             if not self._running():
                 self._start()
             control = self._control
-        ends, ours, keep = _stdio(stdin, stdout, stderr)
+        ends, ours, keep = _stdio(stdin, stdout, stderr, text)
         status, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         status.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         request = json.dumps({"argv": [str(a) for a in argv], "env": env, "cwd": str(cwd)}).encode()
@@ -173,7 +174,7 @@ def _readable(sock: socket.socket, timeout: float) -> bool:
     return bool(select.select([sock], [], [], timeout)[0])
 
 
-def _stdio(stdin, stdout, stderr):
+def _stdio(stdin, stdout, stderr, text: bool):
     """The three fds to send, the host-side file objects (Popen's .stdin/.stdout/.stderr), and the
     fds to close once sent."""
     keep: list[int] = []
@@ -187,7 +188,8 @@ def _stdio(stdin, stdout, stderr):
         if spec == subprocess.PIPE:
             read, write = os.pipe()
             mine, theirs = (write, read) if index == 0 else (read, write)
-            ours.append(open(mine, "wb" if index == 0 else "rb"))
+            mode = ("w" if index == 0 else "r") + ("" if text else "b")
+            ours.append(open(mine, mode, encoding="utf-8" if text else None))
             ends.append(theirs)
             keep.append(theirs)
         elif spec == subprocess.DEVNULL:

@@ -52,6 +52,29 @@ class SandboxedProcess:
                 self._status.close()
             return self.returncode
 
+    def communicate(self, input=None, timeout: float | None = None):
+        """Popen.communicate: feed `input`, read both outputs to EOF, wait for the exit."""
+        results: dict[str, object] = {}
+
+        def drain(name, stream):
+            results[name] = stream.read()
+
+        readers = [threading.Thread(target=drain, args=(name, stream), daemon=True)
+                   for name, stream in (("stdout", self.stdout), ("stderr", self.stderr)) if stream is not None]
+        for reader in readers:
+            reader.start()
+        if self.stdin is not None:
+            try:
+                if input:
+                    self.stdin.write(input)
+                self.stdin.close()
+            except BrokenPipeError:
+                pass
+        self.wait(timeout)
+        for reader in readers:
+            reader.join(timeout)
+        return results.get("stdout"), results.get("stderr")
+
     def send_signal(self, sig: int) -> None:
         if self.poll() is None:
             try:

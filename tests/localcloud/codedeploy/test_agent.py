@@ -12,7 +12,8 @@ import pytest
 from localcloud.clock import Clock
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.fleet.instances import InstanceRuntimes
-from localcloud.sandbox import Sandboxes
+from localcloud.processes import _pids_with_marker, alive
+from localcloud.sandbox import Sandboxes, bwrap
 from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
 
@@ -254,3 +255,41 @@ def test_a_hook_location_outside_the_instance_is_not_run(cloud, agent, tmp_path)
         agent.run_event(s, "AfterInstall")
     assert failure.value.diagnostics["errorCode"] == "ScriptMissing"   # the instance has no such file
     assert not (victim / "evil.sh.ran").exists()
+
+
+@pytest.mark.skipif(not bwrap.probe().available and os.environ.get("LOCALCLOUD_SANDBOX") != "mandatory",
+                    reason=f"no sandbox here: {bwrap.probe().reason}")
+def test_hooks_run_in_the_instance_sandbox_and_its_servers_outlive_them(cloud, agent, monkeypatch):
+    plant = "plant-" + os.urandom(6).hex()
+    monkeypatch.setenv("LOCALCLOUD_TEST_HOST_SECRET", plant)  # the host's environment only
+    outside = Path(cloud.state_dir) / f"outside-{plant}"  # next to the instance root, on the host
+    start = f"""#!/bin/bash
+if cat /proc/{os.getpid()}/environ /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -q {plant}; then echo LEAKED; exit 1; fi
+touch {outside} 2>/dev/null
+nohup sleep 300 >/dev/null 2>&1 </dev/null &
+echo $! > "$INSTANCE_ROOT/server.pid"
+"""
+    stop = "#!/bin/bash\nkill -0 $(cat \"$INSTANCE_ROOT/server.pid\") && echo server-seen\n"
+    appspec = ("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n"
+               "  ValidateService:\n    - location: stop.sh\n")
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"start.sh": start, "stop.sh": stop}))
+    agent.run_event(s, "DownloadBundle")
+    assert agent.run_event(s, "ApplicationStart")["errorCode"] == "Success"  # the server held no output open
+    assert not outside.exists()
+    # a later hook sees the server by the pid the first wrote: one PID namespace per instance
+    assert "server-seen" in agent.run_event(s, "ValidateService")["logTail"]
+    server = [p for p in _pids_with_marker(agent.runtime.owner, prefix=False) if alive(p) and _cmd(p)[:1] == [b"sleep"]]
+    assert len(server) == 1
+    agent.runtime.terminate()
+    deadline = time.monotonic() + 5
+    while alive(server[0]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(server[0])
+
+
+def _cmd(pid: int) -> list[bytes]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().split(b"\0")
+    except OSError:
+        return []

@@ -61,6 +61,14 @@ class BuildRunner:
         self.deadline: float | None = None
         self.log: BuildLog | None = None
         self.shell: ShellSession | None = None
+        # The build's commands run in a sandbox where only its work directory is writable. It
+        # starts now, at StartBuild, so it boots while the build is queued and provisioned and
+        # its first command does not wait for it.
+        self.sandbox = cloud.sandboxes.create(writable=self.work, owner=self.owner,
+                                              limits=sandbox_limits.for_compute(build.environment or {}))
+        if self.sandbox is not None:
+            self.work.mkdir(parents=True, exist_ok=True)
+            self.sandbox.prestart()
         self.spec: buildspec_mod.Buildspec | None = None
         self.env: dict[str, str] = {}
         self.secret_names: set[str] = set()
@@ -132,12 +140,9 @@ class BuildRunner:
         build.finish_phase("SUCCEEDED", NO_CONTEXT)
         self._check()
 
-        # the build's commands run in a sandbox where only its work directory is writable
-        sandbox = self.cloud.sandboxes.create(writable=self.work, owner=self.owner,
-                                              limits=sandbox_limits.for_compute(self.build.environment or {}))
         self.shell = ShellSession(shell=self.spec.shell, env=self.env, cwd=self.src, owner=self.owner,
                                   script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard,
-                                  sandbox=sandbox)
+                                  sandbox=self.sandbox)
         if self._command_phases():
             self._check()
             self._upload_artifacts()
@@ -228,6 +233,8 @@ class BuildRunner:
             self.shell = None
         elif not self._released:
             kill_owner(self.owner)
+        if self.sandbox is not None:
+            self.sandbox.stop()  # no-op after the shell's close; a build that ended before its shell
         self._released = True
         self.credentials.revoke(self.build.uuid)
         if self.log is not None:

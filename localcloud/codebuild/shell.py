@@ -66,9 +66,9 @@ class ShellSession:
                 proc.wait(timeout=0.2)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        kill_owner(self.owner)  # whatever it left running in the background
         if self.sandbox is not None:
-            self.sandbox.stop()
+            self.sandbox.stop()  # everything in it, at once (its launcher kills them on the way out)
+        kill_owner(self.owner)  # whatever it left running in the background
         if proc is not None:
             try:
                 proc.wait(timeout=5)

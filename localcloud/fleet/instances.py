@@ -92,6 +92,8 @@ class InstanceRuntimes:
                 # directory, its memory per process the instance type's
                 sandbox = self.cloud.sandboxes.create(
                     writable=root, owner=owner, limits=for_instance_type(moto_state.instance_type(instance_id)))
+                if sandbox is not None and instance_id not in self._terminated_ids:
+                    sandbox.prestart()  # it boots while the agent downloads the bundle
                 rt = InstanceRuntime(instance_id, root, free_port(), owner,
                                      terminated=instance_id in self._terminated_ids,
                                      metadata_endpoint=f"{self.cloud.url}{METADATA_PREFIX}{instance_id}/",

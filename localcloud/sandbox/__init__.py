@@ -14,7 +14,7 @@ unsandboxed; `off` never sandboxes.
 """
 from __future__ import annotations
 
-import json
+import marshal
 import logging
 import os
 import socket
@@ -57,12 +57,29 @@ class Sandbox:
         self._cgroup: PidsCgroup | None = None
         self.launcher_pid: int | None = None   # the launcher's host pid
         self._lock = threading.Lock()
+        self._generation = 0  # stops so far: a prestart asked for before a stop does not start
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
         with self._lock:
             if not self._running():
                 self._start()
+
+    def prestart(self) -> None:
+        """Start in the background, so the sandbox is ready by the first spawn: a build's starts
+        while its source downloads, an instance's while its bundle does. A spawn that comes first
+        waits for it (the lock); a start that failed is retried, and raised, by the spawn."""
+        generation = self._generation
+
+        def run():
+            try:
+                with self._lock:
+                    if self._generation == generation and not self._running():  # not stopped meanwhile
+                        self._start()
+            except (SandboxError, OSError) as exc:
+                log.debug("sandbox for %s did not prestart: %s", self.owner, exc)
+
+        threading.Thread(target=run, name=f"sandbox-start-{self.owner}", daemon=True).start()
 
     def _running(self) -> bool:
         return self._bwrap is not None and self._bwrap.poll() is None
@@ -111,6 +128,7 @@ class Sandbox:
     def stop(self) -> None:
         """Kill everything in the sandbox (closing the control socket tells the launcher to)."""
         with self._lock:
+            self._generation += 1
             self._close()
 
     def _close(self) -> None:
@@ -145,7 +163,7 @@ class Sandbox:
         ends, ours, keep = _stdio(stdin, stdout, stderr, text)
         status, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         status.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        request = json.dumps({"argv": [str(a) for a in argv], "env": env, "cwd": str(cwd)}).encode()
+        request = marshal.dumps({"argv": [str(a) for a in argv], "env": dict(env), "cwd": str(cwd)})
         try:
             control.sendmsg([request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                          struct.pack("4i", *ends, theirs.fileno()))])

@@ -5,27 +5,30 @@ one mount view. An EC2 instance's hook scripts and the app servers they leave ru
 it (a later ApplicationStop script kills the server by the pid it wrote), so bubblewrap runs this
 launcher once, and localcloud hands it each command over a unix socket (CONTROL_FD):
 
-- a request is one SOCK_SEQPACKET message, JSON {"argv", "env", "cwd"}, carrying four file
-  descriptors (SCM_RIGHTS): the command's stdin, stdout and stderr, and a socket for its status;
+- a request is one SOCK_SEQPACKET message, a marshal'd {"argv", "env", "cwd"}, carrying four
+  file descriptors (SCM_RIGHTS): the command's stdin, stdout and stderr, and a socket for its
+  status;
 - the child, just before exec, sends a message on the status socket with its credentials
   (SCM_CREDENTIALS): the kernel translates the pid into localcloud's PID namespace, which is how
   localcloud learns the host pid it signals (its process group, at a timeout or a stop);
-- the launcher answers {"started": pid} or {"error": errno, "strerror": ...} when exec failed
-  (as subprocess.Popen raises OSError), then {"exit": code} when the command exits (a negative
-  code is the signal that killed it, as Popen reports it), and closes the status socket.
+- the launcher answers `started PID`, or `error ERRNO` when exec failed (localcloud raises the
+  OSError, as subprocess.Popen does), then `exit CODE` when the command exits (a negative code is
+  the signal that killed it, as Popen reports it), and closes the status socket. Answers are
+  plain integers because localcloud parses what comes out of the sandbox: nothing richer to trust.
 
 When the control socket closes (localcloud stopped this sandbox, or died), the launcher kills
 every process in the sandbox and exits; bubblewrap's init then ends the PID namespace.
 
-It runs with `python -I -S` (no site, no localcloud import), from the system read-only: stdlib only.
+It runs with `python -I -S` (no site, no localcloud import), from the system read-only: stdlib
+only, and only C modules (_socket, _signal, marshal...), as its start is the sandbox's start.
 Run as `python -I -S launcher.py CONTROL_FD MEMORY_BYTES MAX_PROCESSES` (0 = no limit).
 """
-import json
+import _signal as signal  # the C modules: `socket`, `signal` and `json` would cost their imports
+import _socket as socket
+import marshal
 import os
 import resource
 import select
-import signal
-import socket
 import struct
 import sys
 
@@ -62,10 +65,9 @@ def _child(request: dict, fds: list[int], report_w: int) -> None:
         status.sendmsg([b"pid"], _credentials())
         os.execvpe(request["argv"][0], request["argv"], request["env"])
     except OSError as exc:
-        os.write(report_w, json.dumps({"error": exc.errno, "strerror": exc.strerror or str(exc),
-                                       "filename": request["argv"][0]}).encode())
-    except BaseException as exc:  # a malformed request: say so rather than hang the caller
-        os.write(report_w, json.dumps({"error": 22, "strerror": f"bad request: {exc!r}"}).encode())
+        os.write(report_w, b"error %d" % (exc.errno or 22))
+    except BaseException:  # a malformed request: say so rather than hang the caller
+        os.write(report_w, b"error 22")
     os._exit(127)
 
 
@@ -89,7 +91,7 @@ def _start(request: dict, fds: list[int], children: dict) -> None:
         status.close()
         return
     children[pid] = status
-    status.send(json.dumps({"started": pid}).encode())
+    status.send(b"started %d" % pid)
 
 
 def _reap(children: dict) -> None:
@@ -103,7 +105,7 @@ def _reap(children: dict) -> None:
         status = children.pop(pid, None)
         if status is not None:
             try:
-                status.send(json.dumps({"exit": os.waitstatus_to_exitcode(code)}).encode())
+                status.send(b"exit %d" % os.waitstatus_to_exitcode(code))
             except OSError:
                 pass  # localcloud stopped waiting
             status.close()
@@ -117,7 +119,7 @@ def main(argv: list[str]) -> int:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: dict[int, socket.socket] = {}
-    control.sendmsg([b'{"ready": true}'], _credentials())
+    control.sendmsg([b"ready"], _credentials())
     while True:
         ready, _, _ = select.select([control, wake_r], [], [])
         if wake_r in ready:
@@ -138,7 +140,11 @@ def main(argv: list[str]) -> int:
             for fd in fds:
                 os.close(fd)
             continue
-        _start(json.loads(message), fds, children)
+        try:
+            request = marshal.loads(message)
+        except (EOFError, ValueError, TypeError):
+            request = {}
+        _start(request, fds, children)
     # Nothing in the sandbox outlives it: -1 is every process this one may signal, which in a
     # PID namespace of its own is every process in the sandbox but its init.
     try:

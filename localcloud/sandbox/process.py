@@ -7,7 +7,6 @@ processes.kill_owner work on it exactly as on an unsandboxed process.
 """
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
@@ -48,7 +47,7 @@ class SandboxedProcess:
             if self.returncode is None and select.select([self._status], [], [], 0)[0]:
                 message = self._status.recv(4096)
                 # no message: the launcher is gone (its sandbox was killed), so is the process
-                self.returncode = json.loads(message)["exit"] if message else -signal.SIGKILL
+                self.returncode = _answer(message, b"exit") if message else -signal.SIGKILL
                 self._status.close()
             return self.returncode
 
@@ -107,9 +106,18 @@ def receive_start(status: socket.socket, args) -> int:
                 if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                     pid = struct.unpack("3i", data[: struct.calcsize("3i")])[0]
             continue
-        answer = json.loads(message)
-        if "error" in answer:
-            raise OSError(answer["error"], answer["strerror"], answer.get("filename"))
+        if message.startswith(b"error "):
+            code = _answer(message, b"error")
+            raise OSError(code, os.strerror(code), str(args[0]))
+        _answer(message, b"started")
         if pid is None:
             raise OSError(f"the sandbox did not say which process {args[0]!r} is")
         return pid
+
+
+def _answer(message: bytes, word: bytes) -> int:
+    """The integer of a launcher's answer `WORD N`; anything else is refused, not trusted."""
+    head, _, value = message.partition(b" ")
+    if head != word or not value.lstrip(b"-").isdigit():
+        raise OSError(f"the sandbox answered {message[:40]!r} where localcloud expected {word.decode()} N")
+    return int(value)

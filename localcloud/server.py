@@ -68,12 +68,12 @@ class LocalCloud:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings if settings is not None else Settings.from_env()
         self.clock = Clock(self.settings.time_scale)
-        # where builds and instances run (docs/sandbox.md); mandatory mode fails here, at once
-        self.sandboxes = Sandboxes(self.settings.sandbox)
-        self.sandboxes.check()
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
+        # where builds and instances run (docs/sandbox.md); mandatory mode fails here, at once
+        self.sandboxes = Sandboxes(self.settings.sandbox, marker_prefix=self.token + "/")
+        self.sandboxes.check()
         self.providers: dict[str, object] = {}
         self.generation = 0  # resets so far (see reset)
         self._reset_lock = threading.Lock()
@@ -223,6 +223,7 @@ class LocalCloud:
                 provider.stop()
             except Exception:  # keep stopping the others
                 log.exception("provider %s failed to stop", type(provider).__name__)
+        self.sandboxes.close()  # the warm spares
         kill_owner(self.token + "/", prefix=True)
         self._stop_watchdog()
         self._forget_owner_file()

@@ -56,19 +56,16 @@ class BuildRunner:
         self.queued_at = queued_at
         self.owner = cloud.owner("build", build.id)
         self.masker = Masker()
-        self.work = Path(cloud.state_dir) / "codebuild" / build.uuid
+        # The build's commands run in a sandbox where only its work directory is writable: a warm
+        # one taken now, at StartBuild (its directory becomes the work directory), or one that
+        # boots while the build is queued and provisioned, so the first command does not wait.
+        self.sandbox, self.work = cloud.sandboxes.create(base=Path(cloud.state_dir) / "codebuild", name=build.uuid,
+                                                         owner=self.owner,
+                                                         limits=sandbox_limits.for_compute(build.environment or {}))
         self.src = self.work / "src"
         self.deadline: float | None = None
         self.log: BuildLog | None = None
         self.shell: ShellSession | None = None
-        # The build's commands run in a sandbox where only its work directory is writable. It
-        # starts now, at StartBuild, so it boots while the build is queued and provisioned and
-        # its first command does not wait for it.
-        self.sandbox = cloud.sandboxes.create(writable=self.work, owner=self.owner,
-                                              limits=sandbox_limits.for_compute(build.environment or {}))
-        if self.sandbox is not None:
-            self.work.mkdir(parents=True, exist_ok=True)
-            self.sandbox.prestart()
         self.spec: buildspec_mod.Buildspec | None = None
         self.env: dict[str, str] = {}
         self.secret_names: set[str] = set()

@@ -85,15 +85,14 @@ class InstanceRuntimes:
         with self._lock:
             rt = self._by_id.get(instance_id)
             if rt is None:
-                root = self.base / instance_id
-                root.mkdir(parents=True, exist_ok=True)
                 owner = self.cloud.owner("instance", instance_id)
-                # an instance's processes run in a sandbox of its own, its root the only writable
-                # directory, its memory per process the instance type's
-                sandbox = self.cloud.sandboxes.create(
-                    writable=root, owner=owner, limits=for_instance_type(moto_state.instance_type(instance_id)))
-                if sandbox is not None and instance_id not in self._terminated_ids:
-                    sandbox.prestart()  # it boots while the agent downloads the bundle
+                # an instance's processes run in a sandbox of its own (a warm one, or one that boots
+                # while the agent downloads the bundle), its root the only writable directory, its
+                # memory per process the instance type's
+                sandbox, root = self.cloud.sandboxes.create(
+                    base=self.base, name=instance_id, owner=owner,
+                    limits=for_instance_type(moto_state.instance_type(instance_id)))
+                root.mkdir(parents=True, exist_ok=True)
                 rt = InstanceRuntime(instance_id, root, free_port(), owner,
                                      terminated=instance_id in self._terminated_ids,
                                      metadata_endpoint=f"{self.cloud.url}{METADATA_PREFIX}{instance_id}/",

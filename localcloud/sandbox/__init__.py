@@ -17,6 +17,7 @@ from __future__ import annotations
 import marshal
 import logging
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from localcloud.sandbox import bwrap
@@ -45,11 +47,17 @@ class SandboxError(RuntimeError):
 
 class Sandbox:
     """One bubblewrap container where only `writable` may be written, started on first spawn and
-    again after it was stopped (an instance stopped and started). Thread-safe."""
+    again after it was stopped (an instance stopped and started). Thread-safe.
 
-    def __init__(self, *, writable: Path, owner: str, limits: Limits, executable: str = "bwrap"):
+    `marker` is the owner marker of the sandbox's own processes (bubblewrap, its init, the
+    launcher); it is `owner` unless the sandbox was started as a spare, before anyone owned it
+    (see Sandboxes). The commands it starts carry the marker of their request's environment."""
+
+    def __init__(self, *, writable: Path, owner: str, limits: Limits, executable: str = "bwrap",
+                 marker: str | None = None):
         self.writable = Path(writable)
         self.owner = owner
+        self.marker = marker or owner
         self.limits = limits
         self.executable = executable
         self._control: socket.socket | None = None
@@ -58,6 +66,14 @@ class Sandbox:
         self.launcher_pid: int | None = None   # the launcher's host pid
         self._lock = threading.Lock()
         self._generation = 0  # stops so far: a prestart asked for before a stop does not start
+
+    def adopt(self, owner: str, limits: Limits) -> None:
+        """A spare becomes `owner`'s, with its limits (memory applies per command; the process
+        count is its pids cgroup's bound, set now)."""
+        with self._lock:
+            self.owner, self.limits = owner, limits
+            if self._cgroup is not None:
+                self._cgroup.set_max(limits.max_processes)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -93,11 +109,11 @@ class Sandbox:
         for end in (host_end, inner_end):
             end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, MAX_MESSAGE)
         command = [*bwrap.argv(self.writable, self.executable), sys.executable, "-I", "-S", LAUNCHER,
-                   str(inner_end.fileno()), str(self.limits.memory_bytes), str(self.limits.max_processes)]
+                   str(inner_end.fileno())]
         errors = tempfile.TemporaryFile()
         # The marker in bwrap's environment reaches the launcher (and only them: commands get the
         # environment of their request), so kill_owner and the watchdog find the sandbox itself.
-        env = clean_env({MARKER_VAR: self.owner})
+        env = clean_env({MARKER_VAR: self.marker})
         try:
             proc = subprocess.Popen(command, env=env, pass_fds=(inner_end.fileno(),), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
@@ -120,7 +136,7 @@ class Sandbox:
         for level, kind, data in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                 self.launcher_pid = struct.unpack("3i", data[:12])[0]
-        self._cgroup = PidsCgroup("localcloud-" + self.owner.replace("/", "-"), self.limits.max_processes)
+        self._cgroup = PidsCgroup("localcloud-" + self.marker.replace("/", "-"), self.limits.max_processes)
         if self.launcher_pid:
             self._cgroup.join(self.launcher_pid)
         self._control, self._bwrap = host_end, proc
@@ -163,7 +179,9 @@ class Sandbox:
         ends, ours, keep = _stdio(stdin, stdout, stderr, text)
         status, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         status.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        request = marshal.dumps({"argv": [str(a) for a in argv], "env": dict(env), "cwd": str(cwd)})
+        limits = self.limits
+        request = marshal.dumps({"argv": [str(a) for a in argv], "env": dict(env), "cwd": str(cwd),
+                                 "memory": limits.memory_bytes, "processes": limits.max_processes})
         try:
             control.sendmsg([request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                          struct.pack("4i", *ends, theirs.fileno()))])
@@ -225,13 +243,23 @@ def _stdio(stdin, stdout, stderr, text: bool):
 
 
 class Sandboxes:
-    """The `sandbox` setting applied: `create` answers a Sandbox, or None to run unsandboxed."""
+    """The `sandbox` setting applied, and a warm spare per directory kind.
+
+    `create(base, name, ...)` answers a sandbox and the directory it may write: a spare started
+    in advance when there is one (its directory, under `base`, becomes the build's work directory
+    or the instance's root), so a build or instance does not wait for bubblewrap and the
+    launcher's Python to start; then the next spare starts in the background. Without a sandbox
+    (off, or none can start) it answers None and `base / name`."""
 
     _warned = False
     _warn_lock = threading.Lock()
 
-    def __init__(self, mode: str):
+    def __init__(self, mode: str, marker_prefix: str = ""):
         self.mode = mode
+        self.marker_prefix = marker_prefix  # the cloud's token + "/": its watchdog stops the spares too
+        self._spares: dict[Path, Sandbox] = {}
+        self._lock = threading.Lock()
+        self._closed = False
 
     def check(self) -> None:
         """At start: raise SandboxError in mandatory mode when no sandbox can start."""
@@ -240,16 +268,54 @@ class Sandboxes:
             if not support.available:
                 raise SandboxError(f"LOCALCLOUD_SANDBOX=mandatory, but {support.reason}")
 
-    def create(self, *, writable: Path, owner: str, limits: Limits) -> Sandbox | None:
+    def available(self) -> bool:
+        """Whether builds and instances run sandboxed (warning once when they cannot)."""
         if self.mode == "off":
-            return None
+            return False
         support = bwrap.probe()
         if not support.available:
             if self.mode == "mandatory":
                 raise SandboxError(f"LOCALCLOUD_SANDBOX=mandatory, but {support.reason}")
             self._warn_once(support.reason)
-            return None
-        return Sandbox(writable=writable, owner=owner, limits=limits, executable=support.executable)
+            return False
+        return True
+
+    def create(self, *, base: Path, name: str, owner: str, limits: Limits) -> tuple[Sandbox | None, Path]:
+        base = Path(base)
+        if not self.available():
+            return None, base / name
+        with self._lock:
+            spare = self._spares.pop(base, None)
+        if spare is not None:
+            spare.adopt(owner, limits)
+            sandbox = spare
+        else:
+            (base / name).mkdir(parents=True, exist_ok=True)
+            sandbox = Sandbox(writable=base / name, owner=owner, limits=limits, executable=bwrap.probe().executable)
+            sandbox.prestart()
+        self._replenish(base)
+        return sandbox, sandbox.writable
+
+    def _replenish(self, base: Path) -> None:
+        with self._lock:
+            if self._closed or base in self._spares:
+                return
+            ident = uuid.uuid4().hex[:12]
+            directory = base / f"sandbox-{ident}"
+            directory.mkdir(parents=True, exist_ok=True)
+            spare = Sandbox(writable=directory, owner="", limits=Limits(), executable=bwrap.probe().executable,
+                            marker=f"{self.marker_prefix}sandbox/{ident}")
+            self._spares[base] = spare
+        spare.prestart()
+
+    def close(self) -> None:
+        """Stop the spares and their directories (the cloud stops)."""
+        with self._lock:
+            self._closed = True
+            spares, self._spares = list(self._spares.values()), {}
+        for spare in spares:
+            spare.stop()
+            shutil.rmtree(spare.writable, ignore_errors=True)
 
     @classmethod
     def _warn_once(cls, reason: str) -> None:

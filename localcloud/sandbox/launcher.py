@@ -5,7 +5,8 @@ one mount view. An EC2 instance's hook scripts and the app servers they leave ru
 it (a later ApplicationStop script kills the server by the pid it wrote), so bubblewrap runs this
 launcher once, and localcloud hands it each command over a unix socket (CONTROL_FD):
 
-- a request is one SOCK_SEQPACKET message, a marshal'd {"argv", "env", "cwd"}, carrying four
+- a request is one SOCK_SEQPACKET message, a marshal'd {"argv", "env", "cwd", "memory",
+  "processes"} (the limits, applied to the command before exec), carrying four
   file descriptors (SCM_RIGHTS): the command's stdin, stdout and stderr, and a socket for its
   status;
 - the child, just before exec, sends a message on the status socket with its credentials
@@ -21,7 +22,7 @@ every process in the sandbox and exits; bubblewrap's init then ends the PID name
 
 It runs with `python -I -S` (no site, no localcloud import), from the system read-only: stdlib
 only, and only C modules (_socket, _signal, marshal...), as its start is the sandbox's start.
-Run as `python -I -S launcher.py CONTROL_FD MEMORY_BYTES MAX_PROCESSES` (0 = no limit).
+Run as `python -I -S launcher.py CONTROL_FD`.
 """
 import _signal as signal  # the C modules: `socket`, `signal` and `json` would cost their imports
 import _socket as socket
@@ -42,9 +43,9 @@ def _credentials() -> list:
 
 
 def _limit(memory: int, processes: int) -> None:
-    # Inherited by every process started from here: the instance's or compute type's memory per
+    # Inherited by everything the command starts: the instance's or compute type's memory per
     # process (RLIMIT_AS), and a process count (RLIMIT_NPROC, which binds only non-root users;
-    # for root the pids cgroup localcloud puts this launcher in does).
+    # for root the pids cgroup localcloud puts this launcher in does). 0 = no limit.
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if processes and os.getuid() != 0:
@@ -61,6 +62,7 @@ def _child(request: dict, fds: list[int], report_w: int) -> None:
         for target, fd in enumerate(fds[:3]):
             os.dup2(fd, target)  # inheritable; everything else is close-on-exec
         os.chdir(request["cwd"])
+        _limit(request.get("memory", 0), request.get("processes", 0))
         status = socket.socket(fileno=os.dup(fds[3]))
         status.sendmsg([b"pid"], _credentials())
         os.execvpe(request["argv"][0], request["argv"], request["env"])
@@ -113,7 +115,6 @@ def _reap(children: dict) -> None:
 
 def main(argv: list[str]) -> int:
     control = socket.socket(fileno=int(argv[0]))
-    _limit(int(argv[1]), int(argv[2]))
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)

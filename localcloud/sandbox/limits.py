@@ -80,6 +80,13 @@ class PidsCgroup:
         except OSError as exc:
             log.debug("no pids cgroup for %s: %s", name, exc)
 
+    def set_max(self, max_processes: int) -> None:
+        if self.path is not None and max_processes:
+            try:
+                (self.path / "pids.max").write_text(str(max_processes))
+            except OSError as exc:
+                log.debug("could not bound %s: %s", self.path, exc)
+
     def join(self, pid: int) -> None:
         """Move `pid` in; what it starts from then on is counted too."""
         if self.path is not None:

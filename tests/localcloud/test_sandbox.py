@@ -138,8 +138,8 @@ def test_without_bubblewrap_it_warns_once_and_runs_unsandboxed(monkeypatch, capl
     sandboxes = Sandboxes("auto")
     sandboxes.check()
     with caplog.at_level(logging.WARNING, logger="localcloud.sandbox"):
-        assert sandboxes.create(writable=tmp_path, owner="x/1", limits=Limits()) is None
-        assert sandboxes.create(writable=tmp_path, owner="x/2", limits=Limits()) is None
+        assert sandboxes.create(base=tmp_path, name="one", owner="x/1", limits=Limits()) == (None, tmp_path / "one")
+        assert sandboxes.create(base=tmp_path, name="two", owner="x/2", limits=Limits()) == (None, tmp_path / "two")
     warnings = [r for r in caplog.records if r.name == "localcloud.sandbox"]
     assert len(warnings) == 1
     assert "without a sandbox: bubblewrap (bwrap) is not installed" in warnings[0].getMessage()
@@ -156,7 +156,7 @@ def test_mandatory_mode_refuses_to_start_without_a_sandbox(monkeypatch, tmp_path
 
 
 def test_off_never_sandboxes(tmp_path):
-    assert Sandboxes("off").create(writable=tmp_path, owner="x/1", limits=Limits()) is None
+    assert Sandboxes("off").create(base=tmp_path, name="one", owner="x/1", limits=Limits()) == (None, tmp_path / "one")
 
 
 def test_the_setting_is_validated():
@@ -176,3 +176,21 @@ def test_memory_comes_from_the_compute_type_or_instance_type():
     assert for_instance_type("t3.micro").memory_bytes == 1024 * MIB
     assert for_instance_type("m5.large").memory_bytes == 8 * GIB
     assert for_instance_type("no.such").memory_bytes == 0
+
+
+@needs_sandbox
+def test_a_warm_spare_becomes_the_next_owners_sandbox(tmp_path):
+    sandboxes = Sandboxes("auto", marker_prefix="test-spares/")
+    try:
+        first, first_dir = sandboxes.create(base=tmp_path, name="b-1", owner="test-spares/build/1", limits=Limits(GIB, 32))
+        assert first_dir == tmp_path / "b-1" and first.writable == first_dir
+        second, second_dir = sandboxes.create(base=tmp_path, name="b-2", owner="test-spares/build/2", limits=Limits(GIB, 32))
+        assert second is not first and second_dir.parent == tmp_path and second_dir.name.startswith("sandbox-")
+        done = run(second, "ulimit -v; touch here && echo wrote")
+        assert done.stdout.split() == [str(GIB // 1024), "wrote"]  # the adopter's limits, its directory
+        assert (second_dir / "here").exists()
+        first.stop()
+        second.stop()
+    finally:
+        sandboxes.close()
+    assert not any(alive(p) for p in _pids_with_marker("test-spares/", prefix=True))

@@ -40,7 +40,7 @@ class FakeCloud:
         self.s3 = FakeS3()
         self.token = "agenttest" + os.urandom(3).hex()
         self.url = "http://127.0.0.1:1"
-        self.sandboxes = Sandboxes("auto")  # hooks run sandboxed where bubblewrap works, as in localcloud
+        self.sandboxes = Sandboxes("auto", marker_prefix=self.token + "/")  # sandboxed hooks, as in localcloud
 
     def owner(self, kind, ident):
         return f"{self.token}/{kind}/{ident}"
@@ -54,6 +54,7 @@ def cloud(tmp_path):
     c = FakeCloud(tmp_path)
     yield c
     InstanceRuntimes(c).reset()
+    c.sandboxes.close()
 
 
 @pytest.fixture

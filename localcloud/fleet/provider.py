@@ -52,6 +52,7 @@ class FleetProvider(Provider):
 
     def start(self) -> None:
         self.checker.start()
+        self.cloud.sandboxes.warm(self.runtimes.base)  # the first instance's sandbox
 
     def reset(self) -> None:
         self.metadata.forget()

@@ -296,6 +296,12 @@ class Sandboxes:
         self._replenish(base)
         return sandbox, sandbox.writable
 
+    def warm(self, base: Path) -> None:
+        """Start a spare for `base` now (at cloud start), so even the first build or instance
+        finds one; says once that there is no sandbox, when there is none."""
+        if self.available():
+            self._replenish(Path(base))
+
     def _replenish(self, base: Path) -> None:
         with self._lock:
             if self._closed or base in self._spares:

@@ -52,7 +52,7 @@ class FleetProvider(Provider):
 
     def start(self) -> None:
         self.checker.start()
-        self.cloud.sandboxes.warm(self.runtimes.base)  # the first instance's sandbox
+        self.cloud.sandboxes.warm(self.runtimes.base, count=2)  # a blue/green deployment's green pair
 
     def reset(self) -> None:
         self.metadata.forget()

@@ -243,7 +243,7 @@ def _stdio(stdin, stdout, stderr, text: bool):
 
 
 class Sandboxes:
-    """The `sandbox` setting applied, and a warm spare per directory kind.
+    """The `sandbox` setting applied, and warm spares per directory kind.
 
     `create(base, name, ...)` answers a sandbox and the directory it may write: a spare started
     in advance when there is one (its directory, under `base`, becomes the build's work directory
@@ -257,7 +257,8 @@ class Sandboxes:
     def __init__(self, mode: str, marker_prefix: str = ""):
         self.mode = mode
         self.marker_prefix = marker_prefix  # the cloud's token + "/": its watchdog stops the spares too
-        self._spares: dict[Path, Sandbox] = {}
+        self._spares: dict[Path, list[Sandbox]] = {}   # started spares, by the directory they live in
+        self._want: dict[Path, int] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -285,7 +286,8 @@ class Sandboxes:
         if not self.available():
             return None, base / name
         with self._lock:
-            spare = self._spares.pop(base, None)
+            spares = self._spares.get(base) or []
+            spare = spares.pop(0) if spares else None
         if spare is not None:
             spare.adopt(owner, limits)
             sandbox = spare
@@ -296,29 +298,36 @@ class Sandboxes:
         self._replenish(base)
         return sandbox, sandbox.writable
 
-    def warm(self, base: Path) -> None:
-        """Start a spare for `base` now (at cloud start), so even the first build or instance
-        finds one; says once that there is no sandbox, when there is none."""
+    def warm(self, base: Path, count: int = 1) -> None:
+        """Keep `count` spares for `base` from now on (at cloud start), so even the first builds
+        or instances find one: a blue/green deployment's green instances come together. Says once
+        that there is no sandbox, when there is none."""
         if self.available():
+            with self._lock:
+                self._want[Path(base)] = count
             self._replenish(Path(base))
 
     def _replenish(self, base: Path) -> None:
+        started = []
         with self._lock:
-            if self._closed or base in self._spares:
-                return
-            ident = uuid.uuid4().hex[:12]
-            directory = base / f"sandbox-{ident}"
-            directory.mkdir(parents=True, exist_ok=True)
-            spare = Sandbox(writable=directory, owner="", limits=Limits(), executable=bwrap.probe().executable,
-                            marker=f"{self.marker_prefix}sandbox/{ident}")
-            self._spares[base] = spare
-        spare.prestart()
+            spares = self._spares.setdefault(base, [])
+            while not self._closed and len(spares) < self._want.get(base, 1):
+                ident = uuid.uuid4().hex[:12]
+                directory = base / f"sandbox-{ident}"
+                directory.mkdir(parents=True, exist_ok=True)
+                spare = Sandbox(writable=directory, owner="", limits=Limits(), executable=bwrap.probe().executable,
+                                marker=f"{self.marker_prefix}sandbox/{ident}")
+                spares.append(spare)
+                started.append(spare)
+        for spare in started:
+            spare.prestart()
 
     def close(self) -> None:
         """Stop the spares and their directories (the cloud stops)."""
         with self._lock:
             self._closed = True
-            spares, self._spares = list(self._spares.values()), {}
+            spares = [spare for kind in self._spares.values() for spare in kind]
+            self._spares = {}
         for spare in spares:
             spare.stop()
             shutil.rmtree(spare.writable, ignore_errors=True)

@@ -36,10 +36,14 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def spawn(argv: list[str], *, owner: str, env: dict[str, str], cwd: str | Path, **kwargs) -> subprocess.Popen:
-    """Start `argv` in its own session (so its whole group can be signalled) tagged with `owner`."""
+def spawn(argv: list[str], *, owner: str, env: dict[str, str], cwd: str | Path, sandbox=None,
+          **kwargs) -> subprocess.Popen:
+    """Start `argv` in its own session (so its whole group can be signalled) tagged with `owner`,
+    inside `sandbox` (a localcloud.sandbox.Sandbox) when given. `kwargs` are Popen's stdio ones."""
     env = dict(env)
     env[MARKER_VAR] = owner
+    if sandbox is not None:
+        return sandbox.spawn(argv, env=env, cwd=cwd, **kwargs)
     return subprocess.Popen(argv, env=env, cwd=str(cwd), start_new_session=True, **kwargs)
 
 

@@ -19,6 +19,7 @@ from localcloud.clock import Clock
 from localcloud.iam import propagation
 from localcloud.iam.authorizer import Authorizer
 from localcloud.processes import alive, kill_owner
+from localcloud.sandbox import Sandboxes
 from localcloud.services import Services
 from localcloud.settings import Settings
 
@@ -70,6 +71,9 @@ class LocalCloud:
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region = DEFAULT_REGION
         self.token = uuid.uuid4().hex[:12]  # marks every process this instance starts
+        # where builds and instances run (docs/sandbox.md); mandatory mode fails here, at once
+        self.sandboxes = Sandboxes(self.settings.sandbox, marker_prefix=self.token + "/")
+        self.sandboxes.check()
         self.providers: dict[str, object] = {}
         self.generation = 0  # resets so far (see reset)
         self._reset_lock = threading.Lock()
@@ -222,6 +226,7 @@ class LocalCloud:
                 provider.stop()
             except Exception:  # keep stopping the others
                 log.exception("provider %s failed to stop", type(provider).__name__)
+        self.sandboxes.close()  # the warm spares
         kill_owner(self.token + "/", prefix=True)
         self._stop_watchdog()
         self._forget_owner_file()

@@ -21,6 +21,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 TIME_SCALE_VAR = "LOCALCLOUD_TIME_SCALE"
+SANDBOX_VAR = "LOCALCLOUD_SANDBOX"
+#: auto: sandbox builds and instances when bubblewrap works, else warn once and run unsandboxed;
+#: mandatory: refuse to start without a working sandbox; off: never sandbox (docs/sandbox.md).
+SANDBOX_MODES = ("auto", "mandatory", "off")
 
 
 class SettingsError(ValueError):
@@ -79,12 +83,16 @@ class IAMSettings:
 class Settings:
     #: real seconds localcloud waits per AWS second.
     time_scale: float = 1.0
+    #: how builds and instances run: one of SANDBOX_MODES.
+    sandbox: str = "auto"
     codedeploy: CodeDeploySettings = field(default_factory=CodeDeploySettings)
     codebuild: CodeBuildSettings = field(default_factory=CodeBuildSettings)
     iam: IAMSettings = field(default_factory=IAMSettings)
 
     def __post_init__(self):
         _check_positive("time_scale", self.time_scale, TIME_SCALE_VAR)
+        if self.sandbox not in SANDBOX_MODES:
+            raise SettingsError(f"{SANDBOX_VAR}={self.sandbox!r} is not one of {', '.join(SANDBOX_MODES)}")
         for group in (self.codedeploy, self.codebuild, self.iam):
             for f in fields(group):
                 value = getattr(group, f.name)
@@ -105,6 +113,9 @@ class Settings:
         raw = environ.get(TIME_SCALE_VAR)
         if raw not in (None, ""):
             values["time_scale"] = _number(TIME_SCALE_VAR, raw, "1.0 (real time) or 0.02")
+        raw = environ.get(SANDBOX_VAR)
+        if raw not in (None, ""):
+            values["sandbox"] = raw.strip().lower()
         values["codedeploy"] = _group_from_env(CodeDeploySettings, environ)
         values["codebuild"] = _group_from_env(CodeBuildSettings, environ)
         values["iam"] = _group_from_env(IAMSettings, environ)
@@ -120,7 +131,7 @@ class Settings:
 
     def as_env(self) -> dict[str, str]:
         """The variables that make `Settings.from_env()` in another process equal to this value."""
-        env = {TIME_SCALE_VAR: repr(self.time_scale)}
+        env = {TIME_SCALE_VAR: repr(self.time_scale), SANDBOX_VAR: self.sandbox}
         for group in (self.codedeploy, self.codebuild, self.iam):
             for f in fields(group):
                 value = getattr(group, f.name)

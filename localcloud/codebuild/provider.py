@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 
 from localcloud.codebuild.api import BuildAPI
@@ -36,6 +37,9 @@ class CodeBuildProvider(Provider):
         self.reports_api = ReportAPI(self)
         self.contract = CodeBuildContract(cloud.authorizer, self)
         self.credentials = CredentialsEndpoint()
+
+    def start(self) -> None:
+        self.cloud.sandboxes.warm(Path(self.cloud.state_dir) / "codebuild")  # the first build's sandbox
 
     def routes(self):
         return [(CREDENTIALS_PREFIX, self.credentials.app)]

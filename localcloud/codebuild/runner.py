@@ -25,6 +25,7 @@ from localcloud.codebuild.models import SERVICE_PRINCIPAL, Build, CodeBuildBacke
 from localcloud.codebuild.reports import ReportPublisher
 from localcloud.codebuild.shell import Interrupted, ShellSession
 from localcloud.principal import Principal
+from localcloud.sandbox import limits as sandbox_limits
 from localcloud.sts.exceptions import AccessDenied, ValidationError
 from localcloud.processes import clean_env, kill_owner
 
@@ -55,7 +56,12 @@ class BuildRunner:
         self.queued_at = queued_at
         self.owner = cloud.owner("build", build.id)
         self.masker = Masker()
-        self.work = Path(cloud.state_dir) / "codebuild" / build.uuid
+        # The build's commands run in a sandbox where only its work directory is writable: a warm
+        # one taken now, at StartBuild (its directory becomes the work directory), or one that
+        # boots while the build is queued and provisioned, so the first command does not wait.
+        self.sandbox, self.work = cloud.sandboxes.create(base=Path(cloud.state_dir) / "codebuild", name=build.uuid,
+                                                         owner=self.owner,
+                                                         limits=sandbox_limits.for_compute(build.environment or {}))
         self.src = self.work / "src"
         self.deadline: float | None = None
         self.log: BuildLog | None = None
@@ -136,7 +142,8 @@ class BuildRunner:
         self._check()
 
         self.shell = ShellSession(shell=self.spec.shell, env=self.env, cwd=self.src, owner=self.owner,
-                                  script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard)
+                                  script_dir=self.work / "tmp", on_output=self.log.output if self.log else _discard,
+                                  sandbox=self.sandbox)
         if self._command_phases():
             self._check()
             self._upload_artifacts()
@@ -227,6 +234,8 @@ class BuildRunner:
             self.shell = None
         elif not self._released:
             kill_owner(self.owner)
+        if self.sandbox is not None:
+            self.sandbox.stop()  # no-op after the shell's close; a build that ended before its shell
         self._released = True
         self.credentials.revoke(self.build.uuid)
         if self.log is not None:

@@ -34,8 +34,9 @@ class Interrupted(Exception):
 
 class ShellSession:
     def __init__(self, *, shell: str, env: dict[str, str], cwd: Path, owner: str, script_dir: Path,
-                 on_output: Callable[[str], None]):
+                 on_output: Callable[[str], None], sandbox=None):
         self.argv = SHELL_ARGV[shell]
+        self.sandbox = sandbox  # the build's (localcloud.sandbox.Sandbox), or None: unsandboxed
         self.env = env
         self.cwd = cwd
         self.owner = owner
@@ -50,7 +51,7 @@ class ShellSession:
     # -- lifecycle ----------------------------------------------------------------------------
     def _start(self) -> None:
         self._results = queue.Queue()
-        self._proc = spawn(self.argv, owner=self.owner, env=self.env, cwd=self.cwd,
+        self._proc = spawn(self.argv, owner=self.owner, env=self.env, cwd=self.cwd, sandbox=self.sandbox,
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self._reader = threading.Thread(target=self._read, args=(self._proc, self._results),
                                         name=f"codebuild-shell-{self.owner}", daemon=True)
@@ -65,6 +66,8 @@ class ShellSession:
                 proc.wait(timeout=0.2)
             except (OSError, subprocess.TimeoutExpired):
                 pass
+        if self.sandbox is not None:
+            self.sandbox.stop()  # everything in it, at once (its launcher kills them on the way out)
         kill_owner(self.owner)  # whatever it left running in the background
         if proc is not None:
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from localcloud.fleet import moto_state
 from localcloud.fleet.metadata import PREFIX as METADATA_PREFIX
 from localcloud.processes import clean_env, kill_owner, spawn
+from localcloud.sandbox import for_instance_type
 
 
 def free_port() -> int:
@@ -35,6 +36,8 @@ class InstanceRuntime:
     metadata_endpoint: str = ""   # its metadata service (metadata.py)
     region: str | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
+    #: where its processes run (localcloud.sandbox.Sandbox: only `root` writable), or None
+    sandbox: object | None = None
 
     def env(self) -> dict[str, str]:
         """Variables every process on this instance sees, on top of a clean environment: where
@@ -52,12 +55,16 @@ class InstanceRuntime:
         if self.terminated:
             raise RuntimeError(f"instance {self.instance_id} is terminated")
         full_env = clean_env({**self.env(), **(env or {})})
-        proc = spawn(argv, owner=self.owner, env=full_env, cwd=cwd or self.root, **kwargs)
+        proc = spawn(argv, owner=self.owner, env=full_env, cwd=cwd or self.root, sandbox=self.sandbox, **kwargs)
         self.processes.append(proc)
         return proc
 
     def kill_processes(self) -> None:
+        """Stop everything running on the instance (its sandbox too; the next spawn starts a
+        fresh one, as a stopped instance boots again)."""
         kill_owner(self.owner)
+        if self.sandbox is not None:
+            self.sandbox.stop()
 
     def terminate(self) -> None:
         self.terminated = True
@@ -78,12 +85,18 @@ class InstanceRuntimes:
         with self._lock:
             rt = self._by_id.get(instance_id)
             if rt is None:
-                root = self.base / instance_id
+                owner = self.cloud.owner("instance", instance_id)
+                # an instance's processes run in a sandbox of its own (a warm one, or one that boots
+                # while the agent downloads the bundle), its root the only writable directory, its
+                # memory per process the instance type's
+                sandbox, root = self.cloud.sandboxes.create(
+                    base=self.base, name=instance_id, owner=owner,
+                    limits=for_instance_type(moto_state.instance_type(instance_id)))
                 root.mkdir(parents=True, exist_ok=True)
-                rt = InstanceRuntime(instance_id, root, free_port(), self.cloud.owner("instance", instance_id),
+                rt = InstanceRuntime(instance_id, root, free_port(), owner,
                                      terminated=instance_id in self._terminated_ids,
                                      metadata_endpoint=f"{self.cloud.url}{METADATA_PREFIX}{instance_id}/",
-                                     region=moto_state.instance_region(instance_id))
+                                     region=moto_state.instance_region(instance_id), sandbox=sandbox)
                 self._by_id[instance_id] = rt
             return rt
 

@@ -80,13 +80,25 @@ def target_groups_with(account: str, region: str, target_id: str) -> list:
     return [tg for _arn, tg in _snapshot(backends[account][region].target_groups) if target_id in tg.targets]
 
 
-def instance_region(instance_id: str) -> str | None:
-    """The Region of the EC2 instance `instance_id` (any account), or None."""
+def _find_instance(instance_id: str):
+    """(Region, moto instance) of the EC2 instance `instance_id` (any account), or (None, None)."""
     from moto.ec2.models import ec2_backends
 
     for _account, per_region in _snapshot(ec2_backends):
         for region, backend in _snapshot(per_region):
             for reservation in list(getattr(backend, "reservations", {}).values()):
-                if any(i.id == instance_id for i in reservation.instances):
-                    return region
-    return None
+                for instance in reservation.instances:
+                    if instance.id == instance_id:
+                        return region, instance
+    return None, None
+
+
+def instance_region(instance_id: str) -> str | None:
+    """The Region of the EC2 instance `instance_id` (any account), or None."""
+    return _find_instance(instance_id)[0]
+
+
+def instance_type(instance_id: str) -> str | None:
+    """The instance type (t3.micro...) of the EC2 instance `instance_id`, or None."""
+    instance = _find_instance(instance_id)[1]
+    return getattr(instance, "instance_type", None) if instance is not None else None

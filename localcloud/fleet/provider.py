@@ -58,6 +58,7 @@ class FleetProvider(Provider):
     def start(self) -> None:
         self.checker.start()
         self.metrics.start()
+        self.cloud.sandboxes.warm(self.runtimes.base, count=2)  # a blue/green deployment's green pair
 
     def _publish_metrics(self, region: str, data: list[dict]) -> None:
         """One minute of AWS/ApplicationELB data, into CloudWatch through its door, as ELB."""

@@ -11,7 +11,9 @@ import re
 import localcloud
 
 ROOT = pathlib.Path(localcloud.__file__).parent
-SERVICES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists())
+#: packages of shared machinery, like processes.py, which services use directly: not services
+SUPPORT_PACKAGES = {"sandbox"}
+SERVICES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in SUPPORT_PACKAGES)
 DOOR_MODULES = ("contract", "exceptions")
 LOOKUPS = re.compile(r"\bcloud\.(provider|providers|client)\b|\bprovider\.clients\b|\brun\.client\(")
 

@@ -12,6 +12,8 @@ import pytest
 from localcloud.clock import Clock
 from localcloud.codedeploy.agent import Agent, DeploymentSpec, LifecycleFailure
 from localcloud.fleet.instances import InstanceRuntimes
+from localcloud.processes import _pids_with_marker, alive
+from localcloud.sandbox import Sandboxes, bwrap
 from localcloud.principal import Principal
 from tests.localcloud.codedeploy import infra
 
@@ -38,6 +40,7 @@ class FakeCloud:
         self.s3 = FakeS3()
         self.token = "agenttest" + os.urandom(3).hex()
         self.url = "http://127.0.0.1:1"
+        self.sandboxes = Sandboxes("auto", marker_prefix=self.token + "/")  # sandboxed hooks, as in localcloud
 
     def owner(self, kind, ident):
         return f"{self.token}/{kind}/{ident}"
@@ -51,6 +54,7 @@ def cloud(tmp_path):
     c = FakeCloud(tmp_path)
     yield c
     InstanceRuntimes(c).reset()
+    c.sandboxes.close()
 
 
 @pytest.fixture
@@ -141,8 +145,8 @@ def test_timeout_is_scaled_and_kills_the_script_group(cloud, agent, tmp_path):
     assert err.value.diagnostics["message"] == "Script at specified location: slow.sh failed to complete in 10 seconds"
 
 
-def test_application_stop_uses_last_successful_revision(cloud, agent, tmp_path):
-    log = tmp_path / "stops"
+def test_application_stop_uses_last_successful_revision(cloud, agent):
+    log = agent.runtime.root / "stops"  # on the instance: a sandboxed hook writes nowhere else
     stop = f"#!/bin/sh\necho \"$DEPLOYMENT_ID\" >> {log}\n"
     appspec = "version: 0.0\nos: linux\nfiles:\n  - source: /site\n    destination: /opt/app\nhooks:\n  ApplicationStop:\n    - location: stop.sh\n"
     first = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"stop.sh": stop}), deployment="d-FIRST0001")
@@ -252,3 +256,41 @@ def test_a_hook_location_outside_the_instance_is_not_run(cloud, agent, tmp_path)
         agent.run_event(s, "AfterInstall")
     assert failure.value.diagnostics["errorCode"] == "ScriptMissing"   # the instance has no such file
     assert not (victim / "evil.sh.ran").exists()
+
+
+@pytest.mark.skipif(not bwrap.probe().available and os.environ.get("LOCALCLOUD_SANDBOX") != "mandatory",
+                    reason=f"no sandbox here: {bwrap.probe().reason}")
+def test_hooks_run_in_the_instance_sandbox_and_its_servers_outlive_them(cloud, agent, monkeypatch):
+    plant = "plant-" + os.urandom(6).hex()
+    monkeypatch.setenv("LOCALCLOUD_TEST_HOST_SECRET", plant)  # the host's environment only
+    outside = Path(cloud.state_dir) / f"outside-{plant}"  # next to the instance root, on the host
+    start = f"""#!/bin/bash
+if cat /proc/{os.getpid()}/environ /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -q {plant}; then echo LEAKED; exit 1; fi
+touch {outside} 2>/dev/null
+nohup sleep 300 >/dev/null 2>&1 </dev/null &
+echo $! > "$INSTANCE_ROOT/server.pid"
+"""
+    stop = "#!/bin/bash\nkill -0 $(cat \"$INSTANCE_ROOT/server.pid\") && echo server-seen\n"
+    appspec = ("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n"
+               "  ValidateService:\n    - location: stop.sh\n")
+    s = spec(cloud, infra.bundle("v1", appspec=appspec, extra={"start.sh": start, "stop.sh": stop}))
+    agent.run_event(s, "DownloadBundle")
+    assert agent.run_event(s, "ApplicationStart")["errorCode"] == "Success"  # the server held no output open
+    assert not outside.exists()
+    # a later hook sees the server by the pid the first wrote: one PID namespace per instance
+    assert "server-seen" in agent.run_event(s, "ValidateService")["logTail"]
+    server = [p for p in _pids_with_marker(agent.runtime.owner, prefix=False) if alive(p) and _cmd(p)[:1] == [b"sleep"]]
+    assert len(server) == 1
+    agent.runtime.terminate()
+    deadline = time.monotonic() + 5
+    while alive(server[0]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(server[0])
+
+
+def _cmd(pid: int) -> list[bytes]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().split(b"\0")
+    except OSError:
+        return []

@@ -1,0 +1,64 @@
+"""bubblewrap's command line for a localcloud sandbox, and whether bubblewrap works here.
+
+What the arguments give (docs/sandbox.md says what is isolated and what is not):
+- `--ro-bind / /`: the host's system, read-only (interpreters, venvs and tools still run);
+- `--bind DIR DIR`: only the build's work directory or the instance's root is writable, at the
+  same path as on the host, so paths in variables (INSTANCE_ROOT, CODEBUILD_SRC_DIR) hold;
+- `--tmpfs /tmp`, `--dev /dev`: a private /tmp and a minimal /dev of its own;
+- `--unshare-pid` with `--proc /proc`: a PID namespace and a /proc showing only its processes,
+  so no host process (nor its /proc/PID/environ) is visible;
+- `--unshare-ipc`: no System V IPC or POSIX message queues shared with the host;
+- the network namespace is the host's: localcloud and the instances' app servers are on 127.0.0.1;
+- `--cap-drop ALL`: as root, bubblewrap keeps root's capabilities unless told (a sandboxed root
+  could remount / read-write); without them, root in the sandbox is held by the mounts;
+- `--new-session`: no controlling terminal to push input into (TIOCSTI).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PROBE_TIMEOUT = 10.0
+
+
+def argv(writable: Path, bwrap: str = "bwrap") -> list[str]:
+    writable = str(Path(writable).resolve())
+    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            # after /tmp's tmpfs, so a work directory under /tmp (a test's) is bound back in
+            "--bind", writable, writable, "--chdir", writable,
+            "--unshare-pid", "--unshare-ipc", "--cap-drop", "ALL", "--new-session", "--"]
+
+
+@dataclass(frozen=True)
+class Support:
+    """Whether a sandbox can start on this machine, and if not, why (for the one warning)."""
+    available: bool
+    reason: str = ""
+    executable: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def probe() -> Support:
+    """Start one trivial sandbox, once per process: bubblewrap may be installed but refused (no
+    user namespaces for a non-root user, a seccomp profile that denies mount)."""
+    if not sys.platform.startswith("linux"):
+        return Support(False, f"sandboxing needs Linux (bubblewrap); this is {sys.platform}")
+    found = shutil.which("bwrap")
+    if found is None:
+        return Support(False, "bubblewrap (bwrap) is not installed; on Debian or Ubuntu: apt-get install bubblewrap")
+    probe_dir = Path(os.environ.get("TMPDIR") or "/tmp")
+    try:
+        done = subprocess.run([*argv(probe_dir, found), "true"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=PROBE_TIMEOUT,
+                              env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Support(False, f"bubblewrap could not start a sandbox: {exc}")
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+        return Support(False, f"bubblewrap could not start a sandbox: {detail}")
+    return Support(True, executable=found)

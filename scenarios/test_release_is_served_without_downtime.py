@@ -45,10 +45,13 @@ def test_an_approved_push_is_served_from_a_green_fleet_without_downtime(operator
     with evidence.step("the approval notice reached the topic's subscriber before the approval"):
         expect.approval_notice(op, run)
 
-    with evidence.step(f"approve and deploy {version} under the probe"):
+    assert blue_instances, f"the blue group {blue_group} has no instances to replace"
+    with evidence.step(f"approve and deploy {version} under the probe; blue lives through the termination wait"):
         with op.probe() as probe:
             op.approve(run, f"Release {version}: reviewed")
             deployment_id = op.deployment_id(run)
+            wait = expect.blue_lives_through_termination_wait(op, deployment_id, blue_group, blue_instances)
+            evidence.record("termination_wait", wait)
             snap = op.finish(run)
             op.wait_served(version)
         summary = probe.summary()
@@ -72,8 +75,11 @@ def test_an_approved_push_is_served_from_a_green_fleet_without_downtime(operator
         health = op.fleet.target_health(op.env.target_group_arn)
         assert sorted(i for i, s in health.items() if s == "healthy") == sorted(green_instances), health
         states = op.fleet.instance_states(blue_instances)
-        assert all(states.get(i, "terminated") in ("shutting-down", "terminated") for i in blue_instances), (
+        # an instance EC2 no longer lists proves nothing: terminated instances stay visible for a while
+        assert sorted(states) == sorted(blue_instances), f"blue instances not terminated after the wait: {states}"
+        assert all(states[i] in ("shutting-down", "terminated") for i in blue_instances), (
             f"blue instances not terminated after the wait: {states}")
+        expect.terminated_after_the_wait(op, deployment_id, wait)
         assert op.fleet.group(blue_group) is None, f"the blue group {blue_group} still exists"
         evidence.attach("deployment", op.deployments.summary(deployment_id))
 

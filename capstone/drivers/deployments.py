@@ -151,7 +151,7 @@ class DeploymentReader:
             "label": t.get("instanceLabel"),
             "status": t.get("status"),
             "events": [{"name": e.get("lifecycleEventName"), "status": e.get("status"),
-                        "start": _epoch(e.get("startTime")), "end": _epoch(e.get("endTime")),
+                        "start": epoch(e.get("startTime")), "end": epoch(e.get("endTime")),
                         **({"errorCode": e["diagnostics"].get("errorCode")} if e.get("diagnostics") else {})}
                        for e in t.get("lifecycleEvents", [])],
         } for t in self.targets(deployment_id)]
@@ -177,7 +177,7 @@ def event_time(lifecycle: list[dict], label: str, event: str, edge: str = "end")
     return max(times) if times else None
 
 
-def _epoch(value) -> float | None:
+def epoch(value) -> float | None:
     if value is None:
         return None
     return value.timestamp() if hasattr(value, "timestamp") else float(value)

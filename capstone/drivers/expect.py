@@ -4,7 +4,11 @@ version", "the gate did not block", "approval was not honoured" — capstone/evi
 """
 from __future__ import annotations
 
+import time
+
 from capstone import evidence
+from capstone.aws_status import DEPLOYMENT_DONE
+from capstone.drivers.deployments import epoch, event_time
 from capstone.drivers.operator import Operator, Release
 from capstone.retry import Deadline, WaitTimeout
 from capstone.drivers.probe import ProbeSummary
@@ -167,3 +171,47 @@ def execution_notice(op: Operator, run: Release, state: str) -> None:
 def no_secret_in_notifications(op: Operator) -> None:
     assert not op.notifications.holds_any(evidence.scrubber().secrets), (
         "a secret of the build (its parameter or its secret value) reached a notification")
+
+
+def blue_lives_through_termination_wait(op: Operator, deployment_id: str, blue_group: str,
+                                        blue_instances: list[str]) -> dict:
+    """Wait until traffic left blue (every blue BlockTraffic ended) while the deployment is still
+    running, then check that blue is still there: its group exists and every instance runs. That
+    is the termination wait a rollback relies on. Returns {"blue_blocked_at", "seen_alive_at"}."""
+    from capstone.builders.deploy import TERMINATION_WAIT_MINUTES
+
+    deadline, backoff = Deadline(op.pace.deployment), op.backoff()
+    while True:
+        info = op.deployments.get(deployment_id)
+        lifecycle = op.deployments.lifecycle(deployment_id)
+        blue = [t for t in lifecycle if t["label"] == "Blue"]
+        blocked = event_time(lifecycle, "Blue", "BlockTraffic")
+        if blue and blocked is not None and all(t["status"] == "Succeeded" for t in blue):
+            break
+        assert info["status"] not in DEPLOYMENT_DONE, (
+            f"blue instances not terminated after the wait could not be checked: deployment {deployment_id} ended "
+            f"{info['status']} before traffic was seen leaving blue")
+        assert not deadline.expired(), f"timed out after {deadline.seconds:.0f}s waiting for blue's BlockTraffic"
+        deadline.sleep(backoff.next())
+    seen = time.time()
+    assert info["status"] == "InProgress", (
+        f"the termination wait was not observed: deployment {deployment_id} is {info['status']} as soon as traffic "
+        f"left blue, although blue must wait {TERMINATION_WAIT_MINUTES} min")
+    states = op.fleet.instance_states(blue_instances)
+    assert op.fleet.group(blue_group) is not None and all(states.get(i) == "running" for i in blue_instances), (
+        f"blue did not live through the termination wait: group {blue_group} "
+        f"{'exists' if op.fleet.group(blue_group) else 'is gone'}, instances {states}")
+    return {"blue_blocked_at": blocked, "seen_alive_at": seen, "wait_seconds":
+            TERMINATION_WAIT_MINUTES * 60 * op.pace.time_scale}
+
+
+def terminated_after_the_wait(op: Operator, deployment_id: str, wait: dict) -> None:
+    """The deployment ended (blue terminated) no sooner than the termination wait after blue's
+    BlockTraffic, with a tenth of slack for clock granularity."""
+    info = op.deployments.get(deployment_id)
+    ended = epoch(info.get("completeTime"))
+    assert ended is not None, f"deployment {deployment_id} has no completeTime: {info}"
+    waited = ended - wait["blue_blocked_at"]
+    assert waited >= 0.9 * wait["wait_seconds"], (
+        f"blue instances not terminated after the wait: the deployment ended {waited:.2f}s after blue's "
+        f"BlockTraffic, before the {wait['wait_seconds']:.2f}s termination wait was over")

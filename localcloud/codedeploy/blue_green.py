@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from localcloud.codedeploy import autoscaling as asg_api
+from localcloud.codedeploy import rerouting
 from localcloud.codedeploy.lifecycle import NO_INSTANCES_MESSAGE, Lifecycle, best_effort
 from localcloud.codedeploy.models import (
     ALLOW_TRAFFIC_EVENTS, BLOCK_TRAFFIC_EVENTS, GREEN_EVENTS, GREEN_INSTALL_EVENTS, HEALTH_CONSTRAINTS_MESSAGE,
@@ -57,11 +58,17 @@ class BlueGreenDeployment(Lifecycle):
         self._ready_wait()
 
         # Reroute: green in, then blue out (CodeDeploy User Guide, "Overview of a blue/green deployment": install -> register green -> deregister blue).
-        results = self._parallel(self._step(ALLOW_TRAFFIC_EVENTS, action), installed)
-        run.check()
+        # Traffic reaches green in the configuration's batches, failing where AWS fails (rerouting.py).
         config = self.backend.configs[d.config_name]
-        if results.count(True) < max(1, config.min_healthy(len(green))):
-            raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE)
+        allow = self._step(ALLOW_TRAFFIC_EVENTS, action)
+        kind = (config.minimum_healthy_hosts or {}).get("type", "HOST_COUNT")
+        try:
+            rerouting.reroute(installed, lambda batch: self._parallel(allow, batch), kind,
+                              config.min_healthy(len(green)), check=run.check)
+        except rerouting.RerouteFailed as exc:
+            log.info("deployment %s: %s", d.deployment_id, exc)
+            raise Ended("Failed", "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE) from None
+        run.check()
 
         if not all(self._parallel(self._step(BLOCK_TRAFFIC_EVENTS, action), blue)):
             run.check()

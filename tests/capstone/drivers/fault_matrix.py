@@ -42,6 +42,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "no_rollback": {S3: r"rollback did not happen", S4: r"rollback did not happen", S5: r"rollback did not happen",
                     S8: r"ACT-06"},
     "keep_blue": {S1: r"the blue group .* still exists|blue instances not terminated"},
+    "no_termination_wait": {S1: r"termination wait|blue did not live"},
     "downtime": {S1: r"zero-downtime violated|failed request", S8: r"ACT-03"},
     # a failing `pip install` is a failing build command too: ignored, the release reaches Approval
     "gate_open": {S2: r"the gate did not block", S8: r"ACT-05", S9: r"the gate did not block"},

@@ -10,6 +10,7 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     no_rollback       CodeDeploy never rolls back           -> scenarios 3, 4, 5: "rollback did not happen";
                       scenario 8 (verify --allow-changes) fails ACT-06
     keep_blue         blue is never terminated after success -> scenario 1: blue group still exists
+    no_termination_wait blue is terminated as soon as traffic left it -> scenario 1: the wait was not observed
     downtime          the ALB answers 502 to 1 request in 20 -> scenario 1: "zero-downtime violated";
                       scenario 8 (verify --allow-changes) fails ACT-03
     gate_open         failing build commands are ignored     -> scenarios 2, 9: "the gate did not block";
@@ -45,6 +46,15 @@ def _patch(monkeypatch, fault: str) -> None:
     elif fault == "keep_blue":
         from localcloud.codedeploy.blue_green import BlueGreenDeployment
         monkeypatch.setattr(BlueGreenDeployment, "_retire_blue", lambda self: None)
+    elif fault == "no_termination_wait":
+        from localcloud.codedeploy import blue_green
+        original_retire = blue_green.BlueGreenDeployment._retire_blue
+
+        def hasty(self):
+            term = (self.deployment.blue_green_config or {}).get("terminateBlueInstancesOnDeploymentSuccess") or {}
+            term["terminationWaitTimeInMinutes"] = 0
+            return original_retire(self)
+        monkeypatch.setattr(blue_green.BlueGreenDeployment, "_retire_blue", hasty)
     elif fault == "downtime":
         from localcloud.fleet.dataplane import DataPlane
         from localcloud.fleet.proxy import alb_error

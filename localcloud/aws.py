@@ -1,7 +1,7 @@
 """AWS wire conventions shared by every provider: errors, request context, JSON encoding.
 
-Providers raise typed errors (subclasses of `localcloud.exceptions.ServiceError`); the router turns it into the response the protocol expects
-(`{"__type", "message"}` for JSON services, `<ErrorResponse>` XML for query services).
+Providers raise typed errors (subclasses of `localcloud.exceptions.ServiceError`); the router
+turns each into the response its protocol expects with `error_response`.
 """
 from __future__ import annotations
 
@@ -86,6 +86,36 @@ def query_error_body(err: AWSError, request_id: str) -> str:
         f"<Type>{sender}</Type><Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
+
+
+def error_response(protocol: str, err: AWSError, request_id: str) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+    """(status, body, content type, headers) of an error in the shape `protocol`'s clients parse
+    (botocore/parsers.py reads each): the one place an error answer is rendered.
+
+    - json: `{"__type", "message"}`, and `x-amzn-ErrorType`, which botocore reads first;
+    - rest-json: `{"message", <the error's modelled members>}` and `x-amzn-ErrorType`;
+    - query: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>`;
+    - ec2: `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/>`;
+    - rest-xml (S3): `<Error><Code/><Message/><RequestId/></Error>`.
+    """
+    headers = [("x-amzn-RequestId", request_id)]
+    if protocol == "json":
+        return (err.status, json_error_body(err).encode(), "application/x-amz-json-1.1",
+                headers + [("x-amzn-ErrorType", err.code)])
+    if protocol == "rest-json":
+        body = json.dumps({"message": err.message, **getattr(err, "members", {})}).encode()
+        return err.status, body, "application/json", headers + [("x-amzn-ErrorType", err.code)]
+    if protocol == "ec2":
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                f"<Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        return err.status, body.encode(), "text/xml", headers
+    if protocol == "rest-xml":
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+                f"<Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                f"<RequestId>{request_id}</RequestId></Error>")
+        return err.status, body.encode(), "application/xml", [("x-amz-request-id", request_id)]
+    return err.status, query_error_body(err, request_id).encode(), "text/xml", headers
 
 
 def b64decode_blob(value: str, member: str) -> bytes:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from localcloud.aws import dumps
-from localcloud.exceptions import AWSError, SerializationException, ValidationException
+from localcloud.exceptions import SerializationException, ValidationException
 
 
 @dataclass(frozen=True)
@@ -154,11 +154,6 @@ class RestJsonService:
         except Exception:
             return default
         return int(shape.metadata.get("error", {}).get("httpStatusCode", default))
-
-
-def error_body(err: AWSError) -> bytes:
-    """rest-json's error body: the message, and any modelled members the error carries."""
-    return json.dumps({"message": err.message, **getattr(err, "members", {})}).encode()
 
 
 def _json_object(body: bytes) -> dict:

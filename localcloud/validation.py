@@ -128,6 +128,8 @@ class _Checker:
                 return
             self.length(shape, len(value), value, path, top)
             for i, item in enumerate(value):
+                if item is None:  # a list item, unlike a member, is never optional
+                    self.add(top, False, None, None, f"{path}.{i + 1}.member", "must not be null")
                 self.check(shape.member, item, f"{path}.{i + 1}.member", top)
         elif kind == "map":
             if not isinstance(value, dict):
@@ -135,6 +137,8 @@ class _Checker:
                 return
             self.length(shape, len(value), value, path, top)
             for k, v in value.items():
+                if v is None:
+                    self.add(top, False, None, None, f"{path}.{k}", "must not be null")
                 self.check(shape.key, k, f"{path}.key", top)
                 self.check(shape.value, v, f"{path}.{k}", top)
         elif kind == "string":

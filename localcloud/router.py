@@ -1,9 +1,12 @@
 """Dispatch: each request goes to the provider that claims it, or to moto unchanged.
 
 Order: ALB data plane (by Host header) -> provider path routes (git) -> moto reset -> refused
-protocols -> who signed it, and may they (iam/requests.py: role sessions and IAM users are
-evaluated, the account's root is not) -> provider operations (X-Amz-Target for JSON services,
-Action for query services, method and URI for the rest-json services we own) -> moto. Provider errors come back AWS-shaped; moto's HTML 500 pages never reach a client.
+protocols -> who signed it (iam/requests.py) -> the body, read within its protocol's limits
+(request_body.py) -> a target or Action some service has -> may they (role sessions and IAM
+users are evaluated, the account's root is not) -> provider operations (X-Amz-Target for JSON
+services, Action for query services, method and URI for the rest-json services we own) -> moto.
+Every error, whoever raises it, is answered in the request's protocol (aws.error_response);
+moto's failures and HTML 500 pages never reach a client as such.
 """
 from __future__ import annotations
 

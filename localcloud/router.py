@@ -51,6 +51,9 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # (moto_server/werkzeug_app.py UNSIGNED_REQUESTS); any other unsigned JSON request it would hand
 # to S3, its default service.
 MOTO_UNSIGNED_PREFIXES = {"AWSCognitoIdentityService", "AWSCognitoIdentityProviderService"}
+# target prefixes of a service signed with another's signing name (DynamoDB Streams signs as
+# dynamodb): not the signing service's model, still a real service
+OTHER_PREFIXES = {"dynamodb": ("DynamoDBStreams_20120810",)}
 
 
 def _response(start_response, status: int, body: bytes, content_type: str, extra=None):
@@ -74,8 +77,7 @@ def protocol_of(environ, signing_name: str | None) -> str:
     """The protocol a request speaks, from what botocore sends for each: an X-Amz-Target
     (json), a form body (query; ec2 by its signing name), S3's signing name (rest-xml), else
     rest-json."""
-    target = environ.get("HTTP_X_AMZ_TARGET")
-    if target and "." in target:
+    if environ.get("HTTP_X_AMZ_TARGET"):
         return "json"
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return "ec2" if signing_name == "ec2" else "query"
@@ -187,7 +189,7 @@ class Router:
     def _json(self, environ, start_response, principal, credential):
         """A JSON 1.1 request: read whole within its limit, a JSON object, naming an operation
         of a service; then ours, or moto's."""
-        prefix, operation = environ["HTTP_X_AMZ_TARGET"].split(".", 1)
+        prefix, _, operation = environ["HTTP_X_AMZ_TARGET"].partition(".")
         try:
             body = request_body.read(environ, "json")
             params = request_body.json_object(body)
@@ -209,12 +211,13 @@ class Router:
             model = service_model(claimed[0].service)
         elif signing_name:
             model = _model_for_signing_name(signing_name)
-            if (model is None or model.metadata.get("targetPrefix") != prefix) and signing_name != "s3":
-                return  # a service botocore names otherwise (DynamoDB Streams): moto routes it
+            if model is None or prefix in OTHER_PREFIXES.get(signing_name, ()):
+                return  # a service botocore names otherwise: moto routes it by its signing name
         elif prefix in MOTO_UNSIGNED_PREFIXES:
             return
         if model is None or model.metadata.get("targetPrefix") != prefix or operation not in model.operation_names:
-            service = model.metadata.get("serviceId") if claimed else "any service this request can be routed to"
+            known = model is not None and model.metadata.get("targetPrefix") == prefix
+            service = model.metadata.get("serviceId") if known else "any service this request can be routed to"
             raise UnknownOperationException(f"X-Amz-Target {prefix[:64]}.{operation[:64]} names no operation of {service}")
 
     def _query(self, environ, start_response, principal, credential, protocol):

@@ -45,8 +45,9 @@ def test_an_unknown_operation_of_a_service_is_unknown_operation(localcloud):
     resp = _json(localcloud.url, "CodeCommit_20150413.NoSuchOperation", b"{}")
     assert resp.status_code == 400
     assert resp.json()["__type"] == "UnknownOperationException"
-    resp = _json(localcloud.url, "Logs_20140328.NoSuchOperation", b"{}", service="logs")
-    assert resp.status_code == 400 and resp.json()["__type"] == "UnknownOperationException"
+    for target in ("Logs_20140328.NoSuchOperation", "NotLogs_1.DescribeLogGroups", "no-dot-at-all", "."):
+        resp = _json(localcloud.url, target, b"{}", service="logs")
+        assert resp.status_code == 400 and resp.json()["__type"] == "UnknownOperationException", (target, resp.text)
 
 
 def test_an_unknown_query_action_is_invalid_action_in_xml(localcloud):

@@ -15,7 +15,6 @@ same one botocore's client-side serializer (botocore/serialize.py, RestJSONSeria
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from localcloud.aws import dumps
+from localcloud.request_body import json_object
 from localcloud.exceptions import SerializationException, ValidationException
 
 
@@ -100,12 +100,12 @@ class RestJsonService:
                 if body:
                     params[payload] = body if member.type_name == "blob" else body.decode("utf-8", "replace")
                 return params
-            parsed = _json_object(body)
+            parsed = json_object(body)
             if parsed:
                 params[payload] = parsed
             return params
         if body_members:
-            parsed = _json_object(body)
+            parsed = json_object(body)
             for name in body_members:
                 if name in parsed:
                     params[name] = parsed[name]
@@ -154,18 +154,6 @@ class RestJsonService:
         except Exception:
             return default
         return int(shape.metadata.get("error", {}).get("httpStatusCode", default))
-
-
-def _json_object(body: bytes) -> dict:
-    if not body or not body.strip():
-        return {}
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        raise SerializationException("The request body is not valid JSON") from None
-    if not isinstance(parsed, dict):
-        raise SerializationException("The request body must be a JSON object")
-    return parsed
 
 
 def _scalar(shape: Shape, text: str, name: str) -> Any:

@@ -158,3 +158,11 @@ def test_validation_answers_the_operations_own_error_in_aws_words(localcloud):
     assert events.json() == {"__type": "ValidationException", "message": (
         "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: "
         "Member must have length greater than or equal to 1")}
+
+
+def test_a_deep_rest_json_body_is_a_serialization_error(localcloud):
+    resp = requests.post(f"{localcloud.url}/v1/domain?domain=deep-domain", data=b"[" * 50_000 + b"]" * 50_000,
+                         timeout=30, headers={"Authorization": SIGNED.format("codeartifact"),
+                                              "Content-Type": "application/json"})
+    assert resp.status_code == 400, resp.text
+    assert resp.headers["x-amzn-ErrorType"] == "SerializationException"

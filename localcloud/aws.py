@@ -81,12 +81,12 @@ def json_error_body(err: AWSError) -> str:
 
 # Characters XML 1.0 cannot carry even as references (C0 controls but tab, CR, LF; surrogates;
 # U+FFFE/U+FFFF): a message echoing one would be a document no client parses.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
     """`text` as XML character data: escaped, characters XML cannot carry as U+FFFD."""
-    return escape(_NOT_XML.sub("\ufffd", text))
+    return escape(NOT_XML.sub("\ufffd", text))
 
 
 def query_error_body(err: AWSError, request_id: str) -> str:

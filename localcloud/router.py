@@ -23,7 +23,7 @@ from botocore.exceptions import UnknownServiceError
 from botocore.model import ServiceModel
 
 from localcloud import request_body
-from localcloud.aws import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, AWSError, RequestContext, dumps, error_response
+from localcloud.aws import NOT_XML, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, AWSError, RequestContext, dumps, error_response
 from localcloud.exceptions import (
     InternalFailure,
     InvalidAction,
@@ -34,6 +34,7 @@ from localcloud.exceptions import (
 )
 from localcloud.iam.callers import forget as forget_sessions
 from localcloud.iam.requests import Credential, RequestAuthorizer, query_params
+from localcloud.query_params import parse as query_params_of
 from localcloud.rest_json import RestJsonService, query_of
 from localcloud.validation import service_model, validate
 
@@ -51,6 +52,11 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # (moto_server/werkzeug_app.py UNSIGNED_REQUESTS); any other unsigned JSON request it would hand
 # to S3, its default service.
 MOTO_UNSIGNED_PREFIXES = {"AWSCognitoIdentityService", "AWSCognitoIdentityProviderService"}
+# The code query services answer a constraint violation with: ValidationError (IAM, STS, Auto
+# Scaling, ELBv2, CloudWatch: "1 validation error detected: ..."), SNS its InvalidParameter
+# (https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html lists both kinds).
+QUERY_VALIDATION_CODES = {"sns": "InvalidParameter"}
+
 # target prefixes of a service signed with another's signing name (DynamoDB Streams signs as
 # dynamodb): not the signing service's model, still a real service
 OTHER_PREFIXES = {"dynamodb": ("DynamoDBStreams_20120810",)}
@@ -193,18 +199,24 @@ class Router:
         try:
             body = request_body.read(environ, "json")
             params = request_body.json_object(body)
-            self._known_target(prefix, operation, credential.signing_name)
+            model = self._known_target(prefix, operation, credential.signing_name)
             self.requests.check(principal, credential, operation, params)
+            claimed = self.json_ops.get(prefix)
+            if claimed and operation in claimed[1]:
+                return self._json_operation(claimed[0], claimed[1][operation], operation, params, environ,
+                                            start_response)
+            if model is not None:
+                # AWS validates every request against its model; moto, which does not, would
+                # fail on what the model refuses (a missing member is a KeyError there, a 500)
+                validate(model.service_name, operation, params)
         except AWSError as err:
             return _error(start_response, "json", err)
-        claimed = self.json_ops.get(prefix)
-        if claimed and operation in claimed[1]:
-            return self._json_operation(claimed[0], claimed[1][operation], operation, params, environ, start_response)
         return self._moto(environ, start_response, "json")
 
-    def _known_target(self, prefix: str, operation: str, signing_name: str | None) -> None:
+    def _known_target(self, prefix: str, operation: str, signing_name: str | None) -> ServiceModel | None:
         """Refuse a target that names no operation: AWS answers UnknownOperationException, and
-        moto would answer another service's operation (S3's ListBuckets for an unsigned one)."""
+        moto would answer another service's operation (S3's ListBuckets for an unsigned one).
+        The service's model when localcloud can tell it, else None (moto routes the request)."""
         claimed = self.json_ops.get(prefix)
         model: ServiceModel | None = None
         if claimed:
@@ -212,13 +224,14 @@ class Router:
         elif signing_name:
             model = _model_for_signing_name(signing_name)
             if model is None or prefix in OTHER_PREFIXES.get(signing_name, ()):
-                return  # a service botocore names otherwise: moto routes it by its signing name
+                return None  # a service botocore names otherwise: moto routes it by its signing name
         elif prefix in MOTO_UNSIGNED_PREFIXES:
-            return
+            return None
         if model is None or model.metadata.get("targetPrefix") != prefix or operation not in model.operation_names:
             known = model is not None and model.metadata.get("targetPrefix") == prefix
             service = model.metadata.get("serviceId") if known else "any service this request can be routed to"
             raise UnknownOperationException(f"X-Amz-Target {prefix[:64]}.{operation[:64]} names no operation of {service}")
+        return model
 
     def _query(self, environ, start_response, principal, credential, protocol):
         """A query (or EC2 query) request: its Action must be one of the signing service's."""
@@ -226,18 +239,25 @@ class Router:
             body = request_body.read(environ, protocol)
             params = query_params(body, environ.get("QUERY_STRING", ""))
             action = params.get("Action")
-            self._known_action(action, params.get("Version"), credential.signing_name)
+            model = self._known_action(action, params.get("Version"), credential.signing_name)
             self.requests.check(principal, credential, str(action or ""), params)
+            service = self._signing_service(environ)
+            claimed = self.query_ops.get(service or "")
+            if claimed and action in claimed[1]:
+                return self._query_operation(claimed[0], claimed[1][action], action, body, environ, start_response)
+            if model is not None and protocol == "query":
+                # as for JSON: AWS validates, moto would fail on what the model refuses
+                flat = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+                shape = model.operation_model(action).input_shape
+                if shape is not None:
+                    validate(model.service_name, action, query_params_of(shape, flat),
+                             QUERY_VALIDATION_CODES.get(model.service_name, "ValidationError"))
         except AWSError as err:
             return _error(start_response, protocol, err)
-        service = self._signing_service(environ)
-        claimed = self.query_ops.get(service or "")
-        if claimed and action in claimed[1]:
-            return self._query_operation(claimed[0], claimed[1][action], action, body, environ, start_response)
         return self._moto(environ, start_response, protocol)
 
     @staticmethod
-    def _known_action(action, version, signing_name: str | None) -> None:
+    def _known_action(action, version, signing_name: str | None) -> ServiceModel | None:
         """AWS's common query errors: MissingAction, InvalidAction (400). Checked against the
         signing service's model when the request's Version is that model's (ELB and ELBv2 share
         a signing name; their Versions tell them apart)."""
@@ -245,9 +265,10 @@ class Router:
             raise MissingAction("The request must contain the parameter Action.")
         model = _model_for_signing_name(signing_name) if signing_name else None
         if model is None or (version and version != model.api_version):
-            return
+            return None
         if action not in model.operation_names:
             raise InvalidAction(f"The action {str(action)[:64]} is not valid for this web service.")
+        return model
 
     # -- helpers ------------------------------------------------------------------------------
     @staticmethod
@@ -408,5 +429,17 @@ class Router:
             log.warning("moto failed on %s: %s", target, body[:300])
             err = InternalFailure(f"moto could not handle {target[:128]} ({status}); localcloud does not emulate it")
             return _error(start_response, protocol, err)
+        if protocol in ("query", "ec2"):
+            # moto echoes what it was sent into its XML, characters XML cannot carry included
+            # (a control character in a name): the client could not parse the answer at all
+            body = b"".join(chunks)
+            if hasattr(chunks, "close"):
+                chunks.close()
+            text = body.decode("utf-8", "replace")
+            if NOT_XML.search(text):
+                body = NOT_XML.sub("\ufffd", text).encode()
+                headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers]
+            start_response(status, headers)
+            return [body]
         start_response(status, headers)
         return chunks

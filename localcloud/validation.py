@@ -186,8 +186,10 @@ def violations(service: str, operation: str, params: dict) -> list[Violation]:
     return checker.found
 
 
-def validate(service: str, operation: str, params: Any) -> None:
-    """Raise the error AWS answers if `params` break the model's constraints for `operation`."""
+def validate(service: str, operation: str, params: Any, generic: str | None = None) -> None:
+    """Raise the error AWS answers if `params` break the model's constraints for `operation`;
+    `generic` is the code when the operation has none of its own (default: the service's,
+    `validation_code`)."""
     op = service_model(service).operation_model(operation)
     if op.input_shape is None:
         return
@@ -199,10 +201,10 @@ def validate(service: str, operation: str, params: Any) -> None:
     for violation in found:
         code = specific_code(service, operation, violation.member, violation.missing)
         if code is not None:
-            raise AWSError(code, f"{_summary(op, code)} {violation.text}".strip(), _status(op, code))
+            raise AWSError(_wire_code(op, code), f"{_summary(op, code)} {violation.text}".strip(), _status(op, code))
     count = len(found)
     noun = "error" if count == 1 else "errors"
-    raise AWSError(validation_code(service), f"{count} validation {noun} detected: "
+    raise AWSError(generic or validation_code(service), f"{count} validation {noun} detected: "
                    + "; ".join(v.text for v in found))
 
 
@@ -236,6 +238,15 @@ def _summary(op: OperationModel, code: str) -> str:
     text = " ".join(text.split())
     match = re.match(r"(.+?\.)(\s|$)", text)
     return match.group(1) if match else text
+
+
+def _wire_code(op: OperationModel, code: str) -> str:
+    """The code on the wire: query services give some errors a code of their own (`error.code`,
+    IAM's NoSuchEntityException is NoSuchEntity); JSON services answer the shape name."""
+    if op.metadata.get("protocol") not in ("query", "ec2"):
+        return code
+    shape = next(s for s in op.error_shapes if s.name == code)
+    return shape.metadata.get("error", {}).get("code", code)
 
 
 def _status(op: OperationModel, code: str) -> int:

@@ -1,12 +1,13 @@
 """AWS wire conventions shared by every provider: errors, request context, JSON encoding.
 
-Providers raise typed errors (subclasses of `localcloud.exceptions.ServiceError`); the router turns it into the response the protocol expects
-(`{"__type", "message"}` for JSON services, `<ErrorResponse>` XML for query services).
+Providers raise typed errors (subclasses of `localcloud.exceptions.ServiceError`); the router
+turns each into the response its protocol expects with `error_response`.
 """
 from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -78,14 +79,54 @@ def json_error_body(err: AWSError) -> str:
     return json.dumps({"__type": err.code, "message": err.message})
 
 
+# Characters XML 1.0 cannot carry even as references (C0 controls but tab, CR, LF; surrogates;
+# U+FFFE/U+FFFF): a message echoing one would be a document no client parses.
+NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` as XML character data: escaped, characters XML cannot carry as U+FFFD."""
+    return escape(NOT_XML.sub("\ufffd", text))
+
+
 def query_error_body(err: AWSError, request_id: str) -> str:
     sender = "Sender" if err.status < 500 else "Receiver"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         "<ErrorResponse><Error>"
-        f"<Type>{sender}</Type><Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+        f"<Type>{sender}</Type><Code>{xml_text(err.code)}</Code><Message>{xml_text(err.message)}</Message>"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
+
+
+def error_response(protocol: str, err: AWSError, request_id: str) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+    """(status, body, content type, headers) of an error in the shape `protocol`'s clients parse
+    (botocore/parsers.py reads each): the one place an error answer is rendered.
+
+    - json: `{"__type", "message"}`, and `x-amzn-ErrorType`, which botocore reads first;
+    - rest-json: `{"message", <the error's modelled members>}` and `x-amzn-ErrorType`;
+    - query: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>`;
+    - ec2: `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/>`;
+    - rest-xml (S3): `<Error><Code/><Message/><RequestId/></Error>`.
+    """
+    headers = [("x-amzn-RequestId", request_id)]
+    if protocol == "json":
+        return (err.status, json_error_body(err).encode(), "application/x-amz-json-1.1",
+                headers + [("x-amzn-ErrorType", err.code)])
+    if protocol == "rest-json":
+        body = json.dumps({"message": err.message, **getattr(err, "members", {})}).encode()
+        return err.status, body, "application/json", headers + [("x-amzn-ErrorType", err.code)]
+    if protocol == "ec2":
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                f"<Code>{xml_text(err.code)}</Code><Message>{xml_text(err.message)}</Message>"
+                f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        return err.status, body.encode(), "text/xml", headers
+    if protocol == "rest-xml":
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+                f"<Code>{xml_text(err.code)}</Code><Message>{xml_text(err.message)}</Message>"
+                f"<RequestId>{request_id}</RequestId></Error>")
+        return err.status, body.encode(), "application/xml", [("x-amz-request-id", request_id)]
+    return err.status, query_error_body(err, request_id).encode(), "text/xml", headers
 
 
 def b64decode_blob(value: str, member: str) -> bytes:

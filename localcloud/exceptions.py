@@ -47,3 +47,35 @@ class InternalFailure(ServiceError):
 
 class UnsupportedProtocolException(ServiceError):
     http_status = 415
+
+
+class UnknownOperationException(ServiceError):
+    """A JSON request whose X-Amz-Target names no operation of the service (AWS's answer to an
+    unknown target on its JSON protocols)."""
+
+
+class InvalidAction(ServiceError):
+    """A query request whose Action the service does not have (AWS's common query error)."""
+
+
+class MissingAction(ServiceError):
+    """A query request without an Action (AWS's common query error)."""
+
+
+class MalformedQueryString(ServiceError):
+    """A query request localcloud cannot read (a bad Content-Length, a truncated body)."""
+
+
+class RequestEntityTooLargeException(ServiceError):
+    """A request body over the protocol's size limit (see localcloud/request_body.py)."""
+
+    http_status = 413
+
+
+class NotImplementedOperation(ServiceError):
+    """AWS's `NotImplemented` (S3's 501 code; the class is named apart from Python's builtin):
+    an operation of the model that neither localcloud nor moto carries out. 501, which botocore
+    does not retry, never a 500, which it does."""
+
+    code_name = "NotImplemented"
+    http_status = 501

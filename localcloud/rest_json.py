@@ -15,7 +15,6 @@ same one botocore's client-side serializer (botocore/serialize.py, RestJSONSeria
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -24,7 +23,8 @@ from urllib.parse import parse_qs, unquote
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from localcloud.aws import dumps
-from localcloud.exceptions import AWSError, SerializationException, ValidationException
+from localcloud.request_body import json_object
+from localcloud.exceptions import SerializationException, ValidationException
 
 
 @dataclass(frozen=True)
@@ -100,12 +100,12 @@ class RestJsonService:
                 if body:
                     params[payload] = body if member.type_name == "blob" else body.decode("utf-8", "replace")
                 return params
-            parsed = _json_object(body)
+            parsed = json_object(body)
             if parsed:
                 params[payload] = parsed
             return params
         if body_members:
-            parsed = _json_object(body)
+            parsed = json_object(body)
             for name in body_members:
                 if name in parsed:
                     params[name] = parsed[name]
@@ -154,23 +154,6 @@ class RestJsonService:
         except Exception:
             return default
         return int(shape.metadata.get("error", {}).get("httpStatusCode", default))
-
-
-def error_body(err: AWSError) -> bytes:
-    """rest-json's error body: the message, and any modelled members the error carries."""
-    return json.dumps({"message": err.message, **getattr(err, "members", {})}).encode()
-
-
-def _json_object(body: bytes) -> dict:
-    if not body or not body.strip():
-        return {}
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        raise SerializationException("The request body is not valid JSON") from None
-    if not isinstance(parsed, dict):
-        raise SerializationException("The request body must be a JSON object")
-    return parsed
 
 
 def _scalar(shape: Shape, text: str, name: str) -> Any:

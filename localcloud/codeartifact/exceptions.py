@@ -2,7 +2,7 @@
 
 rest-json errors may carry modelled members besides the message (`resourceId` and `resourceType`
 on ConflictException and ResourceNotFoundException, `reason` on ValidationException); they go
-into the error body through `members` (localcloud/rest_json.py `error_body`).
+into the error body through `members` (localcloud/aws.py `error_response`).
 """
 from __future__ import annotations
 

@@ -336,7 +336,10 @@ class CodePipelineAPI:
         region, account, name = match.groups()
         pipeline = self.backend.get(account, region, name)
         if pipeline is None or pipeline.deleted:
-            raise ResourceNotFoundException(f"The resource with the ARN {arn} does not exist")
+            # AWS words a missing pipeline on its tag operations as on UpdatePipeline: by
+            # account and name, not by ARN.
+            raise ResourceNotFoundException(
+                f"The account with id '{account}' does not include a pipeline with the name '{name}'")
         return pipeline
 
     def tag_resource(self, params: dict, ctx: RequestContext) -> dict:

@@ -191,7 +191,7 @@ def test_an_operation_localcloud_does_not_emulate_says_so(codeartifact, domain):
     with pytest.raises(ClientError) as err:
         codeartifact.list_package_groups(domain=domain)
     code, status, response = _error(err)
-    assert (code, status) == ("NotImplementedException", 501)
+    assert (code, status) == ("NotImplemented", 501)
     assert "does not emulate codeartifact's ListPackageGroups" in response["Error"]["Message"]
 
 

@@ -4,7 +4,8 @@ What the arguments give (docs/sandbox.md says what is isolated and what is not):
 - `--ro-bind / /`: the host's system, read-only (interpreters, venvs and tools still run);
 - `--bind DIR DIR`: only the build's work directory or the instance's root is writable, at the
   same path as on the host, so paths in variables (INSTANCE_ROOT, CODEBUILD_SRC_DIR) hold;
-- `--tmpfs /tmp`, `--dev /dev`: a private /tmp and a minimal /dev of its own;
+- `--tmpfs /tmp`, `--dev /dev`: a private /tmp and a minimal /dev of its own; an interpreter or
+  checkout of localcloud that lives under /tmp is bound back in read-only (runtime_dirs);
 - `--unshare-pid` with `--proc /proc`: a PID namespace and a /proc showing only its processes,
   so no host process (nor its /proc/PID/environ) is visible;
 - `--unshare-ipc`: no System V IPC or POSIX message queues shared with the host;
@@ -26,11 +27,38 @@ from pathlib import Path
 PROBE_TIMEOUT = 10.0
 
 
-def argv(writable: Path, bwrap: str = "bwrap") -> list[str]:
+def runtime_dirs() -> list[str]:
+    """The directories the sandbox runs from: this interpreter (its venv and the Python it was
+    made from) and the tree localcloud is installed in (the launcher, and the venv's editable
+    install). Where one is under /tmp (a CI clone, a venv made in /tmp), the private /tmp would
+    hide it, so it is bound back in, read-only."""
+    import localcloud
+
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+                  str(Path(os.path.realpath(sys.executable)).parent.parent),
+                  str(Path(localcloud.__file__).resolve().parent.parent)}
+    return sorted(str(Path(c).resolve()) for c in candidates if c)
+
+
+def _under_tmp(paths: list[str]) -> list[str]:
+    """The paths under /tmp, without those inside another one kept."""
+    inside = sorted({p for p in paths if p == "/tmp" or p.startswith("/tmp/")})
+    kept: list[str] = []
+    for path in inside:
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return [p for p in kept if p != "/tmp"]
+
+
+def argv(writable: Path, bwrap: str = "bwrap", runtime: list[str] | None = None) -> list[str]:
     writable = str(Path(writable).resolve())
+    keep = []
+    for path in _under_tmp(runtime_dirs() if runtime is None else runtime):
+        keep += ["--ro-bind", path, path]
     return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            # after /tmp's tmpfs, so a work directory under /tmp (a test's) is bound back in
-            "--bind", writable, writable, "--chdir", writable,
+            # after /tmp's tmpfs: what the sandbox runs from, read-only, then the work directory
+            # (a test's may be under /tmp), writable
+            *keep, "--bind", writable, writable, "--chdir", writable,
             "--unshare-pid", "--unshare-ipc", "--cap-drop", "ALL", "--new-session", "--"]
 
 

@@ -194,3 +194,15 @@ def test_a_warm_spare_becomes_the_next_owners_sandbox(tmp_path):
     finally:
         sandboxes.close()
     assert not any(alive(p) for p in _pids_with_marker("test-spares/", prefix=True))
+
+
+def test_what_the_sandbox_runs_from_under_tmp_is_bound_back_read_only():
+    # a CI clone (and its .venv) under /tmp would be hidden by the private /tmp
+    from localcloud.sandbox import bwrap
+
+    args = bwrap.argv(Path("/tmp/work/build"), runtime=["/usr", "/tmp/ci/.venv", "/tmp/ci", "/tmp/other/py"])
+    tmpfs = args.index("--tmpfs")
+    binds = [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind" and i > tmpfs]
+    assert binds == ["/tmp/ci", "/tmp/other/py"]  # nested ones once, system paths not at all
+    assert args.index("--bind") > max(i for i, a in enumerate(args) if a == "--ro-bind")
+    assert bwrap.argv(Path("/tmp/w"), runtime=["/usr", "/opt/venv"]).count("--ro-bind") == 1

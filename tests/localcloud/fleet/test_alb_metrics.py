@@ -25,8 +25,10 @@ def _sum(cloudwatch, name, dims, statistic="Sum") -> float:
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/ApplicationELB", MetricName=name, Dimensions=dims, StartTime=now - timedelta(minutes=10),
         EndTime=now + timedelta(minutes=1), Period=60, Statistics=[statistic])["Datapoints"]
-    if statistic in ("Maximum",):
+    if statistic == "Maximum":
         return max((p[statistic] for p in points), default=0.0)
+    if statistic == "Minimum":
+        return min((p[statistic] for p in points), default=float("nan"))
     return sum(p[statistic] for p in points)
 
 
@@ -55,7 +57,8 @@ def test_requests_and_target_codes_are_counted(kit, aws, serving):
     assert _sum(cw, "HTTPCode_Target_4XX_Count", both) == 1
     assert 0 < _sum(cw, "TargetResponseTime", both, "Maximum") < 5
     wait_until(lambda: _sum(cw, "HealthyHostCount", both, "Maximum") == 1, timeout=15, what="one healthy host")
-    assert _sum(cw, "UnHealthyHostCount", both, "Maximum") == 0
+    # published every minute; 0 once the target is healthy (it may have failed a check before it served)
+    assert _sum(cw, "UnHealthyHostCount", both, "Minimum") == 0
     listed = cw.list_metrics(Namespace="AWS/ApplicationELB", Dimensions=[{"Name": "TargetGroup",
                                                                        "Value": both[1]["Value"]}])["Metrics"]
     assert {"RequestCount", "HTTPCode_Target_5XX_Count", "HealthyHostCount"} <= {m["MetricName"] for m in listed}

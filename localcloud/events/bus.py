@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from localcloud.exceptions import ServiceError
+from localcloud.events import retries
+from localcloud.events.retries import InvocationFailed
 from localcloud.events.targets import render_input
 from localcloud.principal import Principal
 from localcloud.sts.exceptions import AccessDenied, ValidationError
@@ -64,9 +66,11 @@ def _moto_backend(account: str, region: str):
 
 
 class EventBus:
-    def __init__(self, default_account: str, services: Callable):
+    def __init__(self, default_account: str, services: Callable, clock=None):
         self.default_account = default_account
         self._services = services  # () -> localcloud.services.Services (built after the bus)
+        self.clock = clock  # scales the retry backoff (retries.py); None: AWS seconds as they are
+        self._retries: dict[object, threading.Timer] = {}  # deliveries waiting for their next attempt
         self._queue: queue.Queue = queue.Queue()
         self._pending = 0      # queued or being delivered
         self._delivering = 0   # being delivered now
@@ -122,7 +126,7 @@ class EventBus:
             self._pending += 1
             generation = self._generation
         self._ensure_worker()
-        self._queue.put((generation, (event, target, rule, region)))
+        self._queue.put((generation, (event, target, rule, region, 0, time.monotonic())))
 
     def _ensure_worker(self) -> None:
         with self._lock:
@@ -145,15 +149,72 @@ class EventBus:
                     self._idle.notify_all()
             if not current:
                 continue
+            done = True
             try:
-                self._deliver(*item)
+                self._deliver(*item[:4])
+            except InvocationFailed as failure:
+                done = not self._retry_later(generation, item, failure)
             except Exception:  # a failed delivery is AWS's FailedInvocations, never a crash
                 log.exception("delivery of event %s to %s failed", item[0]["id"], item[1].get("Arn"))
             finally:
                 with self._idle:
                     self._delivering -= 1
-                    self._pending -= 1
+                    if done:
+                        self._pending -= 1
                     self._idle.notify_all()
+
+    # -- failed deliveries: retry, then the dead-letter queue (retries.py) -------------------------
+    def _scaled(self, seconds: float) -> float:
+        return self.clock.scaled(seconds) if self.clock is not None else seconds
+
+    def _retry_later(self, generation: int, item: tuple, failure: InvocationFailed) -> bool:
+        """Schedule the next attempt, or give up (dead-letter queue); True if it stays pending."""
+        event, target, rule, region, retries_done, first_at = item
+        scale = self._scaled(1.0) or 1.0
+        age = (time.monotonic() - first_at) / scale
+        step, condition = retries.next_step(retries.RetryPolicy.of(target), failure, retries_done, age)
+        if step == "retry":
+            wait = self._scaled(retries.delay(retries_done + 1))
+            log.info("EventBridge rule %s: delivery to %s failed (%s); retry %d in %.2fs", rule.name,
+                     target.get("Arn"), failure, retries_done + 1, wait)
+            token = object()
+            timer = threading.Timer(wait, self._requeue, args=(token, generation, (*item[:4], retries_done + 1, first_at)))
+            timer.daemon = True
+            with self._idle:
+                if not (self._open and generation == self._generation):
+                    return False
+                self._retries[token] = timer
+            timer.start()
+            return True
+        log.warning("EventBridge rule %s: delivery of event %s to %s failed (%s)%s; invocation failed", rule.name,
+                    event["id"], target.get("Arn"), failure,
+                    f" after {retries_done} retries ({condition})" if condition else "")
+        self._dead_letter(event, target, rule, failure, condition, retries_done)
+        return False
+
+    def _requeue(self, token: object, generation: int, item: tuple) -> None:
+        with self._idle:
+            if self._retries.pop(token, None) is None:
+                return  # drained by a reset, which has already counted it out
+            if not (self._open and generation == self._generation):
+                self._pending -= 1  # a reset came first: the delivery belongs to the cleared state
+                self._idle.notify_all()
+                return
+        self._ensure_worker()
+        self._queue.put((generation, item))
+
+    def _dead_letter(self, event, target, rule, failure: InvocationFailed, condition: str | None,
+                     retries_done: int) -> None:
+        queue_arn = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if not queue_arn:
+            return
+        attributes = retries.dead_letter_attributes(failure, condition, retries_done, rule.arn, target.get("Arn", ""))
+        try:
+            self._services().sqs.send_message(Principal.service(EVENTS_SERVICE, queue_arn.split(":")[4]), queue_arn,
+                                              json.dumps(event), attributes=attributes)
+        except ServiceError as err:  # AWS counts it in InvocationsFailedToBeSentToDlq
+            log.warning("EventBridge rule %s: the event could not be sent to its dead-letter queue %s (%s: %s)",
+                        rule.name, queue_arn, err.code, err.message)
 
     def _deliver(self, event: dict, target: dict, rule, region: str) -> None:
         arn = target.get("Arn", "")
@@ -182,20 +243,24 @@ class EventBus:
             session = services.sts.assume_role(Principal.service(EVENTS_SERVICE, account), role_arn,
                                                f"events-{event['id']}"[:64], source_arn=rule.arn)
         except (AccessDenied, ValidationError) as err:
-            log.warning("EventBridge rule %s: target role %s cannot be assumed (%s); invocation failed",
-                        rule.name, role_arn, err.message)
-            return
+            raise InvocationFailed(err.code, f"target role {role_arn} cannot be assumed: {err.message}",
+                                   retriable=False) from None
         rule_info = {"Name": rule.name, "Arn": rule.arn, "EventBusName": rule.event_bus_name}
         body = (render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
                 if any(target.get(k) for k in ("Input", "InputPath", "InputTransformer")) else None)
-        services.codepipeline.start_execution_for_event(session.principal, target["Arn"], copy.deepcopy(event),
-                                                        rule_info, body)
+        with _failures():
+            services.codepipeline.start_execution_for_event(session.principal, target["Arn"], copy.deepcopy(event),
+                                                            rule_info, body)
 
     # SQS and CloudWatch Logs targets take no role: EventBridge writes to them as itself, and the
     # queue's or log group's resource policy decides (so the principal is the service).
     def _to_sqs(self, event, target, rule, parts) -> None:
         body = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
         queue_name = parts[5]
+        with _failures():
+            self._send_to_queue(event, target, parts, body, queue_name)
+
+    def _send_to_queue(self, event, target, parts, body, queue_name) -> None:
         self._services().sqs.send_message(
             Principal.service(EVENTS_SERVICE, parts[4]), target["Arn"], body,
             # a FIFO target has a message group id (PutTargets requires it: targets_rules.py)
@@ -209,20 +274,18 @@ class EventBus:
         events.amazonaws.com (for this rule, if it says so), or the invocation fails."""
         body = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
         account = rule.arn.split(":")[4]
-        try:
+        with _failures():
             self._services().sns.publish(Principal.service(EVENTS_SERVICE, account), target["Arn"], body,
                                          source_arn=rule.arn)
-        except ServiceError as err:
-            log.warning("EventBridge rule %s: publishing to %s failed (%s: %s); invocation failed",
-                        rule.name, target["Arn"], err.code, err.message)
 
     def _to_log_group(self, event, target, rule, parts) -> None:
         logs, principal, region = self._services().logs, Principal.service(EVENTS_SERVICE, parts[4]), parts[3]
         group = parts[5].split(":", 1)[1].removesuffix(":*")
         stream = event["id"]  # EventBridge writes each event to a stream named after it
-        logs.create_log_stream(principal, group, stream, region)
         message = render_input(event, target, rule_name=rule.name, rule_arn=rule.arn)
-        logs.put_log_events(principal, group, stream, [(int(time.time() * 1000), message)], region)
+        with _failures():
+            logs.create_log_stream(principal, group, stream, region)
+            logs.put_log_events(principal, group, stream, [(int(time.time() * 1000), message)], region)
 
     @staticmethod
     def _through_moto(event, target, rule) -> None:
@@ -272,7 +335,13 @@ class EventBus:
             self._open = True
 
     def drain(self) -> None:
-        """Forget queued deliveries (reset)."""
+        """Forget queued deliveries and those waiting to be retried (reset)."""
+        with self._idle:
+            waiting, self._retries = self._retries, {}
+            for timer in waiting.values():
+                timer.cancel()
+            self._pending -= len(waiting)
+            self._idle.notify_all()
         while True:
             try:
                 queued = self._queue.get_nowait()
@@ -292,6 +361,21 @@ class EventBus:
             self._queue.put(None)
             worker.join(timeout=5)
         self._worker = None
+
+
+class _failures:
+    """A target service's error as EventBridge sees it: a 4xx (permissions, a missing resource,
+    a bad request) is not retried; throttling and 5xx are (retries.py)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if isinstance(err, ServiceError):
+            status = int(getattr(err, "http_status", 400) or 400)
+            retriable = status >= 500 or "Throttl" in err.code
+            raise InvocationFailed(err.code, err.message, retriable) from None
+        return False
 
 
 def entry_to_event(entry: dict, *, account: str, region: str) -> dict:

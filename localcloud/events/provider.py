@@ -18,7 +18,7 @@ class EventsProvider(Provider):
     def __init__(self, cloud):
         super().__init__(cloud)
         target_rules.install()  # PutTargets' parameter rules, on moto's model
-        self.bus = EventBus(default_account=cloud.account_id, services=lambda: cloud.services)
+        self.bus = EventBus(default_account=cloud.account_id, services=lambda: cloud.services, clock=cloud.clock)
         self.contract = EventsContract(cloud.authorizer, self.bus)
 
     def operations(self):

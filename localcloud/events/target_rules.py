@@ -8,6 +8,7 @@ path that adds a target gets the same checks and moto's serializer answers the e
   it AWS answers ValidationException "Parameter(s) SqsParameters must be specified for target:
   <Id>."). moto refuses a target with no SqsParameters at all, but takes `{}`'s sibling
   `{"MessageGroupId": ""}`, and the delivery then fails in SQS (MissingParameter);
+- a DeadLetterConfig names an SQS queue;
 - `MessageGroupId` is at most 100 characters (the model's `max`); PutTargets is moto's, so the
   router does not validate it against the model.
 
@@ -18,6 +19,11 @@ from __future__ import annotations
 from localcloud.moto_patch import wrap_method
 
 MESSAGE_GROUP_ID_MAX = 100
+
+
+def _is_queue(arn: str) -> bool:
+    parts = arn.split(":")
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "sqs" and bool(parts[5])
 
 
 def _is_fifo_queue(arn: str) -> bool:
@@ -32,6 +38,12 @@ def check_targets(targets: list[dict]) -> None:
         group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
         if _is_fifo_queue(str(target.get("Arn", ""))) and not group_id:
             raise ValidationException(f"Parameter(s) SqsParameters must be specified for target: {target.get('Id')}.")
+        dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if dead_letter is not None and not _is_queue(str(dead_letter)):
+            # EventBridge sends undeliverable events only to an SQS queue (User Guide, "Using
+            # dead-letter queues"); the wording is localcloud's, AWS's is unconfirmed
+            raise ValidationException(f"The dead-letter queue of target {target.get('Id')} must be an SQS queue ARN "
+                                      f"(arn:aws:sqs:REGION:ACCOUNT:NAME), got {dead_letter!r}.")
         if group_id is not None and len(str(group_id)) > MESSAGE_GROUP_ID_MAX:
             raise ValidationException(
                 f"1 validation error detected: Value '{group_id}' at 'targets.{targets.index(target) + 1}.member.sqsParameters.messageGroupId' "

@@ -20,7 +20,14 @@ from tests.capstone.verify import example_pipeline
 
 @pytest.fixture(scope="module")
 def example(localcloud, aws):
-    ex = example_pipeline.build(aws, localcloud.account_id)
+    # module-scoped, so tests/conftest.py's per-test switch-off of the IAM propagation delay does
+    # not cover it yet: the builder uses its fresh roles at once, so switch it off here too
+    iam = localcloud.settings.iam
+    saved, iam.propagation_delay = iam.propagation_delay, 0.0
+    try:
+        ex = example_pipeline.build(aws, localcloud.account_id)
+    finally:
+        iam.propagation_delay = saved
     yield ex
     example_pipeline.teardown(ex)
 

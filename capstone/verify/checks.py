@@ -146,7 +146,7 @@ def _reports(t: Topology):
         name = a.configuration.get("ProjectName")
         spec = t.buildspecs.get(name)
         if spec is None:
-            problems = _problems(t, f"buildspec") or _problems(t, f"project {name}")
+            problems = _problems(t, "buildspec") or _problems(t, f"project {name}")
             return FAIL, f"the buildspec of {name} could not be read: {problems}", {"problems": problems}
         reports = (spec or {}).get("reports") or {}
         evidence[name] = {"reports": {k: {"file-format": (v or {}).get("file-format", "JUNITXML"),
@@ -188,10 +188,6 @@ def _gate(t: Topology):
 
 
 # -- the deployment ----------------------------------------------------------------------------
-def _groups(t: Topology):
-    return t.deployment_groups.items()
-
-
 def _deploy_check(t: Topology, fn):
     deploys = [a for a in t.actions if a.category == "Deploy"]
     if not deploys:
@@ -201,9 +197,10 @@ def _deploy_check(t: Topology, fn):
         if problems:
             return FAIL, f"the deployment group could not be read: {problems}", {"problems": problems}
         return NOT_APPLICABLE, "the deploy action is not CodeDeploy", {}
-    results = [fn(key, dg) for key, dg in _groups(t)]
+    groups = list(t.deployment_groups.items())
+    results = [fn(key, dg) for key, dg in groups]
     failed = [r for r in results if r[0] == FAIL]
-    evidence = {key: r[2] for (key, _), r in zip(_groups(t), results)}
+    evidence = {key: r[2] for (key, _), r in zip(groups, results)}
     if failed:
         return FAIL, "; ".join(r[1] for r in failed), evidence
     return PASS, "; ".join(r[1] for r in results), evidence

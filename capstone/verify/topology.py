@@ -313,9 +313,7 @@ class Discovery:
             rule = self._read(f"rule {name}", lambda: events.describe_rule(Name=name))
             if rule is not None:
                 t.trigger_rules.append(rule)
-        rules = self._pages(events, "list_rules", "Rules") if events.can_paginate("list_rules") else \
-            (self._read("rules", lambda: events.list_rules()) or {}).get("Rules", [])
-        for rule in rules or []:
+        for rule in self._pages(events, "list_rules", "Rules") or []:
             pattern = _pattern(rule.get("EventPattern"))
             if "aws.codepipeline" not in _listed(pattern.get("source")):
                 continue

@@ -71,7 +71,8 @@ class _Stat:
 @dataclass
 class _Minute:
     start: float
-    # (metric name, ((dim name, value), ...), unit) -> _Stat
+    # (region, metric name, ((dim name, value), ...), unit) -> _Stat; the region comes from the
+    # load balancer's ARN when the observation is made, so publishing looks nothing up
     stats: dict = field(default_factory=lambda: defaultdict(_Stat))
 
 
@@ -88,31 +89,33 @@ class ALBMetrics:
         self._thread: threading.Thread | None = None
 
     # -- observations (the data plane calls these) --------------------------------------------
-    def _add(self, name: str, dims: tuple, value: float, unit: str) -> None:
-        self._minute.stats[(name, dims, unit)].add(value)
+    def _add(self, region: str, name: str, dims: tuple, value: float, unit: str) -> None:
+        self._minute.stats[(region, name, dims, unit)].add(value)
 
     def target_answered(self, lb_arn: str, tg_arn: str, status: int, seconds: float) -> None:
         """A target answered a forwarded request with `status` after `seconds` (to headers)."""
         lb = (("LoadBalancer", lb_dimension(lb_arn)),)
         both = lb + (("TargetGroup", tg_dimension(tg_arn)),)
+        region = region_of(lb_arn)
         with self._lock:
             for dims in (lb, both):
-                self._add("RequestCount", dims, 1.0, "Count")
+                self._add(region, "RequestCount", dims, 1.0, "Count")
                 if 200 <= status < 600:
-                    self._add(f"HTTPCode_Target_{status // 100}XX_Count", dims, 1.0, "Count")
-                self._add("TargetResponseTime", dims, seconds, "Seconds")
+                    self._add(region, f"HTTPCode_Target_{status // 100}XX_Count", dims, 1.0, "Count")
+                self._add(region, "TargetResponseTime", dims, seconds, "Seconds")
 
     def elb_answered(self, lb_arn: str, status: int, tg_arn: str | None = None) -> None:
         """The load balancer answered `status` itself (no target, unreachable target, ...)."""
         lb = (("LoadBalancer", lb_dimension(lb_arn)),)
+        region = region_of(lb_arn)
         with self._lock:
-            self._add("RequestCount", lb, 1.0, "Count")
+            self._add(region, "RequestCount", lb, 1.0, "Count")
             if tg_arn:
-                self._add("RequestCount", lb + (("TargetGroup", tg_dimension(tg_arn)),), 1.0, "Count")
+                self._add(region, "RequestCount", lb + (("TargetGroup", tg_dimension(tg_arn)),), 1.0, "Count")
             if 400 <= status < 600:
-                self._add(f"HTTPCode_ELB_{status // 100}XX_Count", lb, 1.0, "Count")
+                self._add(region, f"HTTPCode_ELB_{status // 100}XX_Count", lb, 1.0, "Count")
             if status in (500, 502, 503, 504):
-                self._add(f"HTTPCode_ELB_{status}_Count", lb, 1.0, "Count")
+                self._add(region, f"HTTPCode_ELB_{status}_Count", lb, 1.0, "Count")
 
     # -- publishing -----------------------------------------------------------------------------
     def _host_counts(self, stats: dict) -> None:
@@ -124,8 +127,9 @@ class ALBMetrics:
                 continue
             for lb_arn in list(getattr(tg, "load_balancer_arns", []) or []):
                 dims = (("LoadBalancer", lb_dimension(lb_arn)), ("TargetGroup", tg_dimension(group.arn)))
-                stats[("HealthyHostCount", dims, "Count")].add(float(states.count(HEALTHY)))
-                stats[("UnHealthyHostCount", dims, "Count")].add(float(states.count(UNHEALTHY)))
+                region = region_of(lb_arn)
+                stats[(region, "HealthyHostCount", dims, "Count")].add(float(states.count(HEALTHY)))
+                stats[(region, "UnHealthyHostCount", dims, "Count")].add(float(states.count(UNHEALTHY)))
 
     def flush(self) -> None:
         """Publish the minute that is ending and start the next."""
@@ -135,11 +139,8 @@ class ALBMetrics:
         # naive UTC, as moto keeps every datapoint's timestamp (its API parser makes them so)
         stamp = datetime.fromtimestamp(minute.start, tz=timezone.utc).replace(tzinfo=None)
         by_region: dict[str, list[dict]] = defaultdict(list)
-        for (name, dims, unit), stat in minute.stats.items():
+        for (region, name, dims, unit), stat in minute.stats.items():
             if not stat.count:
-                continue
-            region = self._region(dims)
-            if region is None:
                 continue
             by_region[region].append({
                 "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
@@ -150,14 +151,6 @@ class ALBMetrics:
                     self.publish(region, data[i:i + 1000])
                 except Exception:  # noqa: BLE001 - a lost minute of metrics must not stop the data plane
                     log.exception("publishing %s metrics failed", NAMESPACE)
-
-    def _region(self, dims: tuple) -> str | None:
-        lb = dict(dims).get("LoadBalancer")
-        for backend in moto_state.elbv2_backends():
-            for arn in list(backend.load_balancers):
-                if lb_dimension(arn) == lb:
-                    return region_of(arn)
-        return None
 
     def _run(self) -> None:
         while not self._stop.wait(max(0.02, self.clock.scaled(MINUTE))):

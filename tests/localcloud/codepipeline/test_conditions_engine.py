@@ -95,8 +95,8 @@ def test_on_failure_rollback_starts_a_rollback_execution_with_the_last_good_arti
     rollback = list(p.executions.values())[-1]
     assert rollback.execution_type == ROLLBACK and rollback.rollback_target == good.pipeline_execution_id
     assert rollback.trigger["triggerType"] == "AutomatedRollback"
-    assert rollback.artifacts == good.artifacts and rollback.stages["Build"].type == ROLLBACK
     wait_until(lambda: (rollback.pipeline_execution_id, "Build") in rig.held.started, "the rollback build")
+    assert rollback.artifacts == good.artifacts and rollback.stages["Build"].type == ROLLBACK
     rig.held.finish(rollback, "Build")
     wait_until(lambda: ended(rollback), "the rollback to end")
     assert rollback.status == "Succeeded" and list(rollback.stages) == ["Build"]   # that stage alone

@@ -5,6 +5,7 @@ ListRuleExecutions."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from botocore.exceptions import ClientError
@@ -205,3 +206,37 @@ def test_list_rule_types_lists_aws_rules_with_their_properties(cp):
     props = {p["name"]: p for p in types["VariableCheck"]["ruleConfigurationProperties"]}
     assert set(props) == {"Variable", "Value", "Operator"} and all(p["required"] for p in props.values())
     assert {p["name"] for p in types["DeploymentWindow"]["ruleConfigurationProperties"]} == {"Cron", "TimeZone"}
+
+
+def test_a_rule_acts_as_the_pipeline_role_and_a_refused_read_fails_the_rule(cp, aws, infra, source_repo):
+    iam = aws("iam")
+    role_arn = support.role(iam, "codepipeline.amazonaws.com")
+    iam.put_role_policy(RoleName=role_arn.split("/")[-1], PolicyName="no-alarms", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}]}))
+    d = with_conditions(infra, source_repo[0], beforeEntry={"conditions": [
+        {"result": "FAIL", "rules": [rule("CloudWatchAlarm", {"AlarmName": "any"})]}]})
+    d["roleArn"] = role_arn
+    cp.create_pipeline(pipeline=d)
+    execution_id = support.first_execution(cp, d["name"])
+    wait_status(cp, d["name"], execution_id, "Failed")
+    detail = cp.list_rule_executions(pipelineName=d["name"])["ruleExecutionDetails"][0]
+    assert detail["status"] == "Failed"
+    assert "does not have permissions" in detail["output"]["executionResult"]["errorDetails"]["message"]
+    assert "cloudwatch:DescribeAlarms" in detail["output"]["executionResult"]["errorDetails"]["message"]
+
+
+def test_a_closed_deployment_window_holds_the_stage_until_overridden(cp, infra, source_repo):
+    # Only on 31 December 2199 at 03:00: never now.
+    window = rule("DeploymentWindow", {"Cron": "0 0 3 31 DEC ? 2199", "TimeZone": "Europe/Paris"})
+    d = with_conditions(infra, source_repo[0], beforeEntry={"conditions": [{"result": "FAIL", "rules": [window]}]})
+    cp.create_pipeline(pipeline=d)
+    execution_id = support.first_execution(cp, d["name"])
+    wait_for(lambda: (support.stage_state(cp, d["name"], "Approval").get("beforeEntryConditionState") or {})
+             .get("latestExecution", {}).get("status") == "InProgress", "the window rule to wait")
+    assert support.execution(cp, d["name"], execution_id)["status"] == "InProgress"
+    cp.stop_pipeline_execution(pipelineName=d["name"], pipelineExecutionId=execution_id, abandon=True)
+    wait_status(cp, d["name"], execution_id, "Stopped")
+    state = support.stage_state(cp, d["name"], "Approval")
+    assert state["beforeEntryConditionState"]["latestExecution"]["status"] == "Cancelled"
+    assert state["latestExecution"]["status"] == "Stopped"

@@ -66,6 +66,8 @@ ALARM_STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
 SKIPPABLE = ("LambdaInvoke", "VariableCheck")
 #: How long a DeploymentWindow rule waits for its window without timeoutInMinutes (UNCONFIRMED)
 DEFAULT_RULE_TIMEOUT_MINUTES = 7 * 24 * 60
+#: How often (real seconds) a waiting rule looks again: each look of an alarm rule is a door call
+POLL_SECONDS = 0.25
 
 
 def rule_type_shape(provider: str) -> dict:
@@ -175,7 +177,7 @@ def _wait_until(check: RuleCheck, ready: Callable[[], bool], seconds: float) -> 
             return True
         if time.monotonic() >= deadline:
             return False
-        if check.stop.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+        if check.stop.wait(min(POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
             return None
 
 

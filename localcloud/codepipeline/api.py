@@ -15,17 +15,19 @@ from localcloud.codepipeline.actions import type_key
 from localcloud.codepipeline.actions.approval_manual import DECIDED
 from localcloud.codepipeline.declaration import normalize
 from localcloud.codepipeline.models import (
-    ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, STAGE_FAILED,
+    COND_IN_PROGRESS, COND_OVERRIDDEN, ROLLBACK, ACTION_ABANDONED, ACTION_FAILED, EXEC_FAILED, EXEC_STOPPED, EXEC_STOPPING, STAGE_FAILED,
     STAGE_STOPPED, STAGE_SUCCEEDED, Pipeline, PipelineExecution, now,
 )
 from localcloud.codepipeline.shapes import (
     action_execution_detail_shape, pipeline_execution_shape, pipeline_execution_summary_shape, pipeline_metadata_shape,
-    pipeline_state_shape, pipeline_summary_shape,
+    pipeline_state_shape, pipeline_summary_shape, rule_execution_detail_shape,
 )
 from localcloud.codepipeline.triggers import PIPELINE_ARN
 from localcloud.exceptions import ServiceError
 from localcloud.principal import Principal
 from localcloud.sts.exceptions import AccessDenied, ValidationError
+from localcloud.codepipeline.exceptions import ConditionNotOverridableException, PipelineExecutionOutdatedException, UnableToRollbackStageException
+from localcloud.codepipeline.rules import RULE_TYPES, rule_type_shape
 from localcloud.codepipeline.exceptions import ActionNotFoundException, ApprovalAlreadyCompletedException, ConflictException, DuplicatedStopRequestException, InvalidApprovalTokenException, InvalidArnException, InvalidStructureException, InvalidTagsException, NotLatestPipelineExecutionException, PipelineExecutionNotFoundException, PipelineExecutionNotStoppableException, PipelineNameInUseException, PipelineNotFoundException, PipelineVersionNotFoundException, ResourceNotFoundException, StageNotFoundException, StageNotRetryableException, TooManyTagsException, ValidationException
 
 #: UNCONFIRMED (docs/aws-behaviour.md, "Module constants"): old docs say executions killed by an edit become
@@ -278,6 +280,86 @@ class CodePipelineAPI:
         with self.backend.cond:
             return pipeline_state_shape(pipeline)
 
+    # -- rollback and conditions ---------------------------------------------------------------
+    def rollback_stage(self, params: dict, ctx: RequestContext) -> dict:
+        """A new ROLLBACK execution of the stage with the target's artifacts (stage-rollback.html)."""
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        stage_name, target_id = params["stageName"], params["targetPipelineExecutionId"]
+        with self.backend.cond:
+            self._stage(pipeline, stage_name)
+            target = self._execution(pipeline, target_id)
+            if pipeline.declaration.get("pipelineType") != "V2":
+                raise ValidationException("Stage rollback is available to pipelines of type V2 only")
+            if pipeline.declaration["stages"][0]["name"] == stage_name:
+                raise UnableToRollbackStageException(f"Stage {stage_name} is the source stage; a source stage "
+                                                     "cannot be rolled back")
+            if target.execution_type == ROLLBACK:
+                raise UnableToRollbackStageException(f"Execution {target_id} is a rollback execution; the target "
+                                                     "of a rollback must be a STANDARD execution")
+            if target.pipeline_version != pipeline.version:
+                raise PipelineExecutionOutdatedException(
+                    f"Execution {target_id} ran pipeline version {target.pipeline_version}; the pipeline is at version "
+                    f"{pipeline.version}, so it cannot be used as a target pipeline execution for rollback")
+            if getattr(target.stages.get(stage_name), "status", None) != STAGE_SUCCEEDED:
+                raise UnableToRollbackStageException(f"Execution {target_id} did not succeed in stage {stage_name}; "
+                                                     "the target of a rollback must have succeeded in the stage")
+            if pipeline.gates[stage_name].holders:
+                raise UnableToRollbackStageException(f"Stage {stage_name} is running; it can be rolled back once "
+                                                     "its execution ends")
+            execution = self.engine.start_rollback(pipeline, target, stage_name,
+                                                   {"triggerType": "ManualRollback", "triggerDetail": ctx.caller_arn})
+        return {"pipelineExecutionId": execution.pipeline_execution_id}
+
+    def list_rule_types(self, params: dict, ctx: RequestContext) -> dict:
+        # every rule type is owned by AWS and offered in every Region localcloud serves
+        return {"ruleTypes": [rule_type_shape(provider) for provider in sorted(RULE_TYPES)]}
+
+    def list_rule_executions(self, params: dict, ctx: RequestContext) -> dict:
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        flt = params.get("filter") or {}
+        with self.backend.cond:
+            records = list(reversed(pipeline.rule_history))
+            latest = flt.get("latestInPipelineExecution") or {}
+            execution_id = flt.get("pipelineExecutionId") or latest.get("pipelineExecutionId")
+            if execution_id:
+                self._execution(pipeline, execution_id)
+                records = [r for r in records if r.pipeline_execution_id == execution_id]
+            if latest.get("startTimeRange") == "Latest":
+                seen, kept = set(), []
+                for record in records:
+                    if (record.stage_name, record.rule_name) not in seen:
+                        seen.add((record.stage_name, record.rule_name))
+                        kept.append(record)
+                records = kept
+            page, token = _page([rule_execution_detail_shape(r) for r in records], params, 100)
+        return {"ruleExecutionDetails": page, "nextToken": token}
+
+    def override_stage_condition(self, params: dict, ctx: RequestContext) -> dict:
+        """Let an execution past a beforeEntry or onSuccess condition that is being evaluated."""
+        pipeline = self._pipeline(ctx, params["pipelineName"])
+        stage_name, execution_id = params["stageName"], params["pipelineExecutionId"]
+        kind = {"BEFORE_ENTRY": "beforeEntry", "ON_SUCCESS": "onSuccess"}[params["conditionType"]]
+        with self.backend.cond:
+            stage = self._stage(pipeline, stage_name)
+            execution = pipeline.executions.get(execution_id)
+            if execution is None:
+                raise ValidationException(f"Pipeline execution ID {execution_id} does not exist in pipeline {pipeline.name}")
+            if not stage.get(kind):
+                raise ConditionNotOverridableException(f"Stage {stage_name} has no {kind} condition to override")
+            latest = pipeline.gates[stage_name].latest
+            if latest is None or latest.pipeline_execution_id != execution_id:
+                raise NotLatestPipelineExecutionException(f"Execution {execution_id} is not the latest execution of "
+                                                          f"stage {stage_name}")
+            run = execution.condition
+            if run is None or run.kind != kind or run.stage_name != stage_name or run.status != COND_IN_PROGRESS:
+                raise ConditionNotOverridableException(f"The {kind} condition of stage {stage_name} is not being "
+                                                       f"evaluated for execution {execution_id}; only a condition in "
+                                                       "progress can be overridden")
+            run.set(COND_OVERRIDDEN, f"Overridden by {ctx.caller_arn}")
+            run.stop.set()
+            self.backend.cond.notify_all()
+        return {}
+
     # -- approvals and transitions -------------------------------------------------------------
     def put_approval_result(self, params: dict, ctx: RequestContext) -> dict:
         pipeline = self._pipeline(ctx, params["pipelineName"])
@@ -382,6 +464,10 @@ class CodePipelineAPI:
             "PutApprovalResult": self.put_approval_result,
             "DisableStageTransition": self.disable_stage_transition,
             "EnableStageTransition": self.enable_stage_transition,
+            "RollbackStage": self.rollback_stage,
+            "ListRuleTypes": self.list_rule_types,
+            "ListRuleExecutions": self.list_rule_executions,
+            "OverrideStageCondition": self.override_stage_condition,
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
             "ListTagsForResource": self.list_tags_for_resource,

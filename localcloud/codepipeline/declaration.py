@@ -10,6 +10,7 @@ import copy
 
 from localcloud.exceptions import ServiceError
 from localcloud.codepipeline.actions import KNOWN_AWS_TYPES, RUNNERS, SHAPES, type_key
+from localcloud.codepipeline.conditions import check_stage, has_conditions
 from localcloud.codepipeline.exceptions import InvalidActionDeclarationException, InvalidStageDeclarationException, InvalidStructureException, ValidationException
 
 V2_ONLY_MODES = ("QUEUED", "PARALLEL")
@@ -47,6 +48,7 @@ def normalize(declaration: dict, region: str) -> dict:
             action.setdefault("outputArtifacts", [])
             action.setdefault("inputArtifacts", [])
             _action(action, index, produced, namespaces)
+        check_stage(stage, index)
         for action in stage["actions"]:
             for artifact in action["outputArtifacts"]:
                 if artifact["name"] in produced:
@@ -59,7 +61,8 @@ def normalize(declaration: dict, region: str) -> dict:
 
 
 def _pipeline_type(d: dict) -> None:
-    v2_features = bool(d.get("variables") or d.get("triggers") or d.get("executionMode") in V2_ONLY_MODES)
+    v2_features = bool(d.get("variables") or d.get("triggers") or d.get("executionMode") in V2_ONLY_MODES
+                       or has_conditions(d))
     if "pipelineType" not in d:
         # "Including V2 parameters ... will result in the pipeline having the V2 type" (model doc).
         d["pipelineType"] = "V2" if v2_features else "V1"
@@ -67,6 +70,8 @@ def _pipeline_type(d: dict) -> None:
         raise ValidationException(f"Execution mode {d['executionMode']} requires pipeline type V2")
     if d["pipelineType"] == "V1" and (d.get("variables") or d.get("triggers")):
         raise ValidationException("Pipeline variables and triggers require pipeline type V2")
+    if d["pipelineType"] == "V1" and has_conditions(d):
+        raise ValidationException("Stage conditions (beforeEntry, onSuccess, onFailure) require pipeline type V2")
     d.setdefault("executionMode", "SUPERSEDED")   # the API default, V2 included (concepts-how-it-works.html)
 
 

@@ -12,6 +12,7 @@ Everything is event-driven on one condition variable: a stage transition costs a
 """
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -19,15 +20,17 @@ import uuid
 from datetime import datetime
 from typing import Callable
 
-from localcloud.codepipeline import actions as action_types
+from localcloud.codepipeline import actions as action_types, conditions, rules
 from localcloud.codepipeline.actions import ActionRun, Outcome, denied
 from localcloud.codepipeline.actions.approval_manual import DECIDED, PENDING, WITHDRAWN, Approval
 from localcloud.codepipeline.artifacts import artifact_key, artifact_store_for
 from localcloud.codepipeline.models import (
     ACTION_ABANDONED, ACTION_FAILED, ACTION_IN_PROGRESS, ACTION_SUCCEEDED,
     EXEC_CANCELLED, EXEC_FAILED, EXEC_IN_PROGRESS, EXEC_STOPPED, EXEC_STOPPING, EXEC_SUCCEEDED, EXEC_SUPERSEDED,
-    PARALLEL, QUEUED, STAGE_CANCELLED, STAGE_FAILED, STAGE_IN_PROGRESS, STAGE_STOPPED, STAGE_STOPPING,
+    PARALLEL, QUEUED, STAGE_CANCELLED, STAGE_FAILED, STAGE_IN_PROGRESS, STAGE_SKIPPED, STAGE_STOPPED, STAGE_STOPPING,
     STAGE_SUCCEEDED, SUPERSEDED, ActionExecution, ActionRevision, ArtifactLocation, Pipeline, PipelineExecution, StageExecution, CodePipelineBackend, now,
+    COND_ABANDONED, COND_CANCELLED, COND_OVERRIDDEN, COND_SUCCEEDED, COND_FAILED, ROLLBACK, STANDARD,
+    ConditionRun, ErrorDetails, RuleExecution,
 )
 from localcloud.codepipeline.variables import UnresolvedVariable, resolve_configuration
 from localcloud.iam.exceptions import AccessDeniedByPolicy
@@ -39,6 +42,8 @@ log = logging.getLogger("localcloud.codepipeline")
 #: How an action is run: (engine, pipeline, execution, action execution, ActionRun) -> Outcome.
 #: Tests swap this for fake actions; the provider uses the registered runner modules.
 RunnerLookup = Callable[[dict], object]
+#: onFailure RETRY retries a failed stage automatically once (RetryStageMetadata.autoStageRetryAttempt)
+AUTO_RETRY_ATTEMPTS = 1
 
 
 def action_principal(declaration: dict, action: dict) -> Principal:
@@ -96,19 +101,48 @@ class ExecutionEngine:
         stages = execution.declaration["stages"]
         try:
             while index < len(stages):
-                name = stages[index]["name"]
+                stage = stages[index]
+                name = stage["name"]
                 with self.cond:
                     execution.stage_index = index
                     if retry_mode is None and not self._enter(pipeline, execution, name):
                         return
-                result = self._run_stage(pipeline, execution, stages[index], retry_mode)
+                # Conditions belong to STANDARD executions: a rollback redeploys, it does not re-judge.
+                judged = execution.execution_type == STANDARD
+                verdict = None
+                if retry_mode is None and judged and stage.get("beforeEntry"):
+                    verdict = self._condition(pipeline, execution, stage, "beforeEntry")
+                if verdict == "SKIP":
+                    result = STAGE_SKIPPED
+                elif verdict is not None:
+                    result = self._condition_stopped(execution) or STAGE_FAILED
+                else:
+                    result = self._run_stage(pipeline, execution, stage, retry_mode)
                 retry_mode = None
+                if judged and result == STAGE_SUCCEEDED and stage.get("onSuccess"):
+                    verdict = self._condition(pipeline, execution, stage, "onSuccess")
+                    if verdict is not None:
+                        result = self._condition_stopped(execution) or STAGE_FAILED
+                elif judged and result == STAGE_FAILED and stage.get("onFailure") and verdict is None:
+                    verdict = self._condition(pipeline, execution, stage, "onFailure")
+                    if verdict == "RETRY" and self._auto_retry(pipeline, execution, stage):
+                        retry_mode = conditions.retry_mode(stage)
+                        continue
                 with self.cond:
+                    stage_execution = execution.stages[name]
+                    if stage_execution.status != result:
+                        stage_execution.status = result
+                        execution.touch()
+                        self._emit_stage(pipeline, execution, name, result.upper())
                     self._leave(pipeline, execution, name)
-                    if result != STAGE_SUCCEEDED:
+                    if result not in (STAGE_SUCCEEDED, STAGE_SKIPPED):
                         self._finish(pipeline, execution, {STAGE_FAILED: EXEC_FAILED, STAGE_STOPPED: EXEC_STOPPED,
                                                            STAGE_CANCELLED: EXEC_CANCELLED}[result])
+                        if verdict == "ROLLBACK" and result == STAGE_FAILED:
+                            self._auto_rollback(pipeline, execution, name)
                         return
+                if execution.only_stage:
+                    break
                 index += 1
             with self.cond:
                 self._finish(pipeline, execution, EXEC_SUCCEEDED)
@@ -121,6 +155,146 @@ class ExecutionEngine:
                 if not execution.final:
                     execution.status_summary = "localcloud's pipeline engine failed; see its log"
                     self._finish(pipeline, execution, EXEC_FAILED)
+
+    # -- stage conditions ------------------------------------------------------------------------
+    def _condition(self, pipeline: Pipeline, execution: PipelineExecution, stage: dict, kind: str) -> str | None:
+        """Evaluate the stage's condition of `kind`; the result it engages (FAIL, SKIP, ROLLBACK,
+        RETRY), "STOPPED" if the execution stopped meanwhile, or None. beforeEntry and onSuccess
+        engage their result when the condition fails (a rule fails); onFailure's condition gates
+        its result, which engages when the rules succeed, or at once without a condition."""
+        result = conditions.engaged_result(stage, kind)
+        if result is None:
+            return None
+        declared = (stage.get(kind) or {}).get("conditions") or []
+        if not declared:
+            return result     # onFailure without a condition: its result engages on any failure
+        with self.cond:
+            run = ConditionRun(kind, stage["name"], execution.pipeline_execution_id)
+            execution.condition = run
+            pipeline.latest_conditions[(stage["name"], kind)] = run
+            execution.touch()
+        met = self._evaluate_rules(pipeline, execution, run, declared[0]["rules"])
+        with self.cond:
+            execution.condition = None
+            if run.status == COND_OVERRIDDEN:
+                return None
+            if met is None:
+                run.set(COND_ABANDONED if execution.status == EXEC_CANCELLED else COND_CANCELLED,
+                        "The pipeline execution stopped while the condition was evaluated")
+                return "STOPPED"
+            run.set(COND_SUCCEEDED if met else COND_FAILED,
+                    "All rules succeeded" if met else f"A rule failed: the {result} result is engaged"
+                    if kind != "onFailure" else "A rule failed: the failure result is not engaged")
+            if kind == "onFailure":
+                return result if met else None
+            return None if met else result
+
+    def _evaluate_rules(self, pipeline, execution, run: ConditionRun, declared: list[dict]) -> bool | None:
+        """True if every rule succeeds, False at the first that fails, None if stopped or overridden."""
+        for rule in declared:
+            region = rule.get("region") or pipeline.region
+            role_arn = rule.get("roleArn") or execution.declaration["roleArn"]
+            with self.cond:
+                if run.stop.is_set():
+                    return None
+                record = RuleExecution(execution.pipeline_execution_id, execution.pipeline_version, run.stage_name,
+                                       rule["name"], rule, region, role_arn)
+                run.rules.append(record)
+                pipeline.rule_history.append(record)
+                namespaces = {"codepipeline": {"PipelineExecutionId": execution.pipeline_execution_id},
+                              "variables": dict(execution.variables), **execution.namespaces}
+            try:
+                record.resolved_configuration = rules.resolve(rule.get("configuration") or {}, namespaces)
+            except UnresolvedVariable as err:
+                outcome = rules.RuleResult(False, f"Unable to resolve the variable reference {err.reference} "
+                                           "in the rule configuration", "ConfigurationError")
+            else:
+                check = rules.RuleCheck(self.cloud, Principal.assumed_role(role_arn, str(int(time.time() * 1000))),
+                                        region, record.resolved_configuration, rule.get("timeoutInMinutes"), run.stop)
+                try:
+                    outcome = rules.evaluate(rule["ruleTypeId"]["provider"], check)
+                except Exception as err:   # an evaluator bug fails the rule loudly, never the engine
+                    log.exception("pipeline %s: rule %s crashed", pipeline.name, rule["name"])
+                    outcome = rules.RuleResult(False, f"{type(err).__name__}: {err}", "RuleFailed")
+            with self.cond:
+                if run.stop.is_set():
+                    record.status, record.summary = ACTION_ABANDONED, "The condition was overridden or stopped"
+                    record.touch()
+                    return None
+                record.status = ACTION_SUCCEEDED if outcome.succeeded else ACTION_FAILED
+                record.summary = outcome.summary
+                if not outcome.succeeded:
+                    record.error_details = ErrorDetails(outcome.error_code or "RuleFailed", outcome.summary)
+                record.touch()
+                log.info("pipeline %s: rule %s of %s/%s %s: %s", pipeline.name, rule["name"], run.stage_name,
+                         run.kind, record.status, outcome.summary)
+                if not outcome.succeeded:
+                    return False
+        return True
+
+    @staticmethod
+    def _condition_stopped(execution: PipelineExecution) -> str | None:
+        if execution.status == EXEC_CANCELLED:
+            return STAGE_CANCELLED
+        if execution.status in (EXEC_STOPPING, EXEC_STOPPED):
+            return STAGE_STOPPED
+        return None
+
+    def _auto_retry(self, pipeline: Pipeline, execution: PipelineExecution, stage: dict) -> bool:
+        """onFailure RETRY: one automatic retry of the stage, in place (RetryStageMetadata)."""
+        with self.cond:
+            stage_execution = execution.stages[stage["name"]]
+            if stage_execution.auto_retries >= AUTO_RETRY_ATTEMPTS or execution.status != EXEC_IN_PROGRESS:
+                return False
+            stage_execution.auto_retries += 1
+            stage_execution.latest_retry_trigger = "AutomatedStageRetry"
+            stage_execution.status = STAGE_IN_PROGRESS
+            execution.touch()
+            self._emit_stage(pipeline, execution, stage["name"], "RESUMED")
+            log.info("pipeline %s: execution %s retries stage %s (onFailure RETRY)", pipeline.name,
+                     execution.pipeline_execution_id, stage["name"])
+            return True
+
+    # -- rollback --------------------------------------------------------------------------------
+    def rollback_target(self, pipeline: Pipeline, stage_name: str, failed: PipelineExecution) -> PipelineExecution | None:
+        """The execution an automatic rollback returns to: the latest STANDARD execution of the
+        current pipeline version whose run of the stage succeeded (stage-rollback.html)."""
+        candidates = [e for e in pipeline.executions.values()
+                      if e is not failed and e.execution_type == STANDARD and e.pipeline_version == pipeline.version
+                      and getattr(e.stages.get(stage_name), "status", None) == STAGE_SUCCEEDED]
+        return max(candidates, key=lambda e: e.ordinal, default=None)
+
+    def _auto_rollback(self, pipeline: Pipeline, execution: PipelineExecution, stage_name: str) -> None:
+        if execution.pipeline_version != pipeline.version or pipeline.deleted:
+            return
+        target = self.rollback_target(pipeline, stage_name, execution)
+        if target is None:
+            execution.status_summary = (f"Stage {stage_name} failed; no rollback: no earlier execution of this "
+                                        "pipeline version succeeded in the stage")
+            return
+        self.start_rollback(pipeline, target, stage_name,
+                            {"triggerType": "AutomatedRollback", "triggerDetail": execution.pipeline_execution_id})
+
+    def start_rollback(self, pipeline: Pipeline, target: PipelineExecution, stage_name: str,
+                       trigger: dict) -> PipelineExecution:
+        """A new execution of type ROLLBACK that runs `stage_name` alone with the target's
+        artifacts, variables and source revisions."""
+        with self.cond:
+            execution = PipelineExecution(
+                pipeline_name=pipeline.name, pipeline_version=pipeline.version,
+                declaration=pipeline.versions[pipeline.version], execution_mode=pipeline.execution_mode,
+                trigger=trigger, ordinal=self.backend.next_ordinal(), variables=dict(target.variables),
+                execution_type=ROLLBACK, rollback_target=target.pipeline_execution_id, only_stage=stage_name,
+            )
+            execution.artifacts = copy.deepcopy(target.artifacts)
+            execution.namespaces = copy.deepcopy(target.namespaces)
+            execution.source_revisions = copy.deepcopy(target.source_revisions)
+            pipeline.executions[execution.pipeline_execution_id] = execution
+            self._spawn(pipeline, execution, first_stage=execution.stage_names().index(stage_name))
+            self._emit_execution(pipeline, execution, "STARTED")
+            log.info("pipeline %s: rollback execution %s of stage %s to execution %s (%s)", pipeline.name,
+                     execution.pipeline_execution_id, stage_name, target.pipeline_execution_id, trigger["triggerType"])
+            return execution
 
     def _finish(self, pipeline: Pipeline, execution: PipelineExecution, status: str) -> None:
         if not execution.final:
@@ -150,7 +324,7 @@ class ExecutionEngine:
                 gate.waiting.remove(me)
                 gate.holders.append(me)
                 execution.waiting = False
-                stage_execution = StageExecution(stage_name, me)
+                stage_execution = StageExecution(stage_name, me, type=execution.execution_type)
                 execution.stages[stage_name] = stage_execution
                 gate.latest = stage_execution
                 execution.touch()
@@ -382,7 +556,10 @@ class ExecutionEngine:
     # -- stop, cancel, retry -------------------------------------------------------------------
     def abandon_actions(self, pipeline: Pipeline, execution: PipelineExecution) -> None:
         """Mark the execution's in-progress actions Abandoned; their runners see `abandon` and the
-        downstream work (a build, a deployment) keeps going, as on AWS."""
+        downstream work (a build, a deployment) keeps going, as on AWS. A condition being
+        evaluated stops too."""
+        if execution.condition is not None:
+            execution.condition.stop.set()
         for stage_execution in execution.stages.values():
             for record in stage_execution.actions.values():
                 if record.status == ACTION_IN_PROGRESS:
@@ -408,6 +585,8 @@ class ExecutionEngine:
                 self.cond.notify_all()
                 return
             execution.status = EXEC_STOPPING
+            if execution.condition is not None:     # a rule check is no work to wait for
+                execution.condition.stop.set()
             current = execution.stages.get(execution.stage_names()[execution.stage_index])
             if current is not None and current.status == STAGE_IN_PROGRESS:
                 current.status = STAGE_STOPPING
@@ -442,6 +621,8 @@ class ExecutionEngine:
             gate = pipeline.gates[stage_name]
             stage_execution = execution.stages[stage_name]
             stage_execution.status = STAGE_IN_PROGRESS
+            stage_execution.manual_retries += 1
+            stage_execution.latest_retry_trigger = "ManualStageRetry"
             gate.holders.append(execution.pipeline_execution_id)
             execution.status = EXEC_IN_PROGRESS
             execution.status_summary = None

@@ -86,3 +86,15 @@ class TooManyTagsException(ServiceError):
 
 class ValidationException(ServiceError):
     """The validation was specified in an invalid format."""
+
+
+class UnableToRollbackStageException(ServiceError):
+    """Unable to roll back the stage (pipeline version changed, stage running, or a bad target execution)."""
+
+
+class PipelineExecutionOutdatedException(ServiceError):
+    """The specified pipeline execution is outdated and cannot be used as a target pipeline execution for rollback."""
+
+
+class ConditionNotOverridableException(ServiceError):
+    """Unable to override because the condition does not allow overrides."""

@@ -26,6 +26,12 @@ EXEC_FINAL = {EXEC_STOPPED, EXEC_SUCCEEDED, EXEC_FAILED, EXEC_SUPERSEDED, EXEC_C
 # StageExecutionStatus
 STAGE_IN_PROGRESS, STAGE_STOPPING, STAGE_STOPPED = "InProgress", "Stopping", "Stopped"
 STAGE_SUCCEEDED, STAGE_FAILED, STAGE_CANCELLED = "Succeeded", "Failed", "Cancelled"
+STAGE_SKIPPED = "Skipped"
+# ConditionExecutionStatus (RuleExecutionStatus is the action statuses)
+COND_IN_PROGRESS, COND_SUCCEEDED, COND_FAILED, COND_ERRORED = "InProgress", "Succeeded", "Failed", "Errored"
+COND_CANCELLED, COND_ABANDONED, COND_OVERRIDDEN = "Cancelled", "Abandoned", "Overridden"
+# ExecutionType
+STANDARD, ROLLBACK = "STANDARD", "ROLLBACK"
 # ActionExecutionStatus
 ACTION_IN_PROGRESS, ACTION_SUCCEEDED, ACTION_FAILED, ACTION_ABANDONED = "InProgress", "Succeeded", "Failed", "Abandoned"
 
@@ -108,12 +114,54 @@ class ActionExecution:
 
 
 @dataclass
+class RuleExecution:
+    """One check of one rule of a stage condition (ListRuleExecutions, the condition states)."""
+    pipeline_execution_id: str
+    pipeline_version: int
+    stage_name: str
+    rule_name: str
+    declaration: dict
+    region: str
+    role_arn: str
+    rule_execution_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = ACTION_IN_PROGRESS
+    start_time: datetime = field(default_factory=now)
+    last_update_time: datetime = field(default_factory=now)
+    resolved_configuration: dict | None = None
+    summary: str | None = None
+    error_details: ErrorDetails | None = None
+
+    def touch(self) -> None:
+        self.last_update_time = now()
+
+
+@dataclass
+class ConditionRun:
+    """One evaluation of a stage's beforeEntry, onSuccess or onFailure condition."""
+    kind: str                                  # beforeEntry | onSuccess | onFailure
+    stage_name: str
+    pipeline_execution_id: str
+    status: str = COND_IN_PROGRESS
+    summary: str | None = None
+    last_status_change: datetime = field(default_factory=now)
+    rules: list[RuleExecution] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)   # override or abandon
+
+    def set(self, status: str, summary: str | None) -> None:
+        self.status, self.summary, self.last_status_change = status, summary, now()
+
+
+@dataclass
 class StageExecution:
     """One execution's pass through one stage."""
     stage_name: str
     pipeline_execution_id: str
     status: str = STAGE_IN_PROGRESS
     actions: dict[str, ActionExecution] = field(default_factory=dict)  # latest run of each action
+    type: str = STANDARD                       # ROLLBACK in a rollback execution
+    auto_retries: int = 0                      # onFailure RETRY attempts
+    manual_retries: int = 0                    # RetryStageExecution calls
+    latest_retry_trigger: str | None = None    # AutomatedStageRetry | ManualStageRetry
 
 
 
@@ -141,6 +189,10 @@ class PipelineExecution:
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     stages: dict[str, StageExecution] = field(default_factory=dict)
     stage_index: int = 0       # the stage it is in, or waits in front of
+    execution_type: str = STANDARD
+    rollback_target: str | None = None    # ROLLBACK: the execution whose artifacts it redeploys
+    only_stage: str | None = None         # ROLLBACK: the one stage it runs
+    condition: "ConditionRun | None" = None   # the condition being evaluated now
     waiting: bool = True       # True while in front of a stage (not holding it)
 
     @property
@@ -181,6 +233,8 @@ class Pipeline:
     latest_actions: dict[tuple[str, str], ActionExecution] = field(default_factory=dict)
     polled_heads: dict[str, str | None] = field(default_factory=dict)      # source action -> last seen head
     approvals: dict[str, Any] = field(default_factory=dict)                 # token -> Approval (every one issued)
+    rule_history: list[RuleExecution] = field(default_factory=list)
+    latest_conditions: dict[tuple[str, str], ConditionRun] = field(default_factory=dict)  # (stage, kind)
     deleted: bool = False
 
     @property

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from localcloud.codepipeline.models import (
     ACTION_IN_PROGRESS, EXEC_STOPPED, EXEC_STOPPING, PARALLEL, QUEUED, SUPERSEDED,
-    ActionExecution, ActionRevision, ArtifactLocation, ErrorDetails, Pipeline, PipelineExecution, StageExecution,
-    Transition,
+    ActionExecution, ActionRevision, ArtifactLocation, ConditionRun, ErrorDetails, Pipeline, PipelineExecution,
+    RuleExecution, StageExecution, Transition,
 )
+
+#: GetPipelineState's member for each condition kind
+CONDITION_STATE_MEMBERS = {"beforeEntry": "beforeEntryConditionState", "onSuccess": "onSuccessConditionState",
+                           "onFailure": "onFailureConditionState"}
 
 
 def artifact_shape(artifact: ArtifactLocation) -> dict:
@@ -63,8 +67,16 @@ def pipeline_execution_shape(execution: PipelineExecution) -> dict:
         "variables": [{"name": k, "resolvedValue": v} for k, v in execution.variables.items()],
         "trigger": execution.trigger,
         "executionMode": execution.execution_mode,
-        "executionType": "STANDARD",
+        **execution_type_shape(execution),
     }
+
+
+def execution_type_shape(execution: PipelineExecution) -> dict:
+    """executionType, and rollbackMetadata for a ROLLBACK execution."""
+    out = {"executionType": execution.execution_type}
+    if execution.rollback_target:
+        out["rollbackMetadata"] = {"rollbackTargetPipelineExecutionId": execution.rollback_target}
+    return out
 
 
 def pipeline_execution_summary_shape(execution: PipelineExecution) -> dict:
@@ -83,7 +95,7 @@ def pipeline_execution_summary_shape(execution: PipelineExecution) -> dict:
         "trigger": execution.trigger,
         "stopTrigger": {"reason": execution.stop_reason} if execution.status in (EXEC_STOPPED, EXEC_STOPPING) else None,
         "executionMode": execution.execution_mode,
-        "executionType": "STANDARD",
+        **execution_type_shape(execution),
     }
 
 
@@ -148,7 +160,45 @@ def transition_shape(transition: Transition) -> dict:
 def stage_execution_shape(stage_execution: StageExecution) -> dict:
     """StageExecution."""
     return {"pipelineExecutionId": stage_execution.pipeline_execution_id, "status": stage_execution.status,
-            "type": "STANDARD"}
+            "type": stage_execution.type}
+
+
+def rule_execution_shape(record: RuleExecution) -> dict:
+    """RuleExecution (a rule's latest check in GetPipelineState)."""
+    return {"ruleExecutionId": record.rule_execution_id, "status": record.status, "summary": record.summary,
+            "lastStatusChange": record.last_update_time, "errorDetails": error_details_shape(record.error_details)}
+
+
+def condition_state_shape(run: ConditionRun, stage: dict) -> dict:
+    """StageConditionState: the condition's latest evaluation and each rule's latest check."""
+    declared = ((stage.get(run.kind) or {}).get("conditions") or [{}])[0].get("rules") or []
+    checked = {r.rule_name: r for r in run.rules}
+    rule_states = []
+    for rule in declared:
+        state = {"ruleName": rule["name"]}
+        if rule["name"] in checked:
+            state["latestExecution"] = rule_execution_shape(checked[rule["name"]])
+        rule_states.append(state)
+    return {"latestExecution": {"status": run.status, "summary": run.summary},
+            "conditionStates": [{"latestExecution": {"status": run.status, "summary": run.summary,
+                                                     "lastStatusChange": run.last_status_change},
+                                 "ruleStates": rule_states}]}
+
+
+def rule_execution_detail_shape(record: RuleExecution) -> dict:
+    """RuleExecutionDetail (ListRuleExecutions)."""
+    decl = record.declaration
+    return {
+        "pipelineExecutionId": record.pipeline_execution_id, "ruleExecutionId": record.rule_execution_id,
+        "pipelineVersion": record.pipeline_version, "stageName": record.stage_name, "ruleName": record.rule_name,
+        "startTime": record.start_time, "lastUpdateTime": record.last_update_time, "status": record.status,
+        "input": {"ruleTypeId": {"version": "1", "owner": "AWS", **decl["ruleTypeId"]},
+                  "configuration": decl.get("configuration") or {},
+                  "resolvedConfiguration": record.resolved_configuration or {}, "roleArn": record.role_arn,
+                  "region": record.region, "inputArtifacts": []},
+        "output": {"executionResult": {"externalExecutionSummary": record.summary,
+                                       "errorDetails": error_details_shape(record.error_details)}},
+    }
 
 
 def action_state_shape(action_name: str, record: ActionExecution | None, show_token: bool) -> dict:
@@ -171,7 +221,7 @@ def stage_state_shape(pipeline: Pipeline, stage: dict, show_token: bool) -> dict
              "actionStates": []}
     waiting = [pipeline.executions[i] for i in gate.waiting
                if i in pipeline.executions and not pipeline.executions[i].final]
-    inbound = [{"pipelineExecutionId": e.pipeline_execution_id, "status": "InProgress", "type": "STANDARD"}
+    inbound = [{"pipelineExecutionId": e.pipeline_execution_id, "status": "InProgress", "type": e.execution_type}
                for e in waiting]
     if inbound:
         state["inboundExecution"] = inbound[-1] if pipeline.execution_mode == SUPERSEDED else inbound[0]
@@ -182,6 +232,14 @@ def stage_state_shape(pipeline: Pipeline, stage: dict, show_token: bool) -> dict
         state["actionStates"].append(action_state_shape(action["name"], record, show_token))
     if gate.latest is not None:
         state["latestExecution"] = stage_execution_shape(gate.latest)
+        if gate.latest.latest_retry_trigger:
+            state["retryStageMetadata"] = {"autoStageRetryAttempt": gate.latest.auto_retries,
+                                           "manualStageRetryAttempt": gate.latest.manual_retries,
+                                           "latestRetryTrigger": gate.latest.latest_retry_trigger}
+    for kind, member in CONDITION_STATE_MEMBERS.items():
+        run = pipeline.latest_conditions.get((name, kind))
+        if run is not None and stage.get(kind):
+            state[member] = condition_state_shape(run, stage)
     return state
 
 

@@ -119,7 +119,7 @@ def test_an_operation_moto_has_not_implemented_is_501_in_the_protocols_shape(loc
         "codepipeline", endpoint_url=localcloud.url, region_name="us-east-1", aws_access_key_id="testing",
         aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}))
     with pytest.raises(ClientError) as exc:
-        client.list_rule_types()
+        client.list_webhooks()
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert exc.value.response["Error"]["Code"] == "NotImplemented"
     assert exc.value.response["ResponseMetadata"]["RetryAttempts"] == 0

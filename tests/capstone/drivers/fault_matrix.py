@@ -35,7 +35,8 @@ S6 = "scenarios/test_rejected_approval_changes_nothing.py"
 S7 = "scenarios/test_superseded_execution_yields_to_the_newer.py"
 S8 = "scenarios/test_environment_passes_verify.py"
 S9 = "scenarios/test_unpublished_internal_package_blocks_the_release.py"
-SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8, S9)
+S10 = "scenarios/test_failed_deployment_rolls_the_stage_back.py"
+SCENARIOS = (S1, S2, S3, S4, S5, S6, S7, S8, S9, S10)
 
 #: fault -> {scenario file: the pattern its failure must match}
 MATRIX: dict[str, dict[str, str]] = {
@@ -56,6 +57,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "metrics_silent": {S5: r"never reached ALARM"},
     "rollback_forgotten": {S3: r"rollback did not happen", S4: r"rollback did not happen",
                            S5: r"rollback did not happen", S8: r"DEPLOY-02"},
+    "no_stage_rollback": {S10: r"rollback did not happen: .* no ROLLBACK execution"},
 }
 
 

@@ -25,6 +25,7 @@ Faults (each breaks one promise of the pipeline; the scenario that checks it mus
     metrics_silent    the ALB publishes no AWS/ApplicationELB metrics -> scenario 5: the alarm never fires
     rollback_forgotten CreateDeploymentGroup drops autoRollbackConfiguration -> scenarios 3, 4, 5 do not roll
                       back; scenario 8 (capstone verify) fails DEPLOY-02
+    no_stage_rollback  CodePipeline ignores a stage's onFailure  -> scenario 10: no ROLLBACK execution
 
 fault_matrix.py pairs each fault with the scenarios that must go red and why, and runs them all
 (`make faults`).
@@ -116,6 +117,11 @@ def _patch(monkeypatch, fault: str) -> None:
         def forgetful(self, params, ctx):
             return original_create(self, {k: v for k, v in params.items() if k != "autoRollbackConfiguration"}, ctx)
         monkeypatch.setattr(DeploymentGroups, "create_deployment_group", forgetful)
+    elif fault == "no_stage_rollback":
+        from localcloud.codepipeline import conditions
+        original_result = conditions.engaged_result
+        monkeypatch.setattr(conditions, "engaged_result",
+                            lambda stage, kind: None if kind == "onFailure" else original_result(stage, kind))
     else:
         raise pytest.UsageError(f"CAPSTONE_FAULT={fault!r}: unknown fault (see {__file__})")
 
